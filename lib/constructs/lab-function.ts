@@ -1,0 +1,106 @@
+import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+
+export interface LabFunctionProps {
+  /** Path of the handler's TypeScript entry file (lambda/<module>/handler.ts). */
+  readonly entry: string;
+  /**
+   * Exported handler name.
+   * @default 'handler'
+   */
+  readonly handler?: string;
+  /**
+   * Maximum run time of one invocation (1 s to 15 min).
+   * @default Duration.seconds(10)
+   */
+  readonly timeout?: Duration;
+  /**
+   * Memory, in MiB (128 to 10240).
+   * @default 256
+   */
+  readonly memorySizeMiB?: number;
+  /**
+   * Environment variables of the function.
+   * @default - none besides the ones this construct sets
+   */
+  readonly environment?: Record<string, string>;
+  /**
+   * Service name in the structured logs.
+   * @default - the construct id
+   */
+  readonly serviceName?: string;
+  /**
+   * Retention of the function's log group.
+   * @default RetentionDays.ONE_WEEK
+   */
+  readonly logRetention?: RetentionDays;
+  /**
+   * Options passed through to NodejsFunction for what this construct does not pin.
+   * @default - none
+   */
+  readonly reservedConcurrentExecutions?: NodejsFunctionProps['reservedConcurrentExecutions'];
+}
+
+/** The Lambda runtime every lab function runs on. */
+export const LAB_RUNTIME = Runtime.NODEJS_22_X;
+
+/**
+ * A Lambda function as every lab deploys it: Node.js 22 on arm64 (about 20% cheaper per GB-s),
+ * bundled locally by esbuild with the AWS SDK inside the bundle (the version that is tested is the
+ * version that runs), source maps on, JSON logs into an explicit log group that `cdk destroy` removes.
+ */
+export class LabFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: LabFunctionProps) {
+    const timeout = props.timeout ?? Duration.seconds(10);
+    const memorySize = props.memorySizeMiB ?? 256;
+    validateRange('memorySizeMiB', memorySize, 128, 10240);
+    if (!Token.isUnresolved(timeout.toSeconds())) {
+      validateRange('timeout (seconds)', timeout.toSeconds(), 1, 900);
+    }
+
+    // Created before the function so its name is not a physical name we choose.
+    const logGroup = new LogGroup(scope, `${id}LogGroup`, {
+      retention: props.logRetention ?? RetentionDays.ONE_WEEK,
+      // Labs are disposable: the logs go with the stack on `cdk destroy`.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    super(scope, id, {
+      entry: props.entry,
+      handler: props.handler ?? 'handler',
+      runtime: LAB_RUNTIME,
+      architecture: Architecture.ARM_64,
+      timeout,
+      memorySize,
+      logGroup,
+      loggingFormat: LoggingFormat.JSON,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: props.serviceName ?? id,
+        ...props.environment,
+      },
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      bundling: {
+        format: OutputFormat.CJS,
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        // Runs on the Lambda runtime and on the local cloud's Node.js 20.
+        target: 'node20',
+        // Bundle the SDK too: the pinned version is the one tested locally and deployed.
+        externalModules: [],
+        mainFields: ['module', 'main'],
+        forceDockerBundling: false,
+      },
+    });
+  }
+}
+
+function validateRange(name: string, value: number, min: number, max: number): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${name} must be an integer between ${min} and ${max}, but ${value} was provided`);
+  }
+}

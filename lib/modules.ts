@@ -1,0 +1,51 @@
+import type { Stack, StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+
+/**
+ * The registry of lab modules: the single place a module is declared. The CDK app (bin/app.ts via
+ * lib/app.ts) builds one stack per entry, and the lab tool (labs/) resolves modules, stack ids and
+ * the outputs it reads from the same entries.
+ */
+export interface LabModule {
+  /** CLI name of the module (`labs <name>`). */
+  readonly name: string;
+  /** Stack id without the per-student prefix. */
+  readonly stackId: string;
+  /** One line for `labs list` and the stack description. */
+  readonly description: string;
+  /** Which course seed the module teaches. */
+  readonly seed: string;
+  /** Every CfnOutput key the module's lab reads; a deployed stack missing one is of an older shape. */
+  readonly outputs: readonly string[];
+  /** Builds the module's stack; `context` reads CDK context values (`-c key=value`). */
+  readonly create: (scope: Construct, id: string, props: LabStackProps) => Stack;
+}
+
+export interface LabStackProps extends StackProps {
+  /** Reads a CDK context value (strings when given on the command line). */
+  readonly context: (key: string) => unknown;
+}
+
+export const MODULES: readonly LabModule[] = [];
+
+/** Context key that namespaces every stack id per student (`-c stackPrefix=alice-`). */
+export const STACK_PREFIX_CONTEXT = 'stackPrefix';
+
+const STACK_PREFIX_PATTERN = /^[A-Za-z][A-Za-z0-9-]{0,39}$/;
+
+export function stackIdFor(module: LabModule, prefix = ''): string {
+  if (prefix !== '' && !STACK_PREFIX_PATTERN.test(prefix)) {
+    throw new Error(
+      `stackPrefix must start with a letter and contain only letters, digits and hyphens (at most 40 characters), but '${prefix}' was provided`,
+    );
+  }
+  return `${prefix}${module.stackId}`;
+}
+
+export function findModule(name: string): LabModule {
+  const found = MODULES.find((m) => m.name === name);
+  if (!found) {
+    throw new Error(`unknown module '${name}': choose one of ${MODULES.map((m) => m.name).join(', ')}`);
+  }
+  return found;
+}
