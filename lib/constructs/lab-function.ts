@@ -42,6 +42,16 @@ export interface LabFunctionProps {
    * @default - none
    */
   readonly reservedConcurrentExecutions?: NodejsFunctionProps['reservedConcurrentExecutions'];
+  /**
+   * Retries of an asynchronous invocation after the first attempt (0 to 2).
+   * @default - Lambda's default (2), no EventInvokeConfig
+   */
+  readonly retryAttempts?: NodejsFunctionProps['retryAttempts'];
+  /**
+   * Queue receiving the events of asynchronous invocations that failed every attempt.
+   * @default - no dead-letter queue
+   */
+  readonly deadLetterQueue?: NodejsFunctionProps['deadLetterQueue'];
 }
 
 /** The Lambda runtime every lab function runs on. */
@@ -83,6 +93,8 @@ export class LabFunction extends NodejsFunction {
         ...props.environment,
       },
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      retryAttempts: props.retryAttempts,
+      deadLetterQueue: props.deadLetterQueue,
       bundling: {
         format: OutputFormat.CJS,
         minify: true,
