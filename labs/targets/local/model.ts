@@ -37,6 +37,12 @@ export interface FunctionSpec {
   readonly environment: Readonly<Record<string, string>>;
   readonly reservedConcurrentExecutions?: number;
   readonly asyncInvoke: AsyncInvokeConfig;
+  /** LoggingConfig.LogFormat. @default 'Text' */
+  readonly logFormat?: 'Text' | 'JSON';
+  /** LoggingConfig.LogGroup. @default `/aws/lambda/<functionName>` */
+  readonly logGroupName?: string;
+  /** LoggingConfig.ApplicationLogLevel (JSON format only), e.g. 'INFO'. @default - none */
+  readonly applicationLogLevel?: string;
 }
 
 export interface SqsEventSourceSpec {
