@@ -1,0 +1,23 @@
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../model';
+
+export interface LocalClientConfig {
+  readonly region: string;
+  readonly endpoint: string;
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  readonly requestHandler: NodeHttpHandler;
+}
+
+/**
+ * The configuration every SDK client of the local cloud is built with: the local region and
+ * credentials, the emulator's endpoint, and an HTTP/1.1 handler (the Kinesis client defaults to
+ * HTTP/2, which the emulators reject; the other clients use HTTP/1.1 anyway).
+ */
+export function localClientConfig(endpoint: string): LocalClientConfig {
+  return {
+    region: LOCAL_REGION,
+    endpoint,
+    credentials: { ...LOCAL_CREDENTIALS },
+    requestHandler: new NodeHttpHandler(),
+  };
+}

