@@ -1,5 +1,7 @@
 import type { Stack, StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { numberFromContext } from './context';
+import { STREAM_OUTPUTS, StreamStack } from './stacks/stream-stack';
 
 /**
  * The registry of lab modules: the single place a module is declared. The CDK app (bin/app.ts via
@@ -26,7 +28,21 @@ export interface LabStackProps extends StackProps {
   readonly context: (key: string) => unknown;
 }
 
-export const MODULES: readonly LabModule[] = [];
+export const MODULES: readonly LabModule[] = [
+  {
+    name: 'stream',
+    stackId: 'LabStream',
+    description: 'multi-shard Kinesis stream read by a polling consumer (shards shared) and two enhanced fan-out consumers (every shard each)',
+    seed: 'Modules 6 and 8',
+    outputs: STREAM_OUTPUTS,
+    create: (scope, id, props) =>
+      new StreamStack(scope, id, {
+        ...props,
+        shardCount: numberFromContext(props.context, 'shardCount'),
+        parallelizationFactor: numberFromContext(props.context, 'parallelizationFactor'),
+      }),
+  },
+];
 
 /** Context key that namespaces every stack id per student (`-c stackPrefix=alice-`). */
 export const STACK_PREFIX_CONTEXT = 'stackPrefix';

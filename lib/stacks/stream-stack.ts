@@ -1,0 +1,67 @@
+import { CfnOutput, Stack } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { PartitionedStream } from '../constructs/partitioned-stream';
+import type { LabStackProps } from '../modules';
+
+export interface StreamStackProps extends LabStackProps {
+  /**
+   * Provisioned shards (1 to 20).
+   * @default 4
+   */
+  readonly shardCount?: number;
+  /**
+   * Concurrent batches per shard of the polling consumer (1 to 10).
+   * @default 1
+   */
+  readonly parallelizationFactor?: number;
+}
+
+/** The CfnOutput keys of LabStream, read by the lab. */
+export const STREAM_OUTPUTS = [
+  'StreamName',
+  'StreamArn',
+  'ShardCount',
+  'CheckpointTableName',
+  'FailureQueueUrl',
+  'PollingConsumerName',
+  'EnhancedConsumerNames',
+  'ConsumerNames',
+] as const;
+
+/** The polling consumer: one application whose invocations share the shards (load balancing). */
+export const POLLING_CONSUMER = 'processor';
+/** Enhanced fan-out consumers: independent applications, each reading every shard (fan-out). */
+export const ENHANCED_CONSUMERS = ['analytics', 'search'] as const;
+
+/**
+ * Modules 6 and 8, partitioned log and hybrid: a multi-shard Kinesis stream read by a polling consumer
+ * (load balancing across shards) and by two enhanced fan-out consumers (each an independent application).
+ *
+ * Idle cost with the defaults: 4 shards x $0.015/shard-hour + 2 enhanced fan-out consumers x 4 shards x
+ * $0.015/consumer-shard-hour = $0.06 + $0.12 = $0.18 per hour while deployed (target: at most $0.25).
+ */
+export class StreamStack extends Stack {
+  public readonly partitionedStream: PartitionedStream;
+
+  constructor(scope: Construct, id: string, props: StreamStackProps) {
+    super(scope, id, props);
+    this.partitionedStream = new PartitionedStream(this, 'PartitionedStream', { shardCount: props.shardCount });
+    this.partitionedStream.addPollingConsumer(POLLING_CONSUMER, { parallelizationFactor: props.parallelizationFactor });
+    for (const name of ENHANCED_CONSUMERS) {
+      this.partitionedStream.addEnhancedFanOutConsumer(name);
+    }
+
+    const { stream, checkpointTable, failureQueue } = this.partitionedStream;
+    const output = (key: (typeof STREAM_OUTPUTS)[number], value: string, description: string): void => {
+      new CfnOutput(this, key, { value, description });
+    };
+    output('StreamName', stream.streamName, 'Kinesis stream the lab puts records to');
+    output('StreamArn', stream.streamArn, 'ARN of the stream');
+    output('ShardCount', String(this.partitionedStream.shardCount), 'Provisioned shards of the stream');
+    output('CheckpointTableName', checkpointTable.tableName, 'Per (consumer, shardId): records, lastSequenceNumber, orderViolations');
+    output('FailureQueueUrl', failureQueue.queueUrl, 'On-failure destination of every consumer');
+    output('PollingConsumerName', POLLING_CONSUMER, 'Consumer that shares the shards among its invocations');
+    output('EnhancedConsumerNames', ENHANCED_CONSUMERS.join(','), 'Enhanced fan-out consumers, each reading every shard');
+    output('ConsumerNames', [...this.partitionedStream.consumers.keys()].join(','), 'Every consumer, polling first');
+  }
+}
