@@ -1,6 +1,8 @@
 import type { Stack, StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { numberFromContext } from './context';
+import { FANOUT_OUTPUTS, FanoutStack } from './stacks/fanout-stack';
+import { WORKER_POOL_OUTPUTS, WorkerPoolStack } from './stacks/worker-pool-stack';
 import { STREAM_OUTPUTS, StreamStack } from './stacks/stream-stack';
 
 /**
@@ -29,6 +31,33 @@ export interface LabStackProps extends StackProps {
 }
 
 export const MODULES: readonly LabModule[] = [
+  {
+    name: 'fanout',
+    stackId: 'LabFanout',
+    description: 'SNS order-events topic fanned out to analytics, inventory and notification SQS queues',
+    seed: 'Module 8 (Load Balancing vs Fan-out)',
+    outputs: FANOUT_OUTPUTS,
+    create: (scope, id, props) =>
+      new FanoutStack(scope, id, {
+        ...props,
+        notificationMinAmount: numberFromContext(props.context, 'notificationMinAmount'),
+      }),
+  },
+  {
+    name: 'worker-pool',
+    stackId: 'LabWorkerPool',
+    description: 'SQS work queue consumed by a bounded pool of Lambda workers, with a ledger of who did what',
+    seed: 'Module 8 (Load Balancing vs Fan-out)',
+    outputs: WORKER_POOL_OUTPUTS,
+    create: (scope, id, props) =>
+      new WorkerPoolStack(scope, id, {
+        ...props,
+        workerPoolSize: numberFromContext(props.context, 'workerPoolSize'),
+        maxReceiveCount: numberFromContext(props.context, 'maxReceiveCount'),
+        workerTimeoutSeconds: numberFromContext(props.context, 'workerTimeoutSeconds'),
+        workerBatchSize: numberFromContext(props.context, 'workerBatchSize'),
+      }),
+  },
   {
     name: 'stream',
     stackId: 'LabStream',
