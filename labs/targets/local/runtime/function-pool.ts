@@ -1,0 +1,140 @@
+import type { FunctionSpec } from '../model';
+import { ExecutionEnvironment, type InvocationOutcome, type OutputStream } from './execution-environment';
+
+/**
+ * Environments one function may run at once locally when nothing in the template bounds it
+ * (Lambda's account limit is 1,000; each environment here is a worker thread with its own heap).
+ */
+export const DEFAULT_MAX_ENVIRONMENTS_PER_FUNCTION = 10;
+
+export interface FunctionStats {
+  readonly invocations: number;
+  readonly errors: number;
+  readonly timeouts: number;
+  readonly environmentsCreated: number;
+  /** Invocations running right now, and the most that ever ran at once. */
+  readonly concurrent: number;
+  readonly maxConcurrent: number;
+}
+
+export interface PoolOptions {
+  readonly spec: FunctionSpec;
+  readonly baseEnvironment: Readonly<Record<string, string>>;
+  readonly region: string;
+  readonly onOutput: (logStreamName: string, stream: OutputStream, line: string) => void;
+  readonly maxEnvironments?: number;
+}
+
+/**
+ * The execution environments of one function: reuses an idle (warm) one, creates a new one (cold
+ * start) while under the concurrency limit, otherwise waits its turn. Reserved concurrency caps it.
+ */
+export class FunctionPool {
+  readonly limit: number;
+  private readonly idle: ExecutionEnvironment[] = [];
+  private readonly all = new Set<ExecutionEnvironment>();
+  private readonly waiters: Array<(environment: ExecutionEnvironment | undefined) => void> = [];
+  private active = 0;
+  private stopped = false;
+  private stats = { invocations: 0, errors: 0, timeouts: 0, environmentsCreated: 0, maxConcurrent: 0 };
+
+  constructor(private readonly options: PoolOptions) {
+    const reserved = options.spec.reservedConcurrentExecutions;
+    const cap = options.maxEnvironments ?? DEFAULT_MAX_ENVIRONMENTS_PER_FUNCTION;
+    this.limit = reserved === undefined ? cap : Math.min(reserved, cap);
+  }
+
+  get spec(): FunctionSpec {
+    return this.options.spec;
+  }
+
+  async invoke(event: unknown): Promise<InvocationOutcome> {
+    if (this.limit === 0) {
+      return {
+        ok: false,
+        requestId: '-',
+        error: { errorType: 'TooManyRequestsException', errorMessage: 'Rate Exceeded. (reserved concurrency is 0)', trace: [] },
+      };
+    }
+    const environment = await this.acquire();
+    if (environment === undefined) {
+      throw new Error(`the runtime is stopped: cannot invoke ${this.options.spec.functionName}`);
+    }
+    this.stats.invocations += 1;
+    this.stats.maxConcurrent = Math.max(this.stats.maxConcurrent, this.active);
+    try {
+      const outcome = await environment.invoke(event);
+      if (!outcome.ok) {
+        this.stats.errors += 1;
+        if (outcome.error.errorType === 'Sandbox.Timedout') this.stats.timeouts += 1;
+      }
+      return outcome;
+    } finally {
+      this.release(environment);
+    }
+  }
+
+  snapshot(): FunctionStats {
+    return { ...this.stats, concurrent: this.active };
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const waiter of this.waiters.splice(0)) waiter(undefined);
+    const environments = [...this.all];
+    this.all.clear();
+    this.idle.length = 0;
+    await Promise.all(environments.map((environment) => environment.terminate()));
+  }
+
+  private async acquire(): Promise<ExecutionEnvironment | undefined> {
+    if (this.stopped) return undefined;
+    const warm = this.idle.pop();
+    if (warm !== undefined) {
+      this.active += 1;
+      return warm;
+    }
+    if (this.active < this.limit) {
+      this.active += 1;
+      return this.create();
+    }
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  private release(environment: ExecutionEnvironment): void {
+    if (this.stopped) {
+      this.active -= 1;
+      void environment.terminate();
+      return;
+    }
+    const next = this.waiters.shift();
+    if (!environment.alive) {
+      this.all.delete(environment);
+      if (next !== undefined) {
+        // The slot passes straight to the waiter, with a fresh environment.
+        next(this.create());
+      } else {
+        this.active -= 1;
+      }
+      return;
+    }
+    if (next !== undefined) {
+      next(environment);
+    } else {
+      this.active -= 1;
+      this.idle.push(environment);
+    }
+  }
+
+  private create(): ExecutionEnvironment {
+    const environment = new ExecutionEnvironment({
+      spec: this.options.spec,
+      baseEnvironment: this.options.baseEnvironment,
+      region: this.options.region,
+      onOutput: this.options.onOutput,
+    });
+    this.all.add(environment);
+    this.stats.environmentsCreated += 1;
+    return environment;
+  }
+}

@@ -1,0 +1,114 @@
+import { createHash } from 'node:crypto';
+import type { _Record as KinesisRecord } from '@aws-sdk/client-kinesis';
+import type { RuntimeContext } from './context';
+import type { StreamBatchEngine } from './stream-batch-engine';
+
+/** Wakes waiters when something changed; a wait also ends on timeout or abort. */
+class Signal {
+  private waiters: Array<() => void> = [];
+
+  notify(): void {
+    for (const waiter of this.waiters.splice(0)) waiter();
+  }
+
+  wait(timeoutMs: number | undefined, abort: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      if (abort.aborted) return resolve();
+      const done = (): void => {
+        if (timer !== undefined) clearTimeout(timer);
+        abort.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = timeoutMs === undefined ? undefined : setTimeout(done, Math.max(0, timeoutMs));
+      abort.addEventListener('abort', done, { once: true });
+      this.waiters.push(done);
+    });
+  }
+}
+
+interface Lane {
+  readonly buffer: KinesisRecord[];
+  /** When the oldest buffered record entered the lane (the batching window runs from there). */
+  firstBufferedAt: number;
+}
+
+/**
+ * The records of one shard on their way to the function: `parallelizationFactor` lanes, a record's
+ * lane chosen by a hash of its partition key (so one key's records stay in order, as on Lambda), each
+ * lane invoking one batch at a time through the shared batch engine.
+ */
+export class ShardProcessor {
+  private readonly lanes: Lane[];
+  private readonly changed = new Signal();
+  private readonly loops: Promise<void>[];
+  private closing = false;
+
+  constructor(
+    private readonly context: RuntimeContext,
+    private readonly engine: StreamBatchEngine,
+    private readonly shardId: string,
+    private readonly settings: { batchSize: number; maximumBatchingWindowSeconds: number; parallelizationFactor: number; logicalId: string },
+  ) {
+    const laneCount = Math.max(1, settings.parallelizationFactor);
+    this.lanes = Array.from({ length: laneCount }, () => ({ buffer: [], firstBufferedAt: 0 }));
+    this.loops = this.lanes.map((lane) => this.run(lane));
+  }
+
+  /** Records waiting in the lanes; readers stop fetching while it is high. */
+  get backlog(): number {
+    return this.lanes.reduce((total, lane) => total + lane.buffer.length, 0);
+  }
+
+  push(records: readonly KinesisRecord[]): void {
+    const now = Date.now();
+    for (const record of records) {
+      const lane = this.lanes[this.laneOf(record.PartitionKey ?? '')] as Lane;
+      if (lane.buffer.length === 0) lane.firstBufferedAt = now;
+      lane.buffer.push(record);
+    }
+    this.changed.notify();
+  }
+
+  /** Resolves once the backlog is below `limit` (or the runtime stops). */
+  async waitForRoom(limit: number): Promise<void> {
+    while (this.backlog >= limit && !this.context.signal.aborted) await this.changed.wait(undefined, this.context.signal);
+  }
+
+  /** Processes what is buffered, then ends the lanes (the shard is closed and fully read). */
+  async drain(): Promise<void> {
+    this.closing = true;
+    this.changed.notify();
+    await Promise.all(this.loops);
+  }
+
+  private laneOf(partitionKey: string): number {
+    if (this.lanes.length === 1) return 0;
+    return createHash('md5').update(partitionKey).digest().readUInt32BE(0) % this.lanes.length;
+  }
+
+  private async run(lane: Lane): Promise<void> {
+    const { signal } = this.context;
+    const windowMs = this.settings.maximumBatchingWindowSeconds * 1000;
+    while (!signal.aborted) {
+      if (lane.buffer.length === 0) {
+        if (this.closing) return;
+        await this.changed.wait(undefined, signal);
+        continue;
+      }
+      const windowEndsAt = lane.firstBufferedAt + windowMs;
+      if (lane.buffer.length < this.settings.batchSize && !this.closing && Date.now() < windowEndsAt) {
+        await this.changed.wait(windowEndsAt - Date.now(), signal);
+        continue;
+      }
+      const batch = lane.buffer.splice(0, this.settings.batchSize);
+      lane.firstBufferedAt = Date.now();
+      try {
+        await this.engine.process(this.shardId, batch);
+      } catch (error) {
+        this.context.report(this.settings.logicalId, error);
+      } finally {
+        this.changed.notify();
+      }
+    }
+  }
+}
