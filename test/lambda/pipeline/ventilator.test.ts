@@ -1,0 +1,83 @@
+import { TOPIC_ARN } from './handler-env';
+import { PutCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { handler } from '../../../lambda/pipeline/ventilator';
+import type { Context } from 'aws-lambda';
+
+const dynamo = mockClient(DynamoDBDocumentClient);
+const sns = mockClient(SNSClient);
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const context = { awsRequestId: 'req-ventilator-1', functionName: 'Ventilator' } as Context;
+
+beforeEach(() => {
+  dynamo.reset();
+  sns.reset();
+  dynamo.on(PutCommand).resolves({});
+});
+
+function publishedMessages(): Array<{ jobId: string; subtaskId: number; from: number; to: number; fail?: boolean }> {
+  return sns
+    .commandCalls(PublishBatchCommand)
+    .flatMap((call) => call.args[0].input.PublishBatchRequestEntries ?? [])
+    .map((entry) => JSON.parse(entry.Message ?? '') as { jobId: string; subtaskId: number; from: number; to: number; fail?: boolean });
+}
+
+describe('ventilator handler', () => {
+  test('writes a RUNNING job under a fresh GUID and publishes one message per subtask, 10 per call', async () => {
+    // GIVEN
+    sns.on(PublishBatchCommand).resolves({ Successful: [], Failed: [] });
+    // WHEN
+    const started = await handler({ subtasks: 25, rangeEnd: 1000, failSubtasks: [24] }, context);
+    // THEN
+    expect(started).toEqual({ jobId: expect.stringMatching(GUID), subtasks: 25, rangeEnd: 1000, publishCalls: 3 });
+    expect(dynamo).toHaveReceivedCommandTimes(PutCommand, 1);
+    expect(dynamo).toHaveReceivedCommandWith(PutCommand, {
+      TableName: 'jobs',
+      Item: expect.objectContaining({ jobId: started.jobId, status: 'RUNNING', subtasks: 25, completed: 0, primes: 0, rangeEnd: 1000 }),
+    });
+    expect(sns).toHaveReceivedCommandTimes(PublishBatchCommand, 3);
+    expect(sns).toHaveReceivedCommandWith(PublishBatchCommand, { TopicArn: TOPIC_ARN });
+    const messages = publishedMessages();
+    expect(messages.map((m) => m.subtaskId)).toEqual(Array.from({ length: 25 }, (_, i) => i));
+    expect(messages.every((m) => m.jobId === started.jobId)).toBe(true);
+    expect(messages.filter((m) => m.fail).map((m) => m.subtaskId)).toEqual([24]);
+  });
+
+  test('gives every job its own id', async () => {
+    sns.on(PublishBatchCommand).resolves({});
+    const first = await handler({ subtasks: 1, rangeEnd: 10 }, context);
+    const second = await handler({ subtasks: 1, rangeEnd: 10 }, context);
+    expect(first.jobId).not.toBe(second.jobId);
+  });
+
+  test('publishes again the entries PublishBatch reported as failed', async () => {
+    // GIVEN the first call refuses one entry
+    sns
+      .on(PublishBatchCommand)
+      .resolvesOnce({ Failed: [{ Id: 'subtask-4', Code: 'InternalError', SenderFault: false, Message: 'try again' }] })
+      .resolves({});
+    // WHEN
+    const started = await handler({ subtasks: 12, rangeEnd: 1200 }, context);
+    // THEN
+    expect(started.publishCalls).toBe(3);
+    const retried = sns.commandCalls(PublishBatchCommand)[1]?.args[0].input.PublishBatchRequestEntries;
+    expect(retried?.map((e) => e.Id)).toEqual(['subtask-4']);
+  });
+
+  test('fails the invocation when PublishBatch keeps refusing an entry', async () => {
+    sns.on(PublishBatchCommand).resolves({ Failed: [{ Id: 'subtask-0', Code: 'KMSDisabled', SenderFault: true }] });
+    await expect(handler({ subtasks: 2, rangeEnd: 10 }, context)).rejects.toThrow(/SNS refused 1 subtask message\(s\).*KMSDisabled/);
+  });
+
+  test.each<[string, unknown]>([
+    ['subtasks is above 1000', { subtasks: 1001, rangeEnd: 100_000 }],
+    ['rangeEnd is above MAX_RANGE_END', { subtasks: 1, rangeEnd: 1_000_001 }],
+    ['the request is not an object', 'count primes please'],
+  ])('fails, without writing or publishing, if %s', async (_name, request) => {
+    await expect(handler(request, context)).rejects.toThrow(/Failed to parse schema/);
+    expect(dynamo).toHaveReceivedCommandTimes(PutCommand, 0);
+    expect(sns).toHaveReceivedCommandTimes(PublishBatchCommand, 0);
+  });
+});
