@@ -1,0 +1,235 @@
+import { comparableSequenceNumber } from '../../../lambda/shared/codecs';
+import {
+  parseStreamEvent,
+  processShardBatch,
+  type AppendResult,
+  type CheckpointKey,
+  type CheckpointPort,
+  type CheckpointRun,
+  type ShardRecord,
+} from '../../../lambda/stream/core';
+
+const KEY: CheckpointKey = { consumer: 'analytics', shardId: 'shardId-000000000001' };
+
+function data(value: unknown): string {
+  return Buffer.from(JSON.stringify(value)).toString('base64');
+}
+
+function event(eventId: number): Record<string, unknown> {
+  return { runId: 'run-1', eventId, userId: 'alice', action: 'click', timestamp: '2026-01-01T00:00:00.000Z' };
+}
+
+/** A record of the shard with sequence number `seq` (small numbers stand for Kinesis' long ones). */
+function rec(seq: number, payload: unknown = event(seq)): ShardRecord {
+  return { sequenceNumber: String(seq), data: data(payload) };
+}
+
+function badRecord(seq: number, base64Data: string): ShardRecord {
+  return { sequenceNumber: String(seq), data: base64Data };
+}
+
+interface StoredCheckpoint {
+  records: number;
+  lastSequenceNumber?: string;
+  orderViolations: number;
+}
+
+/** The checkpoint table's semantics in memory: the same condition the DynamoDB adapter writes. */
+class FakeCheckpoints implements CheckpointPort {
+  public readonly stored: StoredCheckpoint = { records: 0, orderViolations: 0 };
+  public readonly runs: CheckpointRun[] = [];
+  public readonly violationAdds: number[] = [];
+  public failAppendOnCall?: number;
+  public failViolations = false;
+
+  constructor(lastSequenceNumber?: number) {
+    if (lastSequenceNumber !== undefined) this.stored.lastSequenceNumber = comparableSequenceNumber(String(lastSequenceNumber));
+  }
+
+  async appendRun(key: CheckpointKey, run: CheckpointRun): Promise<AppendResult> {
+    expect(key).toEqual(KEY);
+    this.runs.push(run);
+    if (this.failAppendOnCall === this.runs.length) throw new Error('ProvisionedThroughputExceededException');
+    const last = this.stored.lastSequenceNumber;
+    if (last !== undefined && !(last < run.firstSequenceNumber)) return { applied: false, lastSequenceNumber: last };
+    this.stored.records += run.records;
+    this.stored.orderViolations += run.orderViolations;
+    this.stored.lastSequenceNumber = run.lastSequenceNumber;
+    return { applied: true };
+  }
+
+  async addOrderViolations(key: CheckpointKey, count: number): Promise<void> {
+    expect(key).toEqual(KEY);
+    if (this.failViolations) throw new Error('network down');
+    this.violationAdds.push(count);
+    this.stored.orderViolations += count;
+  }
+}
+
+const pad = (seq: number): string => comparableSequenceNumber(String(seq));
+
+describe('processShardBatch', () => {
+  test.each([
+    {
+      name: 'in order, first batch of the shard: all recorded in one conditional write',
+      stored: undefined,
+      records: [rec(1), rec(2), rec(3)],
+      statuses: ['recorded', 'recorded', 'recorded'],
+      runs: [{ firstSequenceNumber: pad(1), lastSequenceNumber: pad(3), records: 3, orderViolations: 0 }],
+      after: { records: 3, lastSequenceNumber: pad(3), orderViolations: 0 },
+    },
+    {
+      name: 'in order after an earlier batch: appended past the checkpoint',
+      stored: 3,
+      records: [rec(7), rec(9)],
+      statuses: ['recorded', 'recorded'],
+      runs: [{ firstSequenceNumber: pad(7), lastSequenceNumber: pad(9), records: 2, orderViolations: 0 }],
+      after: { records: 2, lastSequenceNumber: pad(9), orderViolations: 0 },
+    },
+    {
+      name: 'redelivery of the last recorded record: not counted again',
+      stored: 3,
+      records: [rec(3)],
+      statuses: ['redelivered'],
+      runs: [{ firstSequenceNumber: pad(3), lastSequenceNumber: pad(3), records: 1, orderViolations: 0 }],
+      after: { records: 0, lastSequenceNumber: pad(3), orderViolations: 0 },
+    },
+    {
+      name: 'redelivery followed by new records: only the new ones counted, in a shorter run',
+      stored: 3,
+      records: [rec(3), rec(4), rec(5)],
+      statuses: ['redelivered', 'recorded', 'recorded'],
+      runs: [
+        { firstSequenceNumber: pad(3), lastSequenceNumber: pad(5), records: 3, orderViolations: 0 },
+        { firstSequenceNumber: pad(4), lastSequenceNumber: pad(5), records: 2, orderViolations: 0 },
+      ],
+      after: { records: 2, lastSequenceNumber: pad(5), orderViolations: 0 },
+    },
+    {
+      name: 'a record below the checkpoint: an order violation, carried by the next run',
+      stored: 5,
+      records: [rec(2), rec(6)],
+      statuses: ['outOfOrder', 'recorded'],
+      runs: [
+        { firstSequenceNumber: pad(2), lastSequenceNumber: pad(6), records: 2, orderViolations: 0 },
+        { firstSequenceNumber: pad(6), lastSequenceNumber: pad(6), records: 1, orderViolations: 1 },
+      ],
+      after: { records: 1, lastSequenceNumber: pad(6), orderViolations: 1 },
+    },
+    {
+      name: 'a record out of order within the batch: its own run, refused, counted as a violation',
+      stored: undefined,
+      records: [rec(1), rec(3), rec(2)],
+      statuses: ['recorded', 'recorded', 'outOfOrder'],
+      runs: [
+        { firstSequenceNumber: pad(1), lastSequenceNumber: pad(3), records: 2, orderViolations: 0 },
+        { firstSequenceNumber: pad(2), lastSequenceNumber: pad(2), records: 1, orderViolations: 0 },
+      ],
+      after: { records: 2, lastSequenceNumber: pad(3), orderViolations: 1 },
+    },
+  ])('$name', async ({ stored, records, statuses, runs, after }) => {
+    // GIVEN
+    const checkpoints = new FakeCheckpoints(stored);
+    // WHEN
+    const outcomes = await processShardBatch({ ...KEY, records }, checkpoints);
+    // THEN
+    expect(outcomes.map((o) => o.status)).toEqual(statuses);
+    expect(checkpoints.runs).toEqual(runs);
+    expect(checkpoints.stored).toEqual(after);
+  });
+
+  test('violations no later run carries are added on their own', async () => {
+    // GIVEN
+    const checkpoints = new FakeCheckpoints(5);
+    // WHEN
+    const outcomes = await processShardBatch({ ...KEY, records: [rec(2), rec(4), rec(5)] }, checkpoints);
+    // THEN
+    expect(outcomes.map((o) => o.status)).toEqual(['outOfOrder', 'outOfOrder', 'redelivered']);
+    expect(checkpoints.violationAdds).toEqual([2]);
+    expect(checkpoints.stored).toEqual({ records: 0, lastSequenceNumber: pad(5), orderViolations: 2 });
+  });
+
+  test('recorded outcomes carry the validated event', async () => {
+    const [outcome] = await processShardBatch({ ...KEY, records: [rec(1)] }, new FakeCheckpoints());
+    expect(outcome).toEqual({ status: 'recorded', event: event(1) });
+  });
+
+  test.each([
+    { name: 'undecodable data', bad: badRecord(2, '!!!not base64 json!!!'), reason: /field data: not base64-encoded JSON/ },
+    { name: 'a missing field', bad: rec(2, { ...event(2), userId: undefined }), reason: /field userId: .*expected string/ },
+    { name: 'a field of the wrong type', bad: rec(2, { ...event(2), eventId: 'two' }), reason: /field eventId: .*expected number/ },
+    { name: 'a malformed sequence number', bad: { sequenceNumber: 'abc', data: data(event(2)) }, reason: /not a Kinesis sequence number: 'abc'/ },
+  ])('stops at the first failure ($name): the records after it fail without being processed', async ({ bad, reason }) => {
+    // GIVEN
+    const checkpoints = new FakeCheckpoints();
+    // WHEN
+    const outcomes = await processShardBatch({ ...KEY, records: [rec(1), bad, rec(3), rec(4)] }, checkpoints);
+    // THEN
+    expect(outcomes[0]).toEqual({ status: 'recorded', event: event(1) });
+    expect(outcomes[1]).toEqual({ status: 'failed', reason: expect.stringMatching(reason) });
+    expect(outcomes.slice(2)).toEqual([
+      { status: 'failed', reason: `skipped: record ${bad.sequenceNumber} before it in this batch failed` },
+      { status: 'failed', reason: `skipped: record ${bad.sequenceNumber} before it in this batch failed` },
+    ]);
+    expect(checkpoints.runs).toEqual([{ firstSequenceNumber: pad(1), lastSequenceNumber: pad(1), records: 1, orderViolations: 0 }]);
+    expect(checkpoints.stored.records).toBe(1);
+  });
+
+  test('a failing first record fails the whole batch and writes nothing', async () => {
+    const checkpoints = new FakeCheckpoints();
+    const outcomes = await processShardBatch({ ...KEY, records: [badRecord(1, data({ nope: true })), rec(2)] }, checkpoints);
+    expect(outcomes.map((o) => o.status)).toEqual(['failed', 'failed']);
+    expect(checkpoints.runs).toEqual([]);
+  });
+
+  test('a failed checkpoint write fails every record it would have recorded', async () => {
+    // GIVEN
+    const checkpoints = new FakeCheckpoints();
+    checkpoints.failAppendOnCall = 1;
+    // WHEN
+    const outcomes = await processShardBatch({ ...KEY, records: [rec(1), rec(2)] }, checkpoints);
+    // THEN
+    expect(outcomes).toEqual([
+      { status: 'failed', reason: 'checkpoint write failed: ProvisionedThroughputExceededException' },
+      { status: 'failed', reason: 'skipped: record 1 before it in this batch failed' },
+    ]);
+  });
+
+  test('a failed write also fails the violation it was carrying, so the violation is counted on retry', async () => {
+    // GIVEN: record 2 is classified as a violation by the first (refused) write; the second write fails
+    const checkpoints = new FakeCheckpoints(5);
+    checkpoints.failAppendOnCall = 2;
+    // WHEN
+    const outcomes = await processShardBatch({ ...KEY, records: [rec(2), rec(6)] }, checkpoints);
+    // THEN
+    expect(outcomes.map((o) => o.status)).toEqual(['failed', 'failed']);
+    expect(checkpoints.stored).toEqual({ records: 0, lastSequenceNumber: pad(5), orderViolations: 0 });
+  });
+
+  test('records before an unstored violation stay recorded when adding the violation fails', async () => {
+    // GIVEN
+    const checkpoints = new FakeCheckpoints();
+    checkpoints.failViolations = true;
+    // WHEN
+    const outcomes = await processShardBatch({ ...KEY, records: [rec(4), rec(2)] }, checkpoints);
+    // THEN
+    expect(outcomes.map((o) => o.status)).toEqual(['recorded', 'failed']);
+    expect(outcomes[1]).toEqual({ status: 'failed', reason: 'checkpoint write failed: network down' });
+  });
+});
+
+describe('parseStreamEvent', () => {
+  test('returns the event of valid base64 JSON', () => {
+    expect(parseStreamEvent(data(event(7)))).toEqual(event(7));
+  });
+
+  test.each([
+    { name: 'not JSON', input: Buffer.from('not json').toString('base64'), message: /^field data: not base64-encoded JSON/ },
+    { name: 'not an object', input: data(42), message: /^invalid stream event: field \(record\): / },
+    { name: 'a negative eventId', input: data({ ...event(1), eventId: -1 }), message: /field eventId: / },
+    { name: 'an empty action', input: data({ ...event(1), action: '' }), message: /field action: / },
+    { name: 'a missing runId and timestamp', input: data({ eventId: 1, userId: 'a', action: 'b' }), message: /field runId: .*; field timestamp: / },
+  ])('fails naming the field for $name', ({ input, message }) => {
+    expect(() => parseStreamEvent(input)).toThrow(message);
+  });
+});
