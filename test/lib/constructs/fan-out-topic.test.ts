@@ -1,0 +1,112 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { FilterOrPolicy, SubscriptionFilter } from 'aws-cdk-lib/aws-sns';
+import { FanOutTopic } from '../../../lib/constructs/fan-out-topic';
+
+function synth(build: (fanOut: FanOutTopic) => void): Template {
+  const stack = new Stack(new App(), 'FanOutTest');
+  build(new FanOutTopic(stack, 'Orders', { displayName: 'orders' }));
+  return Template.fromStack(stack);
+}
+
+describe('FanOutTopic', () => {
+  const template = synth((fanOut) => {
+    fanOut.addSubscribedQueue('Plain');
+    fanOut.addSubscribedQueue('Big', {
+      maxReceiveCount: 4,
+      filterPolicyWithMessageBody: { amount: FilterOrPolicy.filter(SubscriptionFilter.numericFilter({ greaterThan: 10 })) },
+    });
+  });
+
+  test('encrypts the topic with the AWS-managed SNS key', () => {
+    template.hasResourceProperties('AWS::SNS::Topic', {
+      DisplayName: 'orders',
+      KmsMasterKeyId: { 'Fn::Join': ['', Match.arrayWith([':alias/aws/sns'])] },
+    });
+  });
+
+  test('refuses non-TLS publishes', () => {
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  test('subscribes each queue with raw message delivery', () => {
+    template.resourceCountIs('AWS::SNS::Subscription', 2);
+    template.allResourcesProperties('AWS::SNS::Subscription', {
+      Protocol: 'sqs',
+      RawMessageDelivery: true,
+      TopicArn: { Ref: Match.stringLikeRegexp('^OrdersTopic') },
+    });
+  });
+
+  test('gives every subscribed queue its own dead-letter queue', () => {
+    template.resourceCountIs('AWS::SQS::Queue', 4);
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^OrdersPlainDeadLetterQueue'), 'Arn'] }, maxReceiveCount: 3 },
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^OrdersBigDeadLetterQueue'), 'Arn'] }, maxReceiveCount: 4 },
+    });
+  });
+
+  test.each(['Plain', 'Big'])('lets only this topic send to the %s queue (aws:SourceArn)', (name) => {
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: Match.stringLikeRegexp(`^Orders${name}Queue`) }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          {
+            Action: 'sqs:SendMessage',
+            Effect: 'Allow',
+            Principal: { Service: 'sns.amazonaws.com' },
+            Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp(`^Orders${name}Queue`), 'Arn'] },
+            Condition: { ArnEquals: { 'aws:SourceArn': { Ref: Match.stringLikeRegexp('^OrdersTopic') } } },
+          },
+        ]),
+      },
+    });
+  });
+
+  test('applies a body filter policy only where one is given', () => {
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Endpoint: { 'Fn::GetAtt': [Match.stringLikeRegexp('^OrdersBigQueue'), 'Arn'] },
+      FilterPolicyScope: 'MessageBody',
+      FilterPolicy: { amount: [{ numeric: ['>', 10] }] },
+    });
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Endpoint: { 'Fn::GetAtt': [Match.stringLikeRegexp('^OrdersPlainQueue'), 'Arn'] },
+      FilterPolicy: Match.absent(),
+      FilterPolicyScope: Match.absent(),
+    });
+  });
+
+  test('applies an attribute filter policy', () => {
+    const attributes = synth((fanOut) => {
+      fanOut.addSubscribedQueue('Eu', { filterPolicy: { region: SubscriptionFilter.stringFilter({ allowlist: ['eu'] }) } });
+    });
+    attributes.hasResourceProperties('AWS::SNS::Subscription', { FilterPolicy: { region: ['eu'] }, FilterPolicyScope: Match.absent() });
+  });
+
+  test('lists its queues in subscription order', () => {
+    const stack = new Stack(new App(), 'Order');
+    const fanOut = new FanOutTopic(stack, 'Orders');
+    const a = fanOut.addSubscribedQueue('A');
+    const b = fanOut.addSubscribedQueue('B');
+    expect(fanOut.queues).toEqual([a, b]);
+  });
+
+  test('fails if a subscription has both filter scopes', () => {
+    expect(() =>
+      synth((fanOut) =>
+        fanOut.addSubscribedQueue('Both', {
+          filterPolicy: { region: SubscriptionFilter.stringFilter({ allowlist: ['eu'] }) },
+          filterPolicyWithMessageBody: { amount: FilterOrPolicy.filter(SubscriptionFilter.numericFilter({ greaterThan: 1 })) },
+        }),
+      ),
+    ).toThrow(/subscription Both cannot have both filterPolicy and filterPolicyWithMessageBody/);
+  });
+});
