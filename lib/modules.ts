@@ -4,6 +4,7 @@ import { numberFromContext } from './context';
 import { FANOUT_OUTPUTS, FanoutStack } from './stacks/fanout-stack';
 import { WORKER_POOL_OUTPUTS, WorkerPoolStack } from './stacks/worker-pool-stack';
 import { STREAM_OUTPUTS, StreamStack } from './stacks/stream-stack';
+import { PIPELINE_OUTPUTS, PipelineStack } from './stacks/pipeline-stack';
 
 /**
  * The registry of lab modules: the single place a module is declared. The CDK app (bin/app.ts via
@@ -69,6 +70,19 @@ export const MODULES: readonly LabModule[] = [
         ...props,
         shardCount: numberFromContext(props.context, 'shardCount'),
         parallelizationFactor: numberFromContext(props.context, 'parallelizationFactor'),
+      }),
+  },
+  {
+    name: 'pipeline',
+    stackId: 'LabPipeline',
+    description: 'ventilator splits a job into subtasks published through SNS; workers fan results in exactly once',
+    seed: 'Fan-out pattern notes (ventilator, fan-in)',
+    outputs: PIPELINE_OUTPUTS,
+    create: (scope, id, props) =>
+      new PipelineStack(scope, id, {
+        ...props,
+        maxRangeEnd: numberFromContext(props.context, 'pipelineMaxRangeEnd'),
+        workerRetryAttempts: numberFromContext(props.context, 'pipelineWorkerRetryAttempts'),
       }),
   },
 ];

@@ -1,0 +1,164 @@
+import { Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { Alias } from 'aws-cdk-lib/aws-kms';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { join } from 'node:path';
+import { LabFunction } from './lab-function';
+
+export interface JobPipelineProps {
+  /**
+   * Largest `rangeEnd` a job request may ask for (1 to 100,000,000): bounds the work of one job,
+   * whose subtasks all count primes below it.
+   * @default 10_000_000
+   */
+  readonly maxRangeEnd?: number;
+  /**
+   * Retries of a failed subtask invocation after the first attempt (0 to 2, Lambda's limit for
+   * asynchronous invocations), after which the event goes to the dead-letter queue.
+   * @default 2 (three attempts, as SNS-invoked functions get by default)
+   */
+  readonly workerRetryAttempts?: number;
+  /**
+   * Run time allowed to one subtask.
+   * @default Duration.seconds(30)
+   */
+  readonly workerTimeout?: Duration;
+  /**
+   * How long job and result items live before DynamoDB's TTL removes them (1 hour to 30 days).
+   * @default Duration.days(1)
+   */
+  readonly jobRetention?: Duration;
+}
+
+const MAX_RANGE_END_LIMIT = 100_000_000;
+
+/**
+ * Fan-out / fan-in: a ventilator function gives a job a GUID, splits it into subtasks and publishes
+ * them to an SNS topic; SNS invokes the worker function once per subtask; each worker records its
+ * result and counts it in the job exactly once, and the worker that completes the last subtask
+ * finalizes the job. Failing subtasks are retried, then dead-lettered.
+ */
+export class JobPipeline extends Construct {
+  public readonly ventilator: LabFunction;
+  public readonly worker: LabFunction;
+  public readonly topic: Topic;
+  public readonly deadLetterQueue: Queue;
+  public readonly jobsTable: Table;
+  public readonly resultsTable: Table;
+
+  constructor(scope: Construct, id: string, props: JobPipelineProps = {}) {
+    super(scope, id);
+    const maxRangeEnd = props.maxRangeEnd ?? 10_000_000;
+    validateInteger('maxRangeEnd', maxRangeEnd, 1, MAX_RANGE_END_LIMIT);
+    const workerRetryAttempts = props.workerRetryAttempts ?? 2;
+    validateInteger('workerRetryAttempts', workerRetryAttempts, 0, 2);
+    const jobRetention = props.jobRetention ?? Duration.days(1);
+    if (!Token.isUnresolved(jobRetention.toSeconds())) {
+      validateInteger('jobRetention (hours)', jobRetention.toHours({ integral: false }), 1, 720, false);
+    }
+
+    this.jobsTable = new Table(this, 'JobsTable', {
+      partitionKey: { name: 'jobId', type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: 'expiresAt',
+      // Labs are disposable: jobs are observed during the lab run, and `cdk destroy` must leave nothing.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.resultsTable = new Table(this, 'ResultsTable', {
+      partitionKey: { name: 'jobId', type: AttributeType.STRING },
+      sortKey: { name: 'subtaskId', type: AttributeType.NUMBER },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: 'expiresAt',
+      // Labs are disposable: results are checked during the lab run, and `cdk destroy` must leave nothing.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    for (const table of [this.jobsTable, this.resultsTable]) {
+      Validations.of(table).acknowledge({
+        id: 'AwsSolutions-DDB3',
+        reason: 'Lab data expires by TTL within a day and the table is destroyed with the stack; point-in-time recovery would only add cost.',
+      });
+    }
+
+    this.topic = new Topic(this, 'SubtaskTopic', {
+      // SNS-managed key: SNS -> Lambda delivery needs no key policy, unlike SNS -> SQS.
+      masterKey: Alias.fromAliasName(this, 'SnsManagedKey', 'alias/aws/sns'),
+      enforceSSL: true,
+    });
+
+    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      // Labs are disposable: dead letters are inspected during the lab, not kept after it.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: "This queue is itself a dead-letter queue: the worker function's DeadLetterConfig target for failed asynchronous invocations.",
+    });
+
+    const ttlSeconds = String(jobRetention.toSeconds());
+    this.ventilator = new LabFunction(this, 'Ventilator', {
+      entry: join(__dirname, '..', '..', 'lambda', 'pipeline', 'ventilator.ts'),
+      // Up to 100 PublishBatch calls for 1000 subtasks, one after another.
+      timeout: Duration.seconds(30),
+      environment: {
+        JOBS_TABLE_NAME: this.jobsTable.tableName,
+        SUBTASK_TOPIC_ARN: this.topic.topicArn,
+        MAX_RANGE_END: String(maxRangeEnd),
+        JOB_TTL_SECONDS: ttlSeconds,
+      },
+    });
+    this.worker = new LabFunction(this, 'Worker', {
+      entry: join(__dirname, '..', '..', 'lambda', 'pipeline', 'worker.ts'),
+      timeout: props.workerTimeout ?? Duration.seconds(30),
+      retryAttempts: workerRetryAttempts,
+      deadLetterQueue: this.deadLetterQueue,
+      environment: {
+        JOBS_TABLE_NAME: this.jobsTable.tableName,
+        RESULTS_TABLE_NAME: this.resultsTable.tableName,
+        JOB_TTL_SECONDS: ttlSeconds,
+      },
+    });
+    // One invocation per message: the parallelism of the fan-out stage.
+    this.topic.addSubscription(new LambdaSubscription(this.worker));
+
+    this.topic.grantPublish(this.ventilator);
+    this.jobsTable.grantWriteData(this.ventilator);
+    this.jobsTable.grantWriteData(this.worker);
+    this.resultsTable.grantWriteData(this.worker);
+
+    for (const fn of [this.ventilator, this.worker]) {
+      Validations.of(fn).acknowledge(
+        {
+          id: 'AwsSolutions-L1',
+          reason: 'LabFunction pins Node.js 22 for every lab: the same bundles also run in the local cloud on Node.js 20, so a newer runtime is not the one tested.',
+        },
+        {
+          id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+          reason: "The CDK's default function role policy; it only allows writing CloudWatch logs, here into the function's own log group.",
+        },
+      );
+    }
+    Validations.of(this.ventilator).acknowledge(
+      {
+        id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+        reason: "Added by topic.grantPublish for the topic's SSE key: publishing to an encrypted topic needs the GenerateDataKey family.",
+      },
+      {
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:key/*]',
+        reason: 'The AWS-managed alias/aws/sns key id is unknown at synth; the grant is limited to it by a kms:ResourceAliases condition.',
+      },
+    );
+  }
+}
+
+function validateInteger(name: string, value: number, min: number, max: number, integral = true): void {
+  if (Token.isUnresolved(value)) return;
+  if ((integral && !Number.isInteger(value)) || !(value >= min && value <= max)) {
+    throw new Error(`${name} must be ${integral ? 'an integer ' : ''}between ${min} and ${max}, but ${value} was provided`);
+  }
+}
