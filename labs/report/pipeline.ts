@@ -1,0 +1,18 @@
+import type { PipelineObservations } from '../scenarios/pipeline';
+import { mark, seconds } from './format';
+import type { Colors } from './style';
+import { renderTable } from './table';
+
+export function renderPipeline(o: PipelineObservations, colors: Colors): string {
+  return [
+    renderTable(
+      ['job', 'subtasks', 'completed', 'status', 'primes below ' + o.rangeEnd, 'expected', ''],
+      [[o.jobId, o.subtasks, o.completed, o.status, o.result ?? '-', o.expectedResult, mark(colors, o.result === o.expectedResult)]],
+    ),
+    renderTable(
+      ['fan-out (ventilator published)', 'fan-in (workers done, job finalized)', 'total', 'PublishBatch calls'],
+      [[seconds(o.fanOutMs), seconds(o.fanInMs), seconds(o.totalMs), o.publishCalls]],
+    ),
+    `${o.resultItems} subtask result(s) recorded under job ${o.jobId}; fan-in counted each subtask once and finalized the job once.`,
+  ].join('\n');
+}

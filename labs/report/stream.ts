@@ -1,0 +1,73 @@
+import type { GroupObservations, ReplayObservations, StreamObservations } from '../scenarios/stream';
+import { head, mark } from './format';
+import type { Colors } from './style';
+import { renderTable } from './table';
+
+export function renderStream(o: StreamObservations, colors: Colors): string {
+  const users = renderTable(
+    ['user (partition key)', 'MD5 hash key', 'shard by hash range', 'shard PutRecords reported', ''],
+    o.users.map((u) => [u.userId, head(u.hashKey), u.predictedShardId, u.shardIds.join(', '), mark(colors, u.shardIds.length === 1 && u.shardIds[0] === u.predictedShardId)]),
+  );
+  const shards = renderTable(
+    ['shard', 'hash key range', 'put', 'read (TRIM_HORIZON)', 'events per user'],
+    o.shards.map((s) => [
+      s.shardId,
+      `${head(s.startingHashKey)} to ${head(s.endingHashKey)}`,
+      s.put,
+      s.records,
+      Object.entries(s.userCounts)
+        .map(([user, n]) => `${user}: ${n}`)
+        .join(', ') || '-',
+    ]),
+  );
+  const consumers = renderTable(
+    ['consumer', 'kind', ...o.shards.map((s) => s.shardId), 'total', 'order violations'],
+    o.consumers.map((c) => [
+      c.name,
+      c.kind,
+      ...o.shards.map((s) => {
+        const count = c.shards.find((cs) => cs.shardId === s.shardId);
+        return count ? `${count.records}/${count.expected}` : '-';
+      }),
+      `${c.records}/${c.expected}`,
+      c.orderViolations,
+    ]),
+  );
+  return [
+    `Put ${o.records} records in ${o.putCalls} PutRecords call(s). Same user, same shard:`,
+    users,
+    shards,
+    'Consumers (records of this run processed per shard):',
+    consumers,
+    'The polling consumer shares the shards among its invocations; each enhanced fan-out consumer reads every shard on its own.',
+  ].join('\n');
+}
+
+export function renderReplay(o: ReplayObservations): string {
+  return [
+    `Replayed ${o.shardId} of ${o.streamName} from sequence number ${o.from}:`,
+    renderTable(
+      ['offset (sequence number)', 'user', 'action', 'event', 'this run'],
+      o.replayed.map((r) => [head(r.sequenceNumber, 20), r.userId ?? r.partitionKey, r.action ?? '-', r.eventId ?? '-', r.thisRun ? '✓' : '']),
+    ),
+    'The log kept every record: reading again from an offset returns the same records in the same order (time travel).',
+  ].join('\n');
+}
+
+export function renderGroup(o: GroupObservations): string {
+  return [
+    `${o.consumers} consumer(s) in one group, ${o.shardCount} shard(s): each shard is leased to exactly one consumer.`,
+    renderTable(
+      ['consumer', 'state', 'shards', 'records read'],
+      o.members.map((m) => [
+        m.consumer,
+        m.shards.length > 0 ? 'active' : 'idle',
+        m.shards.map((s) => s.shardId).join(', ') || '-',
+        m.shards.map((s) => `${s.records}/${s.expected}`).join(', ') || '-',
+      ]),
+    ),
+    o.idle.length > 0
+      ? `${o.idle.length} consumer(s) idle: a group can use at most as many consumers as there are shards. Add shards to scale further.`
+      : 'No consumer is idle.',
+  ].join('\n');
+}

@@ -1,0 +1,224 @@
+import { GetQueueAttributesCommand, type Message } from '@aws-sdk/client-sqs';
+import type { TargetSession } from '../targets/target';
+import type { Ui } from '../report/ui';
+import { deleteMessages, publishBatches, receiveMessages } from './batching';
+import { numberOutput, textOutput } from './outputs';
+import { newRunId, pollUntil } from './polling';
+import { verdictOf, type Verdict } from './scenario';
+
+/** An order event as the seed's `fanout_pattern.py` publishes it. */
+export interface Order {
+  readonly orderId: string;
+  readonly amount: number;
+  readonly timestamp: string;
+  readonly items: readonly string[];
+}
+
+export interface FanoutOptions {
+  readonly orders: number;
+  /** How long to wait for deliveries. @default 30 s */
+  readonly timeoutMs?: number;
+  /** After the expected deliveries, how long to keep listening for unexpected ones. @default 2 s */
+  readonly settleSeconds?: number;
+}
+
+export interface QueueObservation {
+  readonly name: string;
+  /** What the subscription admits, in words. */
+  readonly filter: string;
+  /** Distinct orders of this run the queue received. */
+  readonly received: number;
+  /** Orders of this run the subscription's filter admits. */
+  readonly expected: number;
+  /** Received orders the filter should have dropped. */
+  readonly unexpected: number;
+  /** Repeated deliveries of one order (SQS is at-least-once; informative). */
+  readonly duplicates: number;
+  readonly orderIds: readonly string[];
+  /** Messages in the queue's DLQ (informative: on AWS it may hold earlier runs' messages). */
+  readonly deadLetterDepth: number;
+}
+
+export interface FanoutObservations {
+  readonly runId: string;
+  readonly minAmount: number;
+  readonly publishCalls: number;
+  readonly orders: readonly Order[];
+  readonly queues: readonly QueueObservation[];
+  readonly timedOut: boolean;
+}
+
+interface QueueSpec {
+  readonly name: string;
+  readonly urlOutput: string;
+  readonly deadLetterUrlOutput: string;
+  describe(minAmount: number): string;
+  admits(order: Order, minAmount: number): boolean;
+}
+
+const QUEUES: readonly QueueSpec[] = [
+  {
+    name: 'analytics',
+    urlOutput: 'AnalyticsQueueUrl',
+    deadLetterUrlOutput: 'AnalyticsDeadLetterQueueUrl',
+    describe: () => 'every order',
+    admits: () => true,
+  },
+  {
+    name: 'inventory',
+    urlOutput: 'InventoryQueueUrl',
+    deadLetterUrlOutput: 'InventoryDeadLetterQueueUrl',
+    describe: () => 'every order',
+    admits: () => true,
+  },
+  {
+    name: 'notification',
+    urlOutput: 'NotificationQueueUrl',
+    deadLetterUrlOutput: 'NotificationDeadLetterQueueUrl',
+    describe: (min) => `amount >= ${min}`,
+    admits: (order, min) => order.amount >= min,
+  },
+];
+
+/**
+ * N orders whose amounts step evenly around the notification threshold (the middle one exactly at
+ * it), so the filter visibly admits some and drops others. Amounts stay positive, in cents.
+ */
+export function makeOrders(runId: string, count: number, minAmount: number, now = new Date()): Order[] {
+  const step = minAmount > 0 ? Math.max(0.01, minAmount / Math.max(count, 2)) : 10;
+  return Array.from({ length: count }, (_, i) => {
+    const raw = minAmount + (i - Math.floor(count / 2)) * step;
+    return {
+      orderId: `ORD-${runId}-${1000 + i}`,
+      amount: Math.max(0.01, Math.round(raw * 100) / 100),
+      timestamp: now.toISOString(),
+      items: ['item1', 'item2'],
+    };
+  });
+}
+
+/** With raw delivery the body is the order; without it, SNS's envelope carries it in `Message`. */
+export function orderFromBody(body: string | undefined): Order | undefined {
+  if (body === undefined) return undefined;
+  try {
+    const parsed = JSON.parse(body) as Record<string, unknown>;
+    const candidate =
+      parsed.Type === 'Notification' && typeof parsed.Message === 'string'
+        ? (JSON.parse(parsed.Message) as Record<string, unknown>)
+        : parsed;
+    return typeof candidate.orderId === 'string' && typeof candidate.amount === 'number'
+      ? (candidate as unknown as Order)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function fanoutVerdict(observations: Pick<FanoutObservations, 'queues' | 'timedOut'>): Verdict {
+  const failures: string[] = [];
+  for (const queue of observations.queues) {
+    if (queue.received !== queue.expected) {
+      failures.push(`${queue.name} queue received ${queue.received} of this run's orders, expected ${queue.expected} (${queue.filter})`);
+    }
+    if (queue.unexpected > 0) {
+      failures.push(`${queue.name} queue received ${queue.unexpected} order(s) its filter (${queue.filter}) should have dropped`);
+    }
+  }
+  if (failures.length > 0 && observations.timedOut) {
+    failures.push('deliveries were still missing when the wait ended');
+  }
+  return verdictOf(failures);
+}
+
+interface QueueState {
+  readonly spec: QueueSpec;
+  readonly url: string;
+  readonly expected: number;
+  readonly minAmount: number;
+  readonly counts: Map<string, number>;
+  unexpected: number;
+  drainedAfterDone: boolean;
+}
+
+export async function runFanout(session: TargetSession, options: FanoutOptions, ui: Ui): Promise<FanoutObservations> {
+  const { sqs, sns } = session.clients;
+  const topicArn = textOutput(session, 'TopicArn');
+  const minAmount = numberOutput(session, 'NotificationMinAmount');
+  const runId = newRunId();
+  const orders = makeOrders(runId, options.orders, minAmount);
+  const byId = new Map(orders.map((o) => [o.orderId, o]));
+  const states: QueueState[] = QUEUES.map((spec) => ({
+    spec,
+    url: textOutput(session, spec.urlOutput),
+    expected: orders.filter((o) => spec.admits(o, minAmount)).length,
+    minAmount,
+    counts: new Map(),
+    unexpected: 0,
+    drainedAfterDone: false,
+  }));
+
+  ui.log(`publishing ${orders.length} orders to ${topicArn} (run ${runId})`);
+  const { calls } = await publishBatches(sns, topicArn, orders.map((o) => JSON.stringify(o)));
+
+  const total = states.reduce((sum, s) => sum + s.expected, 0);
+  const progress = ui.progress('deliveries', total);
+  const settleSeconds = options.settleSeconds ?? 2;
+  const received = (s: QueueState): number => s.counts.size;
+  const { timedOut } = await pollUntil({
+    timeoutMs: options.timeoutMs ?? 30_000,
+    intervalMs: 0,
+    poll: async () => {
+      await Promise.all(
+        states
+          .filter((s) => !s.drainedAfterDone)
+          .map(async (s) => {
+            const reachedBefore = received(s) >= s.expected;
+            const messages = await receiveMessages(sqs, s.url, reachedBefore ? settleSeconds : 1);
+            const ours = takeRunMessages(messages, byId, s);
+            await deleteMessages(sqs, s.url, ours);
+            if (reachedBefore && ours.length === 0) s.drainedAfterDone = true;
+          }),
+      );
+      return states.reduce((sum, s) => sum + Math.min(received(s), s.expected), 0);
+    },
+    done: () => states.every((s) => s.drainedAfterDone),
+    onState: (count) => progress.update(count),
+  });
+  progress.stop();
+
+  const queues = await Promise.all(
+    states.map(async (s) => ({
+      name: s.spec.name,
+      filter: s.spec.describe(minAmount),
+      received: received(s),
+      expected: s.expected,
+      unexpected: s.unexpected,
+      duplicates: [...s.counts.values()].reduce((sum, n) => sum + n - 1, 0),
+      orderIds: [...s.counts.keys()].sort(),
+      deadLetterDepth: await queueDepth(session, textOutput(session, s.spec.deadLetterUrlOutput)),
+    })),
+  );
+  return { runId, minAmount, publishCalls: calls, orders, queues, timedOut };
+}
+
+/** Counts this run's orders and returns their messages for deletion; other runs' messages are left alone. */
+function takeRunMessages(messages: readonly Message[], byId: ReadonlyMap<string, Order>, state: QueueState): Message[] {
+  const ours: Message[] = [];
+  for (const message of messages) {
+    const order = orderFromBody(message.Body);
+    const published = order ? byId.get(order.orderId) : undefined;
+    if (!order || !published) continue;
+    ours.push(message);
+    const seen = state.counts.get(order.orderId) ?? 0;
+    state.counts.set(order.orderId, seen + 1);
+    if (seen === 0 && !state.spec.admits(published, state.minAmount)) state.unexpected++;
+  }
+  return ours;
+}
+
+async function queueDepth(session: TargetSession, queueUrl: string): Promise<number> {
+  const response = await session.clients.sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
+  );
+  return Number(response.Attributes?.ApproximateNumberOfMessages ?? 0);
+}

@@ -1,0 +1,81 @@
+import type { TargetSession } from '../targets/target';
+import type { Ui } from '../report/ui';
+import type { Colors } from '../report/style';
+
+/** Which expectations of a lab failed; empty when the lab's verdict holds. */
+export interface Verdict {
+  readonly ok: boolean;
+  readonly failures: readonly string[];
+}
+
+export function verdictOf(failures: readonly string[]): Verdict {
+  return { ok: failures.length === 0, failures };
+}
+
+/** A finished scenario: its verdict, its observations (the JSON body) and their human rendering. */
+export interface LabOutcome {
+  readonly verdict: Verdict;
+  readonly observations: Readonly<Record<string, unknown>>;
+  render(colors: Colors): string;
+}
+
+/** A command-line option of a scenario; integer options are parsed and checked by the CLI. */
+export interface OptionSpec {
+  /** Commander flags, e.g. `--tasks <n>`. */
+  readonly flags: string;
+  readonly description: string;
+  /** `count`: integer >= min (default 0); `text`: any string; `flag`: boolean. */
+  readonly kind: 'count' | 'text' | 'flag';
+  readonly min?: number;
+  readonly max?: number;
+  readonly defaultValue?: number | string | boolean;
+}
+
+/** A scenario bound to its options, ready to open a session and run. */
+export interface PreparedRun {
+  /** CDK context the local target synthesizes the stack with. */
+  readonly context?: Record<string, unknown>;
+  run(session: TargetSession, ui: Ui): Promise<LabOutcome>;
+}
+
+/** What a scenario may know about the invocation beyond its own options. */
+export interface ScenarioEnv {
+  /** The per-student stack prefix ('' when none), for commands the scenario suggests. */
+  readonly stackPrefix: string;
+}
+
+/** Raised for options that parse one by one but contradict each other (exit code 2). */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export interface Scenario {
+  /** Subcommand name; absent for a module's main scenario. */
+  readonly command?: string;
+  readonly summary: string;
+  readonly options: readonly OptionSpec[];
+  /** Checks the combination of parsed options (throws UsageError) and binds them. */
+  prepare(options: Readonly<Record<string, unknown>>, env: ScenarioEnv): PreparedRun;
+}
+
+/** A module's lab: the main scenario (`labs <module>`) and its subcommands. */
+export interface ModuleLab {
+  readonly main: Scenario;
+  readonly subcommands?: readonly Scenario[];
+}
+
+/** Reads an option the CLI parsed; a missing one is a programming error, not a user error. */
+export function numberOption(options: Readonly<Record<string, unknown>>, key: string): number {
+  const value = options[key];
+  if (typeof value !== 'number') throw new Error(`option ${key} was not parsed as a number`);
+  return value;
+}
+
+export function optionalNumber(options: Readonly<Record<string, unknown>>, key: string): number | undefined {
+  return options[key] === undefined ? undefined : numberOption(options, key);
+}
+
+export function optionalText(options: Readonly<Record<string, unknown>>, key: string): string | undefined {
+  const value = options[key];
+  return typeof value === 'string' ? value : undefined;
+}

@@ -1,0 +1,166 @@
+import { CloudFormationClient, DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { fromIni } from '@aws-sdk/credential-providers';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { stackIdFor, type LabModule } from '../../lib/modules';
+import type { FunctionInvoker, LabClients, OpenOptions, Target, TargetSession } from './target';
+
+/** Where the SDK clients point: region, and a profile's credentials when one is named. */
+interface ClientConfig {
+  readonly region?: string;
+  readonly profile?: string;
+  readonly credentials?: ReturnType<typeof fromIni>;
+}
+
+/** The command that deploys (or updates) a module's stack, with the student's prefix if any. */
+export function deployCommand(stackName: string, stackPrefix = ''): string {
+  return `npx cdk deploy ${stackName}${stackPrefix === '' ? '' : ` -c stackPrefix=${stackPrefix}`}`;
+}
+
+/** Stack states whose outputs describe a working stack. */
+const USABLE_STATES = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'UPDATE_ROLLBACK_COMPLETE', 'IMPORT_COMPLETE', 'IMPORT_ROLLBACK_COMPLETE']);
+
+/**
+ * The lab's next step for an error the SDK raised while finding the stack: one line, no stack trace.
+ * Unknown errors keep their own message.
+ */
+export function describeAwsError(error: unknown, context: { stackName: string; region: string; stackPrefix: string }): string {
+  const e = error as { name?: string; message?: string; Code?: string };
+  const name = e.name ?? '';
+  const message = e.message ?? String(error);
+  if (name === 'CredentialsProviderError' || /could not load credentials/i.test(message)) {
+    return 'no AWS credentials found: run `aws configure` (or `aws sso login`), set AWS_PROFILE, or pass --profile; without an AWS account use --target local';
+  }
+  if (['ExpiredToken', 'ExpiredTokenException', 'TokenRefreshRequired'].includes(name) || /token.*expired/i.test(message)) {
+    return 'your AWS credentials have expired: sign in again (e.g. `aws sso login`) and rerun';
+  }
+  if (['InvalidClientTokenId', 'UnrecognizedClientException', 'SignatureDoesNotMatch'].includes(name)) {
+    return `your AWS credentials were rejected (${name}): check the profile or keys in use`;
+  }
+  if (name === 'ValidationError' && /does not exist/i.test(message)) {
+    return `stack ${context.stackName} is not deployed in ${context.region}: run \`${deployCommand(context.stackName, context.stackPrefix)}\``;
+  }
+  if (name === 'AccessDenied' || name === 'AccessDeniedException') {
+    return `not allowed to read stack ${context.stackName} in ${context.region}: the identity needs cloudformation:DescribeStacks (${message})`;
+  }
+  return message.split('\n')[0] ?? message;
+}
+
+/** Checks a described stack and returns its outputs, or says in one line what to do. */
+export function stackOutputs(
+  stack: Stack | undefined,
+  module: LabModule,
+  context: { stackName: string; region: string; stackPrefix: string },
+): Record<string, string> {
+  const deploy = deployCommand(context.stackName, context.stackPrefix);
+  if (!stack || stack.StackStatus === 'DELETE_COMPLETE') {
+    throw new Error(`stack ${context.stackName} is not deployed in ${context.region}: run \`${deploy}\``);
+  }
+  const status = String(stack.StackStatus);
+  if (status.endsWith('_IN_PROGRESS')) {
+    throw new Error(`stack ${context.stackName} in ${context.region} is ${status}: wait for it to finish, then rerun`);
+  }
+  if (!USABLE_STATES.has(status)) {
+    throw new Error(`stack ${context.stackName} in ${context.region} is ${status}: fix or delete it (\`npx cdk destroy ${context.stackName}\`), then run \`${deploy}\``);
+  }
+  const outputs: Record<string, string> = {};
+  for (const output of stack.Outputs ?? []) {
+    if (output.OutputKey !== undefined && output.OutputValue !== undefined) outputs[output.OutputKey] = output.OutputValue;
+  }
+  const missing = module.outputs.filter((key) => outputs[key] === undefined);
+  if (missing.length > 0) {
+    throw new Error(
+      `stack ${context.stackName} in ${context.region} is of an older shape (missing output${missing.length > 1 ? 's' : ''} ${missing.join(', ')}): redeploy it with \`${deploy}\``,
+    );
+  }
+  return outputs;
+}
+
+function lambdaInvoker(client: LambdaClient): FunctionInvoker {
+  return {
+    invoke: async (functionName, payload) => {
+      const response = await client.send(
+        new InvokeCommand({ FunctionName: functionName, Payload: new TextEncoder().encode(JSON.stringify(payload)) }),
+      );
+      const text = response.Payload ? new TextDecoder().decode(response.Payload) : '';
+      const body: unknown = text === '' ? undefined : JSON.parse(text);
+      if (response.FunctionError) {
+        const { errorType, errorMessage } = (body ?? {}) as { errorType?: string; errorMessage?: string };
+        throw new Error(`function ${functionName} failed (${errorType ?? response.FunctionError}): ${errorMessage ?? text}`);
+      }
+      return body;
+    },
+  };
+}
+
+export function awsClients(config: ClientConfig): LabClients & { destroy(): void } {
+  const sqs = new SQSClient(config);
+  const sns = new SNSClient(config);
+  const kinesis = new KinesisClient(config);
+  const dynamodbClient = new DynamoDBClient(config);
+  const dynamodb = DynamoDBDocumentClient.from(dynamodbClient, { marshallOptions: { removeUndefinedValues: true } });
+  const lambda = new LambdaClient(config);
+  return {
+    sqs,
+    sns,
+    kinesis,
+    dynamodb,
+    lambda: lambdaInvoker(lambda),
+    destroy: () => {
+      for (const client of [sqs, sns, kinesis, dynamodbClient, lambda]) client.destroy();
+    },
+  };
+}
+
+/**
+ * The deployed stacks: resources come from the stack's CloudFormation outputs, clients are the real
+ * ones (region and credentials from --region/--profile or the SDK's usual chain).
+ */
+export const awsTarget: Target = {
+  name: 'aws',
+  async open(module: LabModule, options: OpenOptions): Promise<TargetSession> {
+    const stackPrefix = options.stackPrefix ?? '';
+    const stackName = stackIdFor(module, stackPrefix);
+    const config: ClientConfig = {
+      ...(options.region ? { region: options.region } : {}),
+      ...(options.profile ? { profile: options.profile, credentials: fromIni({ profile: options.profile }) } : {}),
+    };
+    const cloudformation = new CloudFormationClient(config);
+    let region: string;
+    try {
+      region = await cloudformation.config.region();
+    } catch (error) {
+      cloudformation.destroy();
+      throw new Error('no AWS region configured: pass --region, set AWS_REGION, or set a region in your AWS profile', { cause: error });
+    }
+    const context = { stackName, region, stackPrefix };
+    let outputs: Record<string, string>;
+    try {
+      const response = await cloudformation.send(new DescribeStacksCommand({ StackName: stackName }));
+      outputs = stackOutputs(response.Stacks?.[0], module, context);
+    } catch (error) {
+      if (error instanceof Error && error.message.startsWith(`stack ${stackName}`)) throw error;
+      throw new Error(describeAwsError(error, context), { cause: error });
+    } finally {
+      cloudformation.destroy();
+    }
+    options.log?.(`using stack ${stackName} in ${region}`);
+    const clients = awsClients({ ...config, region });
+    let closed = false;
+    return {
+      target: 'aws',
+      region,
+      stackName,
+      outputs,
+      clients,
+      close: async () => {
+        if (!closed) clients.destroy();
+        closed = true;
+      },
+    };
+  },
+};
