@@ -194,16 +194,15 @@ export class KinesisFanOutSource extends KinesisSource {
           events ??= await this.subscribe(shardId, next);
           if (events === undefined) throw new Error(`SubscribeToShard on ${shardId} returned no event stream`);
           for await (const event of events) {
+            if (signal.aborted) return;
             const payload = event.SubscribeToShardEvent;
             if (payload === undefined) throw streamFailure(event);
             const records = payload.Records ?? [];
-            if (records.length > 0) {
-              processor.push(records);
-              next = { Type: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: records[records.length - 1]?.SequenceNumber };
-            } else if (payload.ContinuationSequenceNumber !== undefined && next.Type !== 'AFTER_SEQUENCE_NUMBER') {
-              // Nothing read yet: the continuation point keeps a LATEST subscription from skipping records on renewal.
-              next = { Type: 'AT_SEQUENCE_NUMBER', SequenceNumber: payload.ContinuationSequenceNumber };
-            }
+            if (records.length > 0) processor.push(records);
+            // The continuation is the last sequence number delivered (or the shard's position before any),
+            // so a renewed subscription resumes right after it, whatever the first position was.
+            const resumeAfter = payload.ContinuationSequenceNumber ?? records[records.length - 1]?.SequenceNumber;
+            if (resumeAfter !== undefined) next = { Type: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: resumeAfter };
             // The shard ended: no continuation, children named.
             if (payload.ContinuationSequenceNumber === undefined || payload.ContinuationSequenceNumber === null) return;
             await processor.waitForRoom(this.backlogLimit);
