@@ -20,6 +20,10 @@ export interface AsyncInvokeConfig {
   readonly deadLetterTargetArn?: string;
   /** EventInvokeConfig on-failure destination. */
   readonly onFailureDestinationArn?: string;
+  /** EventInvokeConfig on-success destination. */
+  readonly onSuccessDestinationArn?: string;
+  /** EventInvokeConfig MaximumEventAgeInSeconds (60 to 21600). Lambda's default is 21600. */
+  readonly maximumEventAgeSeconds?: number;
 }
 
 export interface FunctionSpec {
@@ -107,4 +111,21 @@ export interface LocalDeployment {
   readonly eventSources: readonly EventSourceSpec[];
   /** SQS queue URL by queue ARN, for destinations and dead-letter targets given as ARNs. */
   readonly queueUrlsByArn: Readonly<Record<string, string>>;
+  /** The resources created in the emulators, by logical id. */
+  readonly resources?: Readonly<Record<string, ProvisionedResourceSummary>>;
+  /** The resources skipped because they have no local meaning (IAM, log groups, policies...). */
+  readonly skipped?: readonly SkippedResource[];
+}
+
+export interface ProvisionedResourceSummary {
+  readonly type: string;
+  /** The resource's Ref value: queue URL, topic ARN, stream/table/function name, consumer ARN... */
+  readonly physicalId: string;
+}
+
+export interface SkippedResource {
+  readonly logicalId: string;
+  readonly type: string;
+  /** Why the type has no local meaning. */
+  readonly reason: string;
 }
