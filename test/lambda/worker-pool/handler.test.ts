@@ -1,3 +1,4 @@
+import { LEDGER_TABLE_NAME } from './handler-env';
 import {
   ConditionalCheckFailedException,
   DeleteItemCommand,
@@ -11,22 +12,9 @@ import { DynamoDBDocumentClient, UpdateCommand, type UpdateCommandInput } from '
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
+import { handler } from '../../../lambda/worker-pool/handler';
 
-const LEDGER = 'ledger-table';
-const IDEMPOTENCY = 'idempotency-table';
-
-Object.assign(process.env, {
-  LEDGER_TABLE_NAME: LEDGER,
-  IDEMPOTENCY_TABLE_NAME: IDEMPOTENCY,
-  MAX_TASK_WORK_MS: '20',
-  AWS_REGION: 'us-east-1',
-  AWS_ACCESS_KEY_ID: 'test',
-  AWS_SECRET_ACCESS_KEY: 'test',
-  AWS_LAMBDA_FUNCTION_NAME: 'LabWorkerPool-Worker',
-  POWERTOOLS_SERVICE_NAME: 'worker-pool',
-  // Powertools logs through the global console, which the tests can watch.
-  POWERTOOLS_DEV: 'true',
-});
+const LEDGER = LEDGER_TABLE_NAME;
 
 const idempotencyClient = mockClient(DynamoDBClient);
 const ledgerClient = mockClient(DynamoDBDocumentClient);
@@ -140,13 +128,7 @@ function lambdaContext(logStreamName: string): Context {
 const task = (taskId: string, extra: Record<string, unknown> = {}) => ({ runId: 'run-1', taskId, workMs: 2, ...extra });
 const failedIds = (response: SQSBatchResponse) => response.batchItemFailures.map((f) => f.itemIdentifier);
 
-let handler: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 let tables: ReturnType<typeof installFakeTables>;
-
-beforeAll(async () => {
-  // Imported after the environment is set: the handler reads it once, at load.
-  ({ handler } = await import('../../../lambda/worker-pool/handler'));
-});
 
 beforeEach(() => {
   idempotencyClient.reset();
