@@ -1,0 +1,119 @@
+import Table from 'cli-table3';
+import { Command } from 'commander';
+import pc from 'picocolors';
+import { buildApp } from '../../lib/app';
+import { MODULES, STACK_PREFIX_CONTEXT, findModule, stackIdFor, type LabModule } from '../../lib/modules';
+import { estimateModuleCost, idleTargetPerHour, type ModuleCostEstimate } from './estimate';
+import { HOURS_PER_MONTH, PRICE_REGION } from './prices';
+import type { CfnTemplate } from './template';
+
+export interface ModuleTemplate {
+  readonly module: LabModule;
+  readonly stackId: string;
+  readonly template: CfnTemplate;
+}
+
+/** Synthesizes `modules` in one app, as `cdk synth` would but without bundling, and returns their templates. */
+export function synthesizeTemplates(modules: readonly LabModule[] = MODULES, context: Record<string, unknown> = {}): ModuleTemplate[] {
+  const app = buildApp({ bundling: false, modules, context });
+  const assembly = app.synth();
+  const prefix = String(app.node.tryGetContext(STACK_PREFIX_CONTEXT) ?? '');
+  return modules.map((module) => {
+    const stackId = stackIdFor(module, prefix);
+    return { module, stackId, template: assembly.getStackByName(stackId).template as CfnTemplate };
+  });
+}
+
+/** Estimates for `modules` (default: every module) with the given CDK context. */
+export function estimateModules(modules: readonly LabModule[] = MODULES, context: Record<string, unknown> = {}): ModuleCostEstimate[] {
+  return synthesizeTemplates(modules, context).map(({ module, template }) => estimateModuleCost(module.name, template));
+}
+
+/** The `--json` document: dollars rounded to a millionth so figures compare cleanly. */
+export function costReport(estimates: readonly ModuleCostEstimate[]): { region: string; modules: ModuleCostEstimate[] } {
+  return {
+    region: PRICE_REGION,
+    modules: estimates.map((e) => ({
+      ...e,
+      idlePerHour: usd(e.idlePerHour),
+      idlePerMonth: usd(e.idlePerMonth),
+      perMillionMessages: usd(e.perMillionMessages),
+      lineItems: {
+        idle: e.lineItems.idle.map((i) => ({ ...i, perHour: usd(i.perHour) })),
+        perMillionMessages: e.lineItems.perMillionMessages.map((i) => ({ ...i, quantity: usd(i.quantity), usd: usd(i.usd) })),
+      },
+    })),
+  };
+}
+
+/** One table per module: the totals, then each line item, then the assumptions. */
+export function renderCostTables(estimates: readonly ModuleCostEstimate[]): string {
+  const sections = estimates.map((e) => {
+    const target = idleTargetPerHour(e.module);
+    const verdict = e.idlePerHour <= target ? pc.green(`within the $${target}/h target`) : pc.red(`above the $${target}/h target`);
+    const table = new Table({ head: ['item', 'idle $/h', 'per million messages'], style: { head: [] } });
+    for (const i of e.lineItems.idle) table.push([`${i.logicalId}: ${i.what}`, money(i.perHour), '']);
+    for (const i of e.lineItems.perMillionMessages) {
+      table.push([`${i.what} (${formatQuantity(i.quantity)} ${i.unit})`, '', money(i.usd)]);
+    }
+    table.push([pc.bold('total'), pc.bold(money(e.idlePerHour)), pc.bold(money(e.perMillionMessages))]);
+    return [
+      pc.bold(`${e.module}: ${money(e.idlePerHour)}/h idle (${money(e.idlePerMonth, 2)}/month), ${money(e.perMillionMessages, 2)} per million messages, ${verdict}`),
+      table.toString(),
+      ...e.assumptions.map((a) => `  - ${a}`),
+    ].join('\n');
+  });
+  return [...sections, `Prices: ${PRICE_REGION} list prices, see labs/cost/prices.ts for the date and source of each.`].join('\n\n');
+}
+
+/** The warning a lab prints before it runs against a deployed stack that bills while idle. */
+export function idleCostWarning(estimate: ModuleCostEstimate, stackId: string): string {
+  const billed = estimate.lineItems.idle.map((i) => i.what).join(', ');
+  return (
+    `${stackId} costs about ${money(estimate.idlePerHour)} per hour (${money(estimate.idlePerHour * 24, 2)} per day, ` +
+    `${money(estimate.idlePerHour * HOURS_PER_MONTH, 2)} per month) while it stays deployed, even with no traffic ` +
+    `(${billed}). Delete it when you are done: npx cdk destroy ${stackId}`
+  );
+}
+
+/** The idle-cost warning of one module's stack as the given context would deploy it (synthesizes it, no bundling). */
+export function moduleIdleCostWarning(moduleName = 'stream', context: Record<string, unknown> = {}): string {
+  const [{ module, stackId, template }] = synthesizeTemplates([findModule(moduleName)], context) as [ModuleTemplate];
+  return idleCostWarning(estimateModuleCost(module.name, template), stackId);
+}
+
+/** `labs cost [modules...] [--json] [-c key=value...]`. */
+export function costCommand(): Command {
+  return new Command('cost')
+    .description('estimate what each module costs while deployed (idle $/h, $/month) and per million messages, from its synthesized template')
+    .argument('[modules...]', `modules to estimate (default: all of ${MODULES.map((m) => m.name).join(', ')})`)
+    .option('--json', 'print one JSON object on stdout')
+    .option('-c, --context <key=value...>', 'CDK context, as `cdk deploy -c` takes it (e.g. shardCount=2)')
+    .action((names: string[], options: { json?: boolean; context?: string[] }) => {
+      const modules = names.length > 0 ? names.map(findModule) : MODULES;
+      const estimates = estimateModules(modules, parseContext(options.context ?? []));
+      console.log(options.json ? JSON.stringify(costReport(estimates), null, 2) : renderCostTables(estimates));
+    });
+}
+
+export function parseContext(pairs: readonly string[]): Record<string, string> {
+  const context: Record<string, string> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new Error(`context must be given as key=value, but '${pair}' was provided`);
+    context[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return context;
+}
+
+function usd(value: number): number {
+  return Math.round(value * 1e6) / 1e6;
+}
+
+function money(value: number, decimals = 4): string {
+  return `$${value.toFixed(decimals)}`;
+}
+
+function formatQuantity(value: number): string {
+  return Number.isInteger(value) ? value.toLocaleString('en-US') : value.toPrecision(3);
+}
