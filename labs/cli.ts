@@ -84,9 +84,9 @@ export function defaultOptions(scenario: Scenario): Record<string, unknown> {
 function addSharedOptions(command: Command): Command {
   return command
     .addOption(new Option('--target <target>', 'where the stack runs').choices(['local', 'aws']).default('local'))
-    .option('--json', 'print one JSON object on stdout (progress and logs go to stderr)', false)
-    .option('--verbose', 'show handler logs and error details', false)
-    .option('--stack-prefix <prefix>', 'per-student stack prefix, as deployed with -c stackPrefix=...', parseStackPrefix, '')
+    .option('--json', 'print one JSON object on stdout (progress and logs go to stderr)')
+    .option('--verbose', 'show handler logs and error details')
+    .option('--stack-prefix <prefix>', 'per-student stack prefix, as deployed with -c stackPrefix=... (default: none)', parseStackPrefix)
     .option('--region <region>', 'AWS region (--target aws; default: your AWS configuration)')
     .option('--profile <profile>', 'AWS profile (--target aws)');
 }

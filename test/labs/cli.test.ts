@@ -1,0 +1,251 @@
+import { runCli, defaultOptions } from '../../labs/cli';
+import { LABS } from '../../labs/scenarios';
+import { verdictOf, type ModuleLab } from '../../labs/scenarios/scenario';
+import type { OpenOptions, Target, TargetName, TargetSession } from '../../labs/targets/target';
+import { MODULES, type LabModule } from '../../lib/modules';
+
+interface Captured {
+  stdout: string;
+  stderr: string;
+  code: number;
+  opened: OpenOptions[];
+  closed: number;
+}
+
+function fakeModule(name: string): LabModule {
+  return {
+    name,
+    stackId: `Lab${name[0]?.toUpperCase()}${name.slice(1)}`,
+    description: `${name} lab`,
+    seed: 'Module 8',
+    outputs: [],
+    create: () => {
+      throw new Error('not synthesized here');
+    },
+  };
+}
+
+/** A lab whose verdict fails when `--fail` is given: enough to drive the CLI end to end without a cloud. */
+const DEMO_LAB: ModuleLab = {
+  main: {
+    summary: 'demo',
+    options: [
+      { flags: '--items <n>', description: 'items', kind: 'count', min: 1, defaultValue: 3 },
+      { flags: '--fail', description: 'fail the verdict', kind: 'flag' },
+    ],
+    prepare: (o) => ({
+      context: { items: o.items },
+      run: async (session) => {
+        const observations = { items: o.items, region: session.region };
+        const verdict = verdictOf(o.fail === true ? ['2 of 3 items arrived'] : []);
+        return { verdict, observations, render: () => `rendered ${String(o.items)} items` };
+      },
+    }),
+  },
+};
+
+async function run(
+  args: string[],
+  options: { modules?: LabModule[]; labs?: Record<string, ModuleLab>; openError?: Error } = {},
+): Promise<Captured> {
+  const captured: Captured = { stdout: '', stderr: '', code: -1, opened: [], closed: 0 };
+  const target = (name: TargetName): Target => ({
+    name,
+    open: async (_module, openOptions): Promise<TargetSession> => {
+      captured.opened.push(openOptions);
+      if (options.openError) throw options.openError;
+      return {
+        target: name,
+        region: 'us-east-1',
+        stackName: 'LabDemo',
+        outputs: {},
+        clients: {} as TargetSession['clients'],
+        close: async () => {
+          captured.closed++;
+        },
+      };
+    },
+  });
+  captured.code = await runCli(['node', 'labs', ...args], {
+    io: {
+      stdout: { write: (s: string) => (captured.stdout += s), isTTY: false },
+      stderr: { write: (s: string) => (captured.stderr += s), isTTY: false },
+      env: {},
+    },
+    ...(options.modules ? { modules: options.modules } : {}),
+    ...(options.labs ? { labs: options.labs } : {}),
+    targetFor: target,
+  });
+  return captured;
+}
+
+const demo = { modules: [fakeModule('demo')], labs: { demo: DEMO_LAB } };
+
+describe('argument validation (exit code 2, a usage line, no target opened)', () => {
+  test.each([
+    [['worker-pool', '--tasks', '-1'], /--tasks must be at least 1, but -1 was provided/, /Usage: labs worker-pool \[options\]/],
+    [['worker-pool', '--tasks', '2.5'], /--tasks takes a whole number, but '2.5'/, /Usage: labs worker-pool/],
+    [['worker-pool', '--tasks', '3', '--poison', '5'], /--poison \(5\) cannot exceed --tasks \(3\)/, /Usage: labs worker-pool/],
+    [['worker-pool', '--tasks', '2', '--poison', '2', '--crash'], /--crash needs at least one task that is not poison/, /Usage: labs worker-pool/],
+    [['worker-pool', '--workers', '1'], /--workers must be between 2 and 1000, but 1/, /Usage: labs worker-pool/],
+    [['fanout', '--orders', 'many'], /--orders takes a whole number/, /Usage: labs fanout/],
+    [['stream', 'group', '--consumers', '0'], /--consumers must be at least 1, but 0/, /Usage: labs stream group/],
+    [['stream', 'replay', '--from', 'abc'], /--from must be a Kinesis sequence number/, /Usage: labs stream replay/],
+    [['pipeline', '--subtasks', '20', '--range-end', '10'], /--subtasks \(20\) cannot exceed --range-end \(10\)/, /Usage: labs pipeline/],
+    [['nope'], /unknown command 'nope'/, /Usage: labs <module>/],
+    [['fanout', '--target', 'gcp'], /argument 'gcp' is invalid. Allowed choices are local, aws/, /Usage: labs fanout/],
+    [['fanout', '--stack-prefix', '1bad'], /stackPrefix must start with a letter/, /Usage: labs fanout/],
+    [['fanout', '--bogus'], /unknown option '--bogus'/, /Usage: labs fanout/],
+  ])('labs %j', async (args, message, usage) => {
+    const out = await run(args);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toMatch(message);
+    expect(out.stderr).toMatch(usage);
+    expect(out.stdout).toBe('');
+    expect(out.opened).toHaveLength(0);
+  });
+});
+
+describe('help', () => {
+  test('labs --help lists every registered module and exits 0', async () => {
+    const out = await run(['--help']);
+    expect(out.code).toBe(0);
+    for (const module of MODULES) expect(out.stdout).toContain(module.name);
+    expect(out.stdout).toMatch(/list/);
+    expect(out.stdout).toMatch(/all/);
+  });
+
+  test('labs worker-pool --help documents the options with their defaults', async () => {
+    const out = await run(['worker-pool', '--help']);
+    out.stdout = out.stdout.replace(/\s+/g, ' ');
+    expect(out.code).toBe(0);
+    expect(out.stdout).toMatch(/--tasks <n>.*\(default: 20\)/s);
+    expect(out.stdout).toMatch(/--poison <n>.*\(default: 0\)/s);
+    expect(out.stdout).toMatch(/--target <target>.*\(choices: "local", "aws", default: "local"\)/s);
+    expect(out.stdout).toContain('LabWorkerPool');
+  });
+
+  test('labs stream --help shows the replay and group subcommands', async () => {
+    const out = await run(['stream', '--help']);
+    expect(out.stdout).toMatch(/replay/);
+    expect(out.stdout).toMatch(/group/);
+    expect(out.stdout).toMatch(/--records <n>.*\(default: 30\)/s);
+  });
+
+  test('every registered module has a lab and every lab a registered module', () => {
+    expect(Object.keys(LABS).sort()).toEqual(MODULES.map((m) => m.name).sort());
+  });
+});
+
+describe('running a lab', () => {
+  test('--json prints exactly one JSON object on stdout with module, target, ok and the observations', async () => {
+    const out = await run(['demo', '--json', '--items', '4'], demo);
+    expect(out.code).toBe(0);
+    const lines = out.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0] as string)).toEqual({ module: 'demo', target: 'local', ok: true, failures: [], items: 4, region: 'us-east-1' });
+    expect(out.closed).toBe(1);
+  });
+
+  test('a failed verdict exits 1 and names the failed expectation', async () => {
+    const out = await run(['demo', '--fail'], demo);
+    expect(out.code).toBe(1);
+    expect(out.stdout).toContain('rendered 3 items');
+    expect(out.stdout).toMatch(/demo failed: 2 of 3 items arrived/);
+    expect(out.closed).toBe(1);
+  });
+
+  test('a failed verdict with --json: ok false in the JSON, the reason on stderr', async () => {
+    const out = await run(['demo', '--fail', '--json'], demo);
+    expect(out.code).toBe(1);
+    expect(JSON.parse(out.stdout)).toMatchObject({ ok: false, failures: ['2 of 3 items arrived'] });
+    expect(out.stderr).toMatch(/demo failed: 2 of 3 items arrived/);
+  });
+
+  test('a target error is one line on stderr, exit 1', async () => {
+    const out = await run(['demo'], { ...demo, openError: new Error('stack LabDemo is not deployed in us-east-1: run `npx cdk deploy LabDemo`\n    at somewhere') });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toBe('labs: stack LabDemo is not deployed in us-east-1: run `npx cdk deploy LabDemo`\n');
+    expect(out.stdout).toBe('');
+  });
+
+  test('a target error with --json still prints one JSON object', async () => {
+    const out = await run(['demo', '--json', '--target', 'aws'], { ...demo, openError: new Error('no AWS credentials found') });
+    expect(out.code).toBe(1);
+    expect(JSON.parse(out.stdout)).toEqual({
+      module: 'demo',
+      target: 'aws',
+      ok: false,
+      failures: ['no AWS credentials found'],
+      error: 'no AWS credentials found',
+    });
+  });
+
+  test('shared options reach the target; scenario context is passed for the local synth', async () => {
+    const out = await run(['demo', '--target', 'aws', '--stack-prefix', 'alice-', '--region', 'eu-west-1', '--profile', 'lab', '--verbose'], demo);
+    expect(out.code).toBe(0);
+    expect(out.opened[0]).toMatchObject({ context: { items: 3 }, stackPrefix: 'alice-', region: 'eu-west-1', profile: 'lab', verbose: true });
+  });
+
+  test('worker-pool --workers W asks the local target to synthesize a pool of W', async () => {
+    const out = await run(['worker-pool', '--workers', '5'], { openError: new Error('stop here') });
+    expect(out.opened[0]?.context).toEqual({ workerPoolSize: 5 });
+    expect(out.code).toBe(1);
+  });
+
+  test('the session is closed when the scenario throws', async () => {
+    const throwing: ModuleLab = {
+      main: { summary: 'x', options: [], prepare: () => ({ run: async () => Promise.reject(new Error('queue vanished')) }) },
+    };
+    const out = await run(['demo'], { modules: [fakeModule('demo')], labs: { demo: throwing } });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toBe('labs: queue vanished\n');
+    expect(out.closed).toBe(1);
+  });
+});
+
+describe('labs all', () => {
+  const failing: ModuleLab = {
+    main: { ...(DEMO_LAB.main), prepare: (o, env) => DEMO_LAB.main.prepare({ ...o, fail: true }, env) },
+  };
+  const two = { modules: [fakeModule('good'), fakeModule('bad')], labs: { good: DEMO_LAB, bad: failing } };
+
+  test('runs every module with its defaults, summarizes, exits 1 if one fails', async () => {
+    const out = await run(['all'], two);
+    expect(out.code).toBe(1);
+    expect(out.opened.map((o) => o.context)).toEqual([{ items: 3 }, { items: 3 }]);
+    expect(out.stdout).toMatch(/good .* ✓/);
+    expect(out.stdout).toMatch(/bad .* ✗ .* 2 of 3 items arrived/);
+    expect(out.closed).toBe(2);
+  });
+
+  test('--json: one object with every module\'s result', async () => {
+    const out = await run(['all', '--json'], two);
+    const parsed = JSON.parse(out.stdout) as { module: string; ok: boolean; modules: { module: string; ok: boolean }[] };
+    expect(parsed.module).toBe('all');
+    expect(parsed.ok).toBe(false);
+    expect(parsed.modules.map((m) => [m.module, m.ok])).toEqual([
+      ['good', true],
+      ['bad', false],
+    ]);
+  });
+
+  test('exits 0 when every lab holds', async () => {
+    const out = await run(['all'], { modules: [fakeModule('good')], labs: { good: DEMO_LAB } });
+    expect(out.code).toBe(0);
+  });
+});
+
+describe('labs list', () => {
+  test('shows every module with its (prefixed) stack id', async () => {
+    const out = await run(['list', '--stack-prefix', 'alice-', '--json']);
+    const { modules } = JSON.parse(out.stdout) as { modules: { name: string; stackId: string; commands: string[] }[] };
+    expect(modules.map((m) => m.stackId)).toEqual(MODULES.map((m) => `alice-${m.stackId}`));
+    expect(modules.find((m) => m.name === 'stream')?.commands).toEqual(['stream', 'stream replay', 'stream group']);
+  });
+});
+
+test('defaultOptions: what a lab runs with when no option is given', () => {
+  expect(defaultOptions((LABS['worker-pool'] as ModuleLab).main)).toEqual({ tasks: 20, workMs: 200, poison: 0, crash: false });
+  expect(defaultOptions((LABS.stream as ModuleLab).main)).toEqual({ records: 30, users: 5 });
+});

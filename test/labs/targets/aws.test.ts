@@ -1,0 +1,159 @@
+import { mockClient } from 'aws-sdk-client-mock';
+import { CloudFormationClient, DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import type { LabModule } from '../../../lib/modules';
+import { awsTarget } from '../../../labs/targets/aws';
+
+const FANOUT: LabModule = {
+  name: 'fanout',
+  stackId: 'LabFanout',
+  description: 'fan-out',
+  seed: 'Module 8',
+  outputs: ['TopicArn', 'AnalyticsQueueUrl', 'NotificationMinAmount'],
+  create: () => {
+    throw new Error('not synthesized in this test');
+  },
+};
+
+const cfn = mockClient(CloudFormationClient);
+const lambda = mockClient(LambdaClient);
+
+function deployed(over: Partial<Stack> = {}): { Stacks: Stack[] } {
+  return {
+    Stacks: [
+      {
+        StackName: 'LabFanout',
+        StackStatus: 'CREATE_COMPLETE',
+        CreationTime: new Date(),
+        Outputs: [
+          { OutputKey: 'TopicArn', OutputValue: 'arn:aws:sns:us-east-1:123456789012:order-events' },
+          { OutputKey: 'AnalyticsQueueUrl', OutputValue: 'https://sqs.us-east-1.amazonaws.com/123456789012/analytics' },
+          { OutputKey: 'NotificationMinAmount', OutputValue: '100' },
+        ],
+        ...over,
+      },
+    ],
+  };
+}
+
+async function openError(options: Parameters<typeof awsTarget.open>[1] = { region: 'us-east-1' }): Promise<string> {
+  try {
+    const session = await awsTarget.open(FANOUT, options);
+    await session.close();
+  } catch (error) {
+    const message = (error as Error).message;
+    expect(message).not.toContain('\n');
+    return message;
+  }
+  throw new Error('open() succeeded');
+}
+
+beforeEach(() => {
+  cfn.reset();
+  lambda.reset();
+});
+
+test('reads the resources from the deployed stack\'s outputs', async () => {
+  cfn.on(DescribeStacksCommand, { StackName: 'LabFanout' }).resolves(deployed());
+  const lines: string[] = [];
+  const session = await awsTarget.open(FANOUT, { region: 'eu-west-1', log: (l) => lines.push(l) });
+  try {
+    expect(session.target).toBe('aws');
+    expect(session.region).toBe('eu-west-1');
+    expect(session.stackName).toBe('LabFanout');
+    expect(session.outputs).toEqual({
+      TopicArn: 'arn:aws:sns:us-east-1:123456789012:order-events',
+      AnalyticsQueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/analytics',
+      NotificationMinAmount: '100',
+    });
+    expect(await session.clients.sqs.config.region()).toBe('eu-west-1');
+    expect(lines).toEqual(['using stack LabFanout in eu-west-1']);
+  } finally {
+    await session.close();
+    await session.close();
+  }
+});
+
+test('looks up the prefixed stack id', async () => {
+  cfn.on(DescribeStacksCommand, { StackName: 'alice-LabFanout' }).resolves(deployed({ StackName: 'alice-LabFanout' }));
+  const session = await awsTarget.open(FANOUT, { region: 'us-east-1', stackPrefix: 'alice-' });
+  expect(session.stackName).toBe('alice-LabFanout');
+  await session.close();
+});
+
+test('fails if the stack is not deployed, with the deploy command', async () => {
+  cfn.on(DescribeStacksCommand).rejects(Object.assign(new Error('Stack with id LabFanout does not exist'), { name: 'ValidationError' }));
+  expect(await openError()).toBe('stack LabFanout is not deployed in us-east-1: run `npx cdk deploy LabFanout`');
+});
+
+test('fails if a prefixed stack is not deployed, with the prefix in the deploy command', async () => {
+  cfn.on(DescribeStacksCommand).rejects(Object.assign(new Error('Stack with id bob-LabFanout does not exist'), { name: 'ValidationError' }));
+  expect(await openError({ region: 'us-east-1', stackPrefix: 'bob-' })).toBe(
+    'stack bob-LabFanout is not deployed in us-east-1: run `npx cdk deploy bob-LabFanout -c stackPrefix=bob-`',
+  );
+});
+
+test('fails if the stack is of an older shape, naming the missing outputs', async () => {
+  cfn.on(DescribeStacksCommand).resolves(deployed({ Outputs: [{ OutputKey: 'TopicArn', OutputValue: 'arn' }] }));
+  expect(await openError()).toBe(
+    'stack LabFanout in us-east-1 is of an older shape (missing outputs AnalyticsQueueUrl, NotificationMinAmount): redeploy it with `npx cdk deploy LabFanout`',
+  );
+});
+
+test('fails if no credentials are found, saying how to provide them', async () => {
+  cfn.on(DescribeStacksCommand).rejects(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }));
+  expect(await openError()).toMatch(/^no AWS credentials found: run `aws configure`.*--profile.*--target local$/);
+});
+
+test('fails if the stack is still being deployed', async () => {
+  cfn.on(DescribeStacksCommand).resolves(deployed({ StackStatus: 'UPDATE_IN_PROGRESS' }));
+  expect(await openError()).toBe('stack LabFanout in us-east-1 is UPDATE_IN_PROGRESS: wait for it to finish, then rerun');
+});
+
+test('fails if the stack failed to create', async () => {
+  cfn.on(DescribeStacksCommand).resolves(deployed({ StackStatus: 'ROLLBACK_COMPLETE' }));
+  expect(await openError()).toMatch(/^stack LabFanout in us-east-1 is ROLLBACK_COMPLETE: fix or delete it .*`npx cdk deploy LabFanout`$/);
+});
+
+test('fails if expired credentials are used', async () => {
+  cfn.on(DescribeStacksCommand).rejects(Object.assign(new Error('The security token included in the request is expired'), { name: 'ExpiredToken' }));
+  expect(await openError()).toMatch(/credentials have expired/);
+});
+
+describe('lambda.invoke', () => {
+  test('returns the parsed payload', async () => {
+    cfn.on(DescribeStacksCommand).resolves(deployed());
+    lambda.on(InvokeCommand, { FunctionName: 'ventilator' }).resolves({ StatusCode: 200, Payload: Buffer.from('{"jobId":"j1"}') as never });
+    const session = await awsTarget.open(FANOUT, { region: 'us-east-1' });
+    expect(await session.clients.lambda.invoke('ventilator', { subtasks: 2 })).toEqual({ jobId: 'j1' });
+    const sent = lambda.commandCalls(InvokeCommand)[0]?.args[0].input.Payload as Uint8Array;
+    expect(JSON.parse(new TextDecoder().decode(sent))).toEqual({ subtasks: 2 });
+    await session.close();
+  });
+
+  test('fails with the function\'s error message when the function errored', async () => {
+    cfn.on(DescribeStacksCommand).resolves(deployed());
+    lambda.on(InvokeCommand).resolves({
+      StatusCode: 200,
+      FunctionError: 'Unhandled',
+      Payload: Buffer.from(JSON.stringify({ errorType: 'ZodError', errorMessage: 'subtasks must not exceed rangeEnd' })) as never,
+    });
+    const session = await awsTarget.open(FANOUT, { region: 'us-east-1' });
+    await expect(session.clients.lambda.invoke('ventilator', {})).rejects.toThrow('function ventilator failed (ZodError): subtasks must not exceed rangeEnd');
+    await session.close();
+  });
+});
+
+test('fails if no region is configured, saying where to set one', async () => {
+  const saved = { ...process.env };
+  try {
+    delete process.env.AWS_REGION;
+    delete process.env.AWS_DEFAULT_REGION;
+    delete process.env.AWS_PROFILE;
+    process.env.AWS_CONFIG_FILE = '/nonexistent/aws-config';
+    process.env.AWS_SHARED_CREDENTIALS_FILE = '/nonexistent/aws-credentials';
+    expect(await openError({})).toBe('no AWS region configured: pass --region, set AWS_REGION, or set a region in your AWS profile');
+  } finally {
+    process.env = saved;
+  }
+});
