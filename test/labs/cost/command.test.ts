@@ -1,0 +1,83 @@
+import { costCommand, costReport, idleCostWarning, parseContext, renderCostTables, synthesizeTemplates, type ModuleTemplate } from '../../../labs/cost/command';
+import { estimateModuleCost, idleTargetPerHour, type ModuleCostEstimate } from '../../../labs/cost/estimate';
+import { MODULES } from '../../../lib/modules';
+
+// One synth of every module with its default settings, shared by the tests of this file.
+let templates: ModuleTemplate[];
+let estimates: ModuleCostEstimate[];
+beforeAll(() => {
+  templates = synthesizeTemplates();
+  estimates = templates.map(({ module, template }) => estimateModuleCost(module.name, template));
+});
+
+describe('default templates against their idle-cost targets', () => {
+  test.each(MODULES.map((m) => m.name))('%s meets its idle target ($0.25/h for stream, $0.01/h for the others)', (name) => {
+    // GIVEN the module's default template WHEN it is estimated
+    const estimate = estimates.find((e) => e.module === name)!;
+    // THEN
+    expect(estimate.idlePerHour).toBeLessThanOrEqual(idleTargetPerHour(name));
+    expect(estimate.perMillionMessages).toBeGreaterThan(0);
+  });
+
+  test('the stream module bills its shards and enhanced fan-out consumers by the hour', () => {
+    const stream = estimates.find((e) => e.module === 'stream')!;
+    expect(stream.lineItems.idle.map((i) => i.type)).toEqual(
+      expect.arrayContaining(['AWS::Kinesis::Stream', 'AWS::Kinesis::StreamConsumer']),
+    );
+    expect(stream.idlePerHour).toBeGreaterThan(idleTargetPerHour('fanout'));
+  });
+});
+
+describe('report and rendering', () => {
+  test('the JSON report lists every module with the fields the issue asks for', () => {
+    const report = costReport(estimates);
+    expect(report.modules.map((m) => m.module)).toEqual(MODULES.map((m) => m.name));
+    for (const m of report.modules) {
+      expect(m).toEqual(
+        expect.objectContaining({
+          idlePerHour: expect.any(Number),
+          idlePerMonth: expect.any(Number),
+          perMillionMessages: expect.any(Number),
+          lineItems: { idle: expect.any(Array), perMillionMessages: expect.any(Array) },
+          assumptions: expect.arrayContaining([expect.any(String)]),
+        }),
+      );
+      expect(m.idlePerMonth).toBeCloseTo(m.idlePerHour * 730, 4);
+    }
+  });
+
+  test('the tables show each module total and its assumptions', () => {
+    const text = renderCostTables(estimates);
+    for (const e of estimates) expect(text).toContain(`${e.module}: $${e.idlePerHour.toFixed(4)}/h idle`);
+    expect(text).toContain('a month is 730 hours');
+  });
+
+  test('the stream warning names the hourly cost, what bills, and how to stop it', () => {
+    const stream = templates.find((t) => t.module.name === 'stream')!;
+    const warning = idleCostWarning(estimates.find((e) => e.module === 'stream')!, stream.stackId);
+    expect(warning).toMatch(/^LabStream costs about \$0\.\d{4} per hour .*provisioned shard.*enhanced fan-out consumer.*npx cdk destroy LabStream$/);
+  });
+});
+
+describe('labs cost', () => {
+  test('--json prints one JSON object with the requested module only', async () => {
+    // GIVEN
+    const lines: string[] = [];
+    const log = jest.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line));
+    try {
+      // WHEN
+      await costCommand().parseAsync(['fanout', '--json'], { from: 'user' });
+    } finally {
+      log.mockRestore();
+    }
+    // THEN
+    expect(lines).toHaveLength(1);
+    const parsed = JSON.parse(lines[0]!) as { modules: Array<{ module: string }> };
+    expect(parsed.modules.map((m) => m.module)).toEqual(['fanout']);
+  });
+
+  test('fails if a context pair has no key', () => {
+    expect(parseContext(['shardCount=2', 'a=b=c'])).toEqual({ shardCount: '2', a: 'b=c' });
+    expect(() => parseContext(['=2'])).toThrow(/context must be given as key=value, but '=2' was provided/);
+  });
+});
