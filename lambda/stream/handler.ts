@@ -16,7 +16,7 @@ const checkpoints = createCheckpointStore(createDocumentClient(), requireEnv('CH
 const processor = new BatchProcessor(EventType.KinesisDataStreams);
 
 /** `shardId-000000000001:4959...`: Lambda names the shard in each record's event id. */
-export function shardIdOf(record: KinesisStreamRecord): string {
+function shardIdOf(record: KinesisStreamRecord): string {
   return record.eventID.split(':')[0] ?? record.eventID;
 }
 
@@ -30,7 +30,9 @@ export const handler: KinesisStreamHandler = async (event, context) => {
   const byShard = new Map<string, KinesisStreamRecord[]>();
   for (const record of event.Records) {
     const shardId = shardIdOf(record);
-    byShard.set(shardId, [...(byShard.get(shardId) ?? []), record]);
+    const records = byShard.get(shardId);
+    if (records) records.push(record);
+    else byShard.set(shardId, [record]);
   }
 
   const outcomes = new Map<string, RecordOutcome>();
