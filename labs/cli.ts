@@ -1,5 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { MODULES, stackIdFor, type LabModule } from '../lib/modules';
+import { costCommand } from './cost/command';
 import { errorResult, labResult, toJsonLine, type LabResult } from './report/json';
 import { mark, seconds } from './report/format';
 import { colorsFor, type StreamLike } from './report/style';
@@ -148,6 +149,7 @@ class Cli {
     addSharedOptions(program.command('all').description('run every module\'s lab in turn, then a summary; exit 0 iff all hold')).action(
       async (raw: Record<string, unknown>) => this.all(sharedOptions(raw)),
     );
+    program.addCommand(costCommand({ write: (text) => this.io.stdout.write(`${text}\n`) }).copyInheritedSettings(program));
     return program;
   }
 

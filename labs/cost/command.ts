@@ -82,17 +82,26 @@ export function moduleIdleCostWarning(moduleName = 'stream', context: Record<str
   return idleCostWarning(estimateModuleCost(module.name, template), stackId);
 }
 
+export interface CostCommandOptions {
+  /**
+   * Where the report goes (one call, without a trailing newline).
+   * @default - console.log
+   */
+  readonly write?: (text: string) => void;
+}
+
 /** `labs cost [modules...] [--json] [-c key=value...]`. */
-export function costCommand(): Command {
+export function costCommand(options: CostCommandOptions = {}): Command {
+  const write = options.write ?? ((text: string) => console.log(text));
   return new Command('cost')
     .description('estimate what each module costs while deployed (idle $/h, $/month) and per million messages, from its synthesized template')
     .argument('[modules...]', `modules to estimate (default: all of ${MODULES.map((m) => m.name).join(', ')})`)
     .option('--json', 'print one JSON object on stdout')
     .option('-c, --context <key=value...>', 'CDK context, as `cdk deploy -c` takes it (e.g. shardCount=2)')
-    .action((names: string[], options: { json?: boolean; context?: string[] }) => {
+    .action((names: string[], flags: { json?: boolean; context?: string[] }) => {
       const modules = names.length > 0 ? names.map(findModule) : MODULES;
-      const estimates = estimateModules(modules, parseContext(options.context ?? []));
-      console.log(options.json ? JSON.stringify(costReport(estimates), null, 2) : renderCostTables(estimates));
+      const estimates = estimateModules(modules, parseContext(flags.context ?? []));
+      write(flags.json ? JSON.stringify(costReport(estimates), null, 2) : renderCostTables(estimates));
     });
 }
 

@@ -63,13 +63,8 @@ describe('labs cost', () => {
   test('--json prints one JSON object with the requested module only', async () => {
     // GIVEN
     const lines: string[] = [];
-    const log = jest.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line));
-    try {
-      // WHEN
-      await costCommand().parseAsync(['fanout', '--json'], { from: 'user' });
-    } finally {
-      log.mockRestore();
-    }
+    // WHEN
+    await costCommand({ write: (text) => lines.push(text) }).parseAsync(['fanout', '--json'], { from: 'user' });
     // THEN
     expect(lines).toHaveLength(1);
     const parsed = JSON.parse(lines[0]!) as { modules: Array<{ module: string }> };
