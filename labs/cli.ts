@@ -126,6 +126,9 @@ class Cli {
     const program = new Command('labs')
       .description('Run the messaging labs against the local cloud (default) or the deployed stacks (--target aws).')
       .exitOverride()
+      // Shared options exist on a module command and on its subcommands: each belongs to the command
+      // it follows (`labs stream group --json` is the group's --json).
+      .enablePositionalOptions()
       .configureOutput({
         writeOut: (s) => this.io.stdout.write(s),
         writeErr: (s) => this.io.stderr.write(s),

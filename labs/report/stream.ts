@@ -21,7 +21,7 @@ export function renderStream(o: StreamObservations, colors: Colors): string {
     ]),
   );
   const consumers = renderTable(
-    ['consumer', 'kind', ...o.shards.map((s) => s.shardId), 'total', 'order violations'],
+    ['consumer', 'kind', ...o.shards.map((s) => shortShard(s.shardId)), 'total', 'order violations'],
     o.consumers.map((c) => [
       c.name,
       c.kind,
@@ -48,7 +48,7 @@ export function renderReplay(o: ReplayObservations): string {
     `Replayed ${o.shardId} of ${o.streamName} from sequence number ${o.from}:`,
     renderTable(
       ['offset (sequence number)', 'user', 'action', 'event', 'this run'],
-      o.replayed.map((r) => [head(r.sequenceNumber, 20), r.userId ?? r.partitionKey, r.action ?? '-', r.eventId ?? '-', r.thisRun ? '✓' : '']),
+      o.replayed.map((r) => [r.sequenceNumber, r.userId ?? r.partitionKey, r.action ?? '-', r.eventId ?? '-', r.thisRun ? '✓' : '']),
     ),
     'The log kept every record: reading again from an offset returns the same records in the same order (time travel).',
   ].join('\n');
@@ -70,4 +70,10 @@ export function renderGroup(o: GroupObservations): string {
       ? `${o.idle.length} consumer(s) idle: a group can use at most as many consumers as there are shards. Add shards to scale further.`
       : 'No consumer is idle.',
   ].join('\n');
+}
+
+/** `shardId-000000000002` as a narrow column heading: `shard 2`. */
+export function shortShard(shardId: string): string {
+  const match = /^shardId-0*(\d+)$/.exec(shardId);
+  return match ? `shard ${match[1]}` : shardId;
 }

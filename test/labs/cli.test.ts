@@ -79,7 +79,8 @@ async function run(
   return captured;
 }
 
-const demo = { modules: [fakeModule('demo')], labs: { demo: DEMO_LAB } };
+const DEMO_WITH_SUBCOMMAND: ModuleLab = { main: DEMO_LAB.main, subcommands: [{ ...DEMO_LAB.main, command: 'again' }] };
+const demo = { modules: [fakeModule('demo')], labs: { demo: DEMO_WITH_SUBCOMMAND } };
 
 describe('argument validation (exit code 2, a usage line, no target opened)', () => {
   test.each([
@@ -145,6 +146,12 @@ describe('running a lab', () => {
     expect(lines).toHaveLength(1);
     expect(JSON.parse(lines[0] as string)).toEqual({ module: 'demo', target: 'local', ok: true, failures: [], items: 4, region: 'us-east-1' });
     expect(out.closed).toBe(1);
+  });
+
+  test('a subcommand takes its own shared options: `demo again --json` prints the subcommand\'s JSON', async () => {
+    const out = await run(['demo', 'again', '--json', '--items', '2'], demo);
+    expect(out.code).toBe(0);
+    expect(JSON.parse(out.stdout)).toMatchObject({ module: 'demo', scenario: 'again', ok: true, items: 2 });
   });
 
   test('a failed verdict exits 1 and names the failed expectation', async () => {
