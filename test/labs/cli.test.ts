@@ -114,6 +114,7 @@ describe('help', () => {
     for (const module of MODULES) expect(out.stdout).toContain(module.name);
     expect(out.stdout).toMatch(/list/);
     expect(out.stdout).toMatch(/all/);
+    expect(out.stdout).toMatch(/cost/);
   });
 
   test('labs worker-pool --help documents the options with their defaults', async () => {
