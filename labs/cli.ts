@@ -1,7 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { MODULES, stackIdFor, type LabModule } from '../lib/modules';
 import { costCommand } from './cost/command';
-import { costCommand } from './cost/command';
 import { errorResult, labResult, toJsonLine, type LabResult } from './report/json';
 import { mark, seconds } from './report/format';
 import { colorsFor, type StreamLike } from './report/style';
@@ -149,12 +148,6 @@ class Cli {
         this.scenarioCommand(command, module, String(sub.command), sub, `labs ${module.name} ${sub.command}`);
       }
     }
-
-    program.addCommand(
-      costCommand()
-        .exitOverride()
-        .configureOutput({ writeOut: (s) => this.io.stdout.write(s), writeErr: (s) => this.io.stderr.write(s) }),
-    );
 
     addSharedOptions(program.command('all').description('run every module\'s lab in turn, then a summary; exit 0 iff all hold')).action(
       async (raw: Record<string, unknown>) => this.all(sharedOptions(raw)),
