@@ -146,6 +146,7 @@ export async function runStream(session: TargetSession, options: StreamOptions, 
   const ranges = await listShardRanges(kinesis, streamName);
   // Consumers accumulate across runs on AWS: what this run did is the difference.
   const before = await readCheckpoints(session, checkpointTable, consumerNames);
+  ui.debug(`consumers before this run: ${[...before].map(([name, shards]) => `${name} ${[...shards.values()].reduce((n, s) => n + s.records, 0)}`).join(', ')}`);
 
   const runId = newRunId();
   ui.log(`putting ${options.records} records for ${options.users} users into ${streamName} (${ranges.length} shards, run ${runId})`);

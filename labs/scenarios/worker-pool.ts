@@ -170,6 +170,9 @@ export async function runWorkerPool(
     `sending ${tasks.length} tasks (${options.poison} poison${crashTask ? ', 1 crashing' : ''}, ${options.workMs} ms each) to a pool of ${poolSize} workers (run ${runId})`,
   );
   const { calls } = await sendMessageBatches(sqs, queueUrl, tasks.map((t) => JSON.stringify(t)));
+  ui.debug(
+    `waiting at most ${Math.round(timeoutMs / 1000)} s: ${maxReceiveCount} receives x ${visibilityTimeoutSeconds} s visibility timeout for poison tasks, plus the work`,
+  );
 
   const ledger = new Map<string, LedgerItem>();
   const deadLettered = new Set<string>();
