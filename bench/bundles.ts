@@ -1,0 +1,122 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { buildApp } from '../lib/app';
+import type { LabModule } from '../lib/modules';
+import { median, sample } from './stats';
+
+/**
+ * Each Lambda function's bundle as `cdk deploy` would upload it (the app synthesized with bundling):
+ * its size, and how long a fresh Node.js process takes to load it (the module-scope part of a cold
+ * start). Target: 300 KB per bundle.
+ */
+
+export const MAX_BUNDLE_BYTES = 300 * 1024;
+
+export interface BundleFigure {
+  /** `<stack>/<construct path>` of the function. */
+  readonly function: string;
+  readonly bytes: number;
+  /** Median time to `require` the bundle in a fresh process, with the function's environment. */
+  readonly importMs: number;
+  readonly meets: boolean;
+}
+
+/** A synthesized function: where its bundle is and the environment its template gives it. */
+export interface SynthesizedFunction {
+  readonly function: string;
+  readonly bundlePath: string;
+  readonly environment: Readonly<Record<string, string>>;
+}
+
+interface TemplateResource {
+  readonly Type: string;
+  readonly Metadata?: Readonly<Record<string, unknown>>;
+  readonly Properties?: { readonly Handler?: string; readonly Environment?: { readonly Variables?: Readonly<Record<string, unknown>> } };
+}
+
+/**
+ * A value the template computes at deploy time (Ref, Fn::GetAtt...) stands in as '1': a valid
+ * table name, topic ARN placeholder or integer for the handler's module-scope reads, none of which
+ * dial anything at load.
+ */
+const DEPLOY_TIME_VALUE = '1';
+
+/** The functions of a cloud assembly's stacks, read from their templates and asset metadata. */
+export function functionsOf(stacks: readonly { stackName: string; template: unknown; assembly: { directory: string } }[]): SynthesizedFunction[] {
+  const functions: SynthesizedFunction[] = [];
+  for (const stack of stacks) {
+    const resources = (stack.template as { Resources?: Record<string, TemplateResource> }).Resources ?? {};
+    for (const [logicalId, resource] of Object.entries(resources)) {
+      const assetPath = resource.Metadata?.['aws:asset:path'];
+      if (resource.Type !== 'AWS::Lambda::Function' || typeof assetPath !== 'string') continue;
+      const handlerFile = (resource.Properties?.Handler ?? 'index.handler').split('.')[0] ?? 'index';
+      const cdkPath = String(resource.Metadata?.['aws:cdk:path'] ?? logicalId);
+      const variables = resource.Properties?.Environment?.Variables ?? {};
+      functions.push({
+        function: cdkPath.replace(/\/Resource$/, ''),
+        bundlePath: join(stack.assembly.directory, assetPath, `${handlerFile}.js`),
+        environment: Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, typeof v === 'string' ? v : DEPLOY_TIME_VALUE])),
+      });
+    }
+  }
+  return functions;
+}
+
+const run = promisify(execFile);
+
+/** Loads the bundle in a fresh process and reports how long `require` took, in ms. */
+const IMPORT_PROBE =
+  "const {performance}=require('node:perf_hooks');const t=performance.now();require(process.argv[1]);process.stdout.write(String(performance.now()-t))";
+
+export async function importMs(fn: SynthesizedFunction): Promise<number> {
+  const { stdout } = await run(process.execPath, ['-e', IMPORT_PROBE, fn.bundlePath], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      AWS_REGION: 'us-east-1',
+      AWS_LAMBDA_FUNCTION_NAME: fn.function,
+      ...fn.environment,
+      // Lambda's log format would be JSON on stdout; nothing is logged at load, this keeps it so.
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
+    },
+  });
+  const value = Number(stdout);
+  if (!Number.isFinite(value)) throw new Error(`loading ${fn.bundlePath} printed '${stdout}' instead of a duration`);
+  return value;
+}
+
+export interface SynthesizedApp {
+  readonly functions: readonly SynthesizedFunction[];
+  /** Removes the cloud assembly. */
+  close(): void;
+}
+
+/** Synthesizes the app with bundling into a temporary directory. */
+export function synthesizeBundles(modules?: readonly LabModule[]): SynthesizedApp {
+  const outdir = mkdtempSync(join(tmpdir(), 'bench-bundles-'));
+  try {
+    const app = buildApp({ outdir, bundling: true, context: { 'aws:cdk:enable-asset-metadata': true }, ...(modules ? { modules } : {}) });
+    const assembly = app.synth();
+    return { functions: functionsOf(assembly.stacks), close: () => rmSync(outdir, { recursive: true, force: true }) };
+  } catch (error) {
+    rmSync(outdir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+export async function measureBundles(app: SynthesizedApp, runs: number): Promise<BundleFigure[]> {
+  const figures: BundleFigure[] = [];
+  for (const fn of app.functions) {
+    const bytes = statSync(fn.bundlePath).size;
+    const times = await sample(runs, () => importMs(fn));
+    figures.push({ function: fn.function, bytes, importMs: Math.round(median(times) * 10) / 10, meets: bytes <= MAX_BUNDLE_BYTES });
+  }
+  return figures;
+}
+
+/** The bundle's source map: which original files its bytes came from. */
+export function readSourceMap(bundlePath: string): { sources: string[]; mappings: string } {
+  return JSON.parse(readFileSync(`${bundlePath}.map`, 'utf8')) as { sources: string[]; mappings: string };
+}

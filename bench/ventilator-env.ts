@@ -1,0 +1,14 @@
+/**
+ * The environment the pipeline stack gives the ventilator, set before its handler module loads (it
+ * reads it at module scope, as at a cold start). Logs are silenced: --json owns stdout.
+ */
+export const BENCH_TOPIC_ARN = 'arn:aws:sns:us-east-1:000000000000:bench-topic';
+
+Object.assign(process.env, {
+  AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
+  JOBS_TABLE_NAME: 'bench-jobs',
+  SUBTASK_TOPIC_ARN: BENCH_TOPIC_ARN,
+  MAX_RANGE_END: '10000000',
+  JOB_TTL_SECONDS: '3600',
+  POWERTOOLS_LOG_LEVEL: 'SILENT',
+});
