@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -55,10 +56,10 @@ export interface LabFunctionProps {
 }
 
 /** The Lambda runtime every lab function runs on. */
-export const LAB_RUNTIME = Runtime.NODEJS_22_X;
+export const LAB_RUNTIME = Runtime.NODEJS_24_X;
 
 /**
- * A Lambda function as every lab deploys it: Node.js 22 on arm64 (about 20% cheaper per GB-s),
+ * A Lambda function as every lab deploys it: Node.js 24 on arm64 (about 20% cheaper per GB-s),
  * bundled locally by esbuild with the AWS SDK inside the bundle (the version that is tested is the
  * version that runs), source maps on, JSON logs into an explicit log group that `cdk destroy` removes.
  */
@@ -78,7 +79,15 @@ export class LabFunction extends NodejsFunction {
       removalPolicy: RemovalPolicy.DESTROY,
     });
 
+    // An explicit role instead of the AWS-managed basic execution policy, whose log permissions cover
+    // every log group of the account: this one may write to its own log group only.
+    const role = new Role(scope, `${id}ServiceRole`, {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+    });
+    logGroup.grantWrite(role);
+
     super(scope, id, {
+      role,
       entry: props.entry,
       handler: props.handler ?? 'handler',
       runtime: LAB_RUNTIME,

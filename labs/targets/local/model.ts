@@ -35,6 +35,8 @@ export interface FunctionSpec {
   readonly bundleDir: string;
   /** `file.export`, e.g. `index.handler`. */
   readonly handler: string;
+  /** The template's Runtime, e.g. `nodejs24.x`. @default 'nodejs24.x' */
+  readonly runtime?: string;
   readonly timeoutSeconds: number;
   readonly memorySizeMiB: number;
   /** The template's environment variables, intrinsics resolved. */

@@ -114,7 +114,8 @@ describe('JobPipeline', () => {
           { actions: WRITE_ACTIONS, resources: ['PipelineJobsTable', 'PipelineResultsTable'] },
         ]),
       );
-      expect(grantsOf(template, 'PipelineWorker')).toHaveLength(2);
+      // The third statement is LabFunction's write access to the function's own log group.
+      expect(grantsOf(template, 'PipelineWorker')).toHaveLength(3);
     });
   });
 
@@ -140,8 +141,9 @@ describe('JobPipeline', () => {
           { actions: WRITE_ACTIONS, resources: ['PipelineJobsTable'] },
         ]),
       );
-      // The third statement is grantPublish's use of the topic's SNS-managed key, limited to that alias.
-      expect(grants).toHaveLength(3);
+      // Besides the log-group write access every LabFunction has, one statement is grantPublish's use
+      // of the topic's SNS-managed key, limited to that alias.
+      expect(grants).toHaveLength(4);
       template.hasResourceProperties('AWS::IAM::Policy', {
         Roles: [ref('PipelineVentilatorServiceRole')],
         PolicyDocument: {

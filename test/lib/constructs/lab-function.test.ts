@@ -21,13 +21,34 @@ function synth(props: Partial<LabFunctionProps> = {}): Template {
 describe('LabFunction', () => {
   const template = synth();
 
-  test('runs Node.js 22 on arm64 with the default timeout and memory', () => {
+  test('runs Node.js 24 on arm64 with the default timeout and memory', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Runtime: 'nodejs22.x',
+      Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       Timeout: 10,
       MemorySize: 256,
       Handler: 'index.handler',
+    });
+  });
+
+  test('may write logs to its own log group only, with no AWS-managed policy', () => {
+    const logGroupId = Object.keys(template.findResources('AWS::Logs::LogGroup'))[0];
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [Match.objectLike({ Principal: { Service: 'lambda.amazonaws.com' } })],
+      },
+      ManagedPolicyArns: Match.absent(),
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+            Resource: { 'Fn::GetAtt': [logGroupId, 'Arn'] },
+          },
+        ],
+      },
     });
   });
 

@@ -141,7 +141,7 @@ describe('PartitionedStream', () => {
             CHECKPOINT_TABLE_NAME: { Ref: stack.getLogicalId(clicks.checkpointTable.node.defaultChild as never) },
           }),
         },
-        Runtime: 'nodejs22.x',
+        Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
       });
     });

@@ -62,9 +62,9 @@ describe('WorkerPool', () => {
     });
   });
 
-  test('runs the worker handler on Node.js 22 arm64 with the tables and the work budget in its environment', () => {
+  test('runs the worker handler on Node.js 24 arm64 with the tables and the work budget in its environment', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Runtime: 'nodejs22.x',
+      Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       Environment: {
         Variables: Match.objectLike({

@@ -39,8 +39,8 @@ describe('PipelineStack', () => {
     expect(named).toEqual([]);
   });
 
-  test('deploys two Node.js 22 arm64 functions with their own log groups', () => {
-    template.resourcePropertiesCountIs('AWS::Lambda::Function', { Runtime: 'nodejs22.x', Architectures: ['arm64'] }, 2);
+  test('deploys two Node.js 24 arm64 functions with their own log groups', () => {
+    template.resourcePropertiesCountIs('AWS::Lambda::Function', { Runtime: 'nodejs24.x', Architectures: ['arm64'] }, 2);
     template.resourceCountIs('AWS::Logs::LogGroup', 2);
   });
 

@@ -46,10 +46,10 @@ describe('LabWorkerPool', () => {
     });
   });
 
-  test('runs the worker on Node.js 22, arm64, logging into a log group with retention', () => {
+  test('runs the worker on Node.js 24, arm64, logging into a log group with retention', () => {
     template.resourceCountIs('AWS::Lambda::Function', 1);
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Runtime: 'nodejs22.x',
+      Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: Match.stringLikeRegexp('^WorkerPoolWorkerLogGroup') } },
     });

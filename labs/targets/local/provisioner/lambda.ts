@@ -82,6 +82,7 @@ export async function createFunction(input: ResourceInput): Promise<ProvisionedR
     functionArn,
     bundleDir: isAbsolute(assetPath) ? assetPath : join(input.assemblyDir, assetPath),
     handler: required<string>(input, 'Handler'),
+    runtime,
     timeoutSeconds: Number(input.properties.Timeout ?? LAMBDA_DEFAULTS.timeoutSeconds),
     memorySizeMiB: Number(input.properties.MemorySize ?? LAMBDA_DEFAULTS.memorySizeMiB),
     environment: Object.fromEntries(Object.entries(variables).map(([key, value]) => [key, String(value)])),

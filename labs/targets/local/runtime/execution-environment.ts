@@ -53,7 +53,7 @@ export function lambdaEnvironment(
     AWS_LAMBDA_LOG_GROUP_NAME: logGroupNameOf(spec),
     AWS_LAMBDA_LOG_STREAM_NAME: logStreamName,
     AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
-    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+    AWS_EXECUTION_ENV: `AWS_Lambda_${spec.runtime ?? 'nodejs24.x'}`,
     LAMBDA_TASK_ROOT: spec.bundleDir,
     LAMBDA_RUNTIME_DIR: '/var/runtime',
     _HANDLER: spec.handler,

@@ -140,6 +140,7 @@ describe('provision (SDK answers stubbed)', () => {
       functionArn: `arn:aws:lambda:us-east-1:000000000000:function:${fn.functionName}`,
       bundleDir: expect.any(String),
       handler: 'index.handler',
+      runtime: 'nodejs24.x',
       timeoutSeconds: 5,
       memorySizeMiB: 512,
       environment: expect.objectContaining({

@@ -71,7 +71,7 @@ describe('local Lambda runtime', () => {
       AWS_LAMBDA_LOG_FORMAT: 'JSON',
       AWS_LAMBDA_LOG_LEVEL: 'DEBUG',
       _HANDLER: 'index.handler',
-      AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+      AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
     });
     expect(a.env.AWS_ACCESS_KEY_ID).toBeTruthy();
     expect(a.env.AWS_LAMBDA_LOG_STREAM_NAME).toBe(a.context.logStreamName);
