@@ -1,6 +1,7 @@
-import { App } from 'aws-cdk-lib';
+import { App, CfnOutput } from 'aws-cdk-lib';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CostGuard } from './constructs/cost-guard';
 import { MODULES, STACK_PREFIX_CONTEXT, stackIdFor, type LabModule } from './modules';
 
 export interface BuildAppOptions {
@@ -38,10 +39,19 @@ export function buildApp(options: BuildAppOptions = {}): App {
   const read = (key: string): unknown => app.node.tryGetContext(key);
   const prefix = String(read(STACK_PREFIX_CONTEXT) ?? '');
   for (const module of options.modules ?? MODULES) {
-    module.create(app, stackIdFor(module, prefix), {
+    const stack = module.create(app, stackIdFor(module, prefix), {
       description: `messaging-labs ${module.name}: ${module.description}`,
       context: read,
     });
+    const guard = CostGuard.fromContext(stack, 'CostGuard', read, {
+      defaultExpiresInHours: module.defaultExpiresInHours,
+    });
+    if (guard) {
+      new CfnOutput(stack, 'ExpiresAt', {
+        description: 'When the cost guard deletes this stack (UTC); redeploy to push it back',
+        value: guard.expiresAt.toISOString(),
+      });
+    }
   }
   return app;
 }

@@ -22,6 +22,12 @@ export interface LabModule {
   readonly seed: string;
   /** Every CfnOutput key the module's lab reads; a deployed stack missing one is of an older shape. */
   readonly outputs: readonly string[];
+  /**
+   * Hours after which a deployed stack deletes itself unless `-c expiresInHours=N|off` says otherwise
+   * (a cost guard for modules billed while idle).
+   * @default - no guard unless `-c expiresInHours=N` asks for one
+   */
+  readonly defaultExpiresInHours?: number;
   /** Builds the module's stack; `context` reads CDK context values (`-c key=value`). */
   readonly create: (scope: Construct, id: string, props: LabStackProps) => Stack;
 }
@@ -65,6 +71,8 @@ export const MODULES: readonly LabModule[] = [
     description: 'multi-shard Kinesis stream read by a polling consumer (shards shared) and two enhanced fan-out consumers (every shard each)',
     seed: 'Modules 6 and 8',
     outputs: STREAM_OUTPUTS,
+    // Shards and enhanced fan-out consumers bill by the hour: a forgotten stream deletes itself.
+    defaultExpiresInHours: 4,
     create: (scope, id, props) =>
       new StreamStack(scope, id, {
         ...props,

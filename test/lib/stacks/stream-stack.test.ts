@@ -8,8 +8,9 @@ import { expectModuleNagClean } from '../../helpers/nag';
 import { synthModule } from '../../helpers/synth';
 import { expectNothingRetained } from '../../helpers/teardown';
 
-// GIVEN (for the whole file, synthesized once as `cdk synth` would, without bundling)
-const { stack, template } = synthModule('stream');
+// GIVEN (for the whole file, synthesized once as `cdk synth` would, without bundling; the cost
+// guard's clock is pinned so the snapshot does not change with the time of the run)
+const { stack, template } = synthModule('stream', { costGuardNow: '2026-01-01T00:00:00Z' });
 const { partitionedStream } = stack as StreamStack;
 
 const logicalId = (construct: { node: { defaultChild?: unknown } }): string => stack.getLogicalId(construct.node.defaultChild as never);
@@ -151,8 +152,8 @@ describe('LabStream', () => {
     }
   });
 
-  test('outputs exactly the keys the lab reads', () => {
-    expect(Object.keys(template.toJSON().Outputs as object).sort()).toEqual([...STREAM_OUTPUTS].sort());
+  test('outputs exactly the keys the lab reads, and when its cost guard expires', () => {
+    expect(Object.keys(template.toJSON().Outputs as object).sort()).toEqual([...STREAM_OUTPUTS, 'ExpiresAt'].sort());
   });
 
   test.each([

@@ -40,6 +40,13 @@ export const SKIPPED_TYPES: Readonly<Record<string, { readonly why: string; read
       return { ref: `arn:${pseudo.partition}:iam::${pseudo.accountId}:policy/${name}`, attributes: {} };
     },
   },
+  'AWS::Scheduler::Schedule': {
+    why: "the cost guard's self-deletion schedule: the local cloud is torn down when the lab ends",
+    identify: (id, props, stack, pseudo) => {
+      const name = named('Name', 64)(id, props, stack);
+      return { ref: name, attributes: { Arn: arn(pseudo, 'scheduler', `schedule/default/${name}`) } };
+    },
+  },
   'AWS::SQS::QueuePolicy': { why: 'resource policies: no IAM locally (SNS delivers to any queue)', identify: opaqueId },
   'AWS::SNS::TopicPolicy': { why: 'resource policies: no IAM locally', identify: opaqueId },
   'AWS::Lambda::Permission': { why: 'resource policies: no IAM locally', identify: opaqueId },
