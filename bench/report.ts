@@ -1,0 +1,113 @@
+import { mark } from '../labs/report/format';
+import type { Colors } from '../labs/report/style';
+import { renderTable } from '../labs/report/table';
+import { MAX_CALL_RATIO } from './api-calls';
+import { MAX_BUNDLE_BYTES } from './bundles';
+import { MIN_RECORDS_PER_SECOND } from './handlers';
+import { MAX_POOL_OVERHEAD } from './local-worker-pool';
+import type { BenchResult, Section } from './run';
+
+/** The command that measures one section again, the same way. */
+export function reproduceCommand(section: Section, smoke: boolean): string {
+  return `npm run bench -- --only ${section}${smoke ? ' --smoke' : ''}`;
+}
+
+const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KB`;
+const thousands = (n: number): string => n.toLocaleString('en-US');
+
+function section(title: string, target: string, command: string, body: string): string {
+  return `${title}\n  target: ${target}\n  reproduce: ${command}\n${body}\n`;
+}
+
+/** Tables for a person; every figure with its target, whether it meets it, and how to measure it again. */
+export function renderBench(result: BenchResult, colors: Colors): string {
+  const parts: string[] = [];
+  const command = (s: Section): string => reproduceCommand(s, result.smoke);
+
+  if (result.apiCalls) {
+    parts.push(
+      section(
+        'API calls per N messages (counted at the SDK)',
+        `calls / minimum <= ${MAX_CALL_RATIO}, no single-item call, SQS batches <= 64 KiB`,
+        command('apiCalls'),
+        renderTable(
+          ['operation', 'component', 'payload', 'messages', 'calls', 'minimum', 'calls/min', 'single-item', 'max batch', 'ok'],
+          result.apiCalls.map((f) => [
+            f.operation,
+            f.component,
+            f.payload,
+            f.messages,
+            f.calls,
+            f.minimum,
+            f.ratio.toFixed(2),
+            f.singleItemCalls,
+            f.maxBytes === null ? kb(f.maxBatchBytes) : `${kb(f.maxBatchBytes)} / ${kb(f.maxBytes)}`,
+            mark(colors, f.meets),
+          ]),
+        ),
+      ),
+    );
+  }
+  if (result.handlers) {
+    parts.push(
+      section(
+        'Handler cores in-process, ports answered in memory (median)',
+        `>= ${thousands(MIN_RECORDS_PER_SECOND)} records/s`,
+        command('handlers'),
+        renderTable(
+          ['core', 'work per record', 'records/s', 'ok'],
+          result.handlers.map((f) => [f.name, f.work, thousands(f.recordsPerSecond), mark(colors, f.meets)]),
+        ),
+      ),
+    );
+  }
+  if (result.bundles) {
+    const breakdowns = (result.bundleBreakdowns ?? []).map(
+      (b) =>
+        `  ${b.function} (${kb(b.bytes)}), largest packages: ` +
+        b.contributors.map((c) => `${c.name} ${kb(c.bytes)}`).join(', '),
+    );
+    parts.push(
+      section(
+        'Function bundles (as deployed) and their load time in a fresh process (median)',
+        `<= ${kb(MAX_BUNDLE_BYTES)} per bundle`,
+        command('bundles'),
+        renderTable(
+          ['function', 'bundle', 'import', 'ok'],
+          result.bundles.map((f) => [f.function, kb(f.bytes), `${f.importMs} ms`, mark(colors, f.meets)]),
+        ) + (breakdowns.length > 0 ? `\nOver the target, by package (from the bundles' source maps):\n${breakdowns.join('\n')}` : ''),
+      ),
+    );
+  }
+  if (result.localWorkerPool) {
+    const f = result.localWorkerPool;
+    parts.push(
+      section(
+        'Worker pool on the local cloud, first send to last ledger record',
+        `measured / ideal <= ${MAX_POOL_OVERHEAD}`,
+        command('localWorkerPool'),
+        'skipped' in f
+          ? `  not measured: ${f.skipped}`
+          : renderTable(
+              ['tasks', 'workers', 'task', 'ideal', 'measured', 'measured/ideal', 'workers seen', 'verdict', 'ok'],
+              [[f.tasks, f.workers, `${f.taskMs} ms`, `${f.idealSeconds} s`, `${f.measuredSeconds} s`, f.ratio.toFixed(2), f.workersSeen, f.verdictOk ? 'ok' : 'failed', mark(colors, f.meets)]],
+            ),
+      ),
+    );
+  }
+  if (result.synth) {
+    const suite =
+      result.unitSuiteSeconds === null || result.unitSuiteSeconds === undefined
+        ? 'unit suite: not run (smoke run)'
+        : `unit suite (npx jest --selectProjects unit): ${result.unitSuiteSeconds} s wall, ${result.unitSuitePassed ? 'passed' : colors.red('FAILED')}`;
+    parts.push(
+      section(
+        'Synthesis per stack without bundling (median), and the unit suite',
+        'none set (informative: the feedback loop of every stack test)',
+        command('synth'),
+        renderTable(['stack', 'synth'], result.synth.stacks.map((s) => [s.stack, `${s.medianMs} ms`])) + `\n${suite}`,
+      ),
+    );
+  }
+  return parts.join('\n');
+}

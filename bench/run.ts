@@ -1,0 +1,140 @@
+import { createUi, type Ui } from '../labs/report/ui';
+import type { Target } from '../labs/targets/target';
+import { DEFAULT_MESSAGE_COUNTS, measureApiCalls, SMOKE_MESSAGE_COUNTS, type ApiCallFigure } from './api-calls';
+import { breakdown, measureBundles, synthesizeBundles, type BundleBreakdown, type BundleFigure } from './bundles';
+import { measureHandlers, type HandlerFigure } from './handlers';
+import { measureLocalWorkerPool, type LocalWorkerPoolFigure, type LocalWorkerPoolOptions } from './local-worker-pool';
+import { measureSynth, measureUnitSuite, type SynthFigure } from './synth';
+
+export const SECTIONS = ['apiCalls', 'handlers', 'bundles', 'localWorkerPool', 'synth'] as const;
+export type Section = (typeof SECTIONS)[number];
+
+export interface BenchOptions {
+  readonly only: readonly Section[];
+  /** Small counts and few runs, for CI: checks that every section works, not how fast. */
+  readonly smoke: boolean;
+  /** Timed runs per figure. @default 5 (smoke: 2) */
+  readonly runs?: number;
+}
+
+/** The sizes of a full run and of a smoke run. */
+export interface BenchPlan {
+  readonly messageCounts: readonly number[];
+  readonly handlerRecords: number;
+  readonly runs: number;
+  readonly synthRuns: number;
+  readonly localWorkerPool: LocalWorkerPoolOptions;
+  readonly unitSuite: boolean;
+}
+
+export function planFor(options: BenchOptions): BenchPlan {
+  const runs = options.runs ?? (options.smoke ? 2 : 5);
+  return options.smoke
+    ? {
+        messageCounts: SMOKE_MESSAGE_COUNTS,
+        handlerRecords: 1_000,
+        runs,
+        synthRuns: 1,
+        localWorkerPool: { tasks: 30, workers: 3, taskMs: 100 },
+        unitSuite: false,
+      }
+    : {
+        messageCounts: DEFAULT_MESSAGE_COUNTS,
+        handlerRecords: 10_000,
+        runs,
+        synthRuns: Math.min(runs, 3),
+        localWorkerPool: { tasks: 300, workers: 3, taskMs: 100 },
+        unitSuite: true,
+      };
+}
+
+export interface Skipped {
+  readonly skipped: string;
+}
+
+export interface BenchResult {
+  readonly smoke: boolean;
+  readonly apiCalls?: ApiCallFigure[];
+  readonly handlers?: HandlerFigure[];
+  readonly bundles?: BundleFigure[];
+  /** For every bundle over its target: the packages that make it big. */
+  readonly bundleBreakdowns?: BundleBreakdown[];
+  readonly localWorkerPool?: LocalWorkerPoolFigure | Skipped;
+  readonly synth?: { readonly stacks: SynthFigure[] };
+  /** Wall time of `npx jest --selectProjects unit`; null in a smoke run, which skips it. */
+  readonly unitSuiteSeconds?: number | null;
+  readonly unitSuitePassed?: boolean | null;
+}
+
+export interface BenchIo {
+  readonly ui: Ui;
+  /** The local cloud, or why it cannot be used. */
+  loadLocalTarget(): Promise<Target>;
+}
+
+const LOCAL_TARGET_MODULE = '../labs/targets/local/index';
+
+export function defaultIo(json: boolean): BenchIo {
+  return {
+    ui: createUi({ stderr: process.stderr, json }),
+    loadLocalTarget: async () => {
+      // Loaded only when the section runs: the local cloud pulls in the emulators' modules.
+      const loaded = (await import(LOCAL_TARGET_MODULE)) as { localTarget?: Target };
+      if (loaded.localTarget === undefined) throw new Error(`${LOCAL_TARGET_MODULE} exports no localTarget`);
+      return loaded.localTarget;
+    },
+  };
+}
+
+export async function runBench(options: BenchOptions, io: BenchIo): Promise<BenchResult> {
+  const plan = planFor(options);
+  const { ui } = io;
+  const result: { -readonly [K in keyof BenchResult]: BenchResult[K] } = { smoke: options.smoke };
+  const selected = (section: Section): boolean => options.only.includes(section);
+
+  if (selected('apiCalls')) {
+    ui.log('apiCalls: counting the calls of every bulk sender');
+    result.apiCalls = await measureApiCalls(plan.messageCounts);
+  }
+  if (selected('handlers')) {
+    ui.log(`handlers: ${plan.handlerRecords} records per run, ${plan.runs} runs per core`);
+    result.handlers = await measureHandlers({ records: plan.handlerRecords, runs: plan.runs });
+  }
+  if (selected('bundles')) {
+    ui.log('bundles: synthesizing the app with bundling');
+    const app = synthesizeBundles();
+    try {
+      ui.log(`bundles: loading each of ${app.functions.length} bundles in ${plan.runs} fresh processes`);
+      result.bundles = await measureBundles(app, plan.runs);
+      const over = new Set(result.bundles.filter((b) => !b.meets).map((b) => b.function));
+      result.bundleBreakdowns = app.functions.filter((f) => over.has(f.function)).map((f) => breakdown(f));
+    } finally {
+      app.close();
+    }
+  }
+  if (selected('localWorkerPool')) {
+    const { tasks, workers, taskMs } = plan.localWorkerPool;
+    ui.log(`localWorkerPool: ${tasks} tasks of ${taskMs} ms over ${workers} workers on the local cloud`);
+    let target: Target | undefined;
+    try {
+      target = await io.loadLocalTarget();
+    } catch (error) {
+      result.localWorkerPool = { skipped: `the local target could not be loaded: ${(error as Error).message}` };
+    }
+    if (target) result.localWorkerPool = await measureLocalWorkerPool(target, plan.localWorkerPool, ui);
+  }
+  if (selected('synth')) {
+    ui.log(`synth: ${plan.synthRuns} in-process syntheses per stack, bundling off`);
+    result.synth = { stacks: await measureSynth(plan.synthRuns) };
+    if (plan.unitSuite) {
+      ui.log('synth: running the unit suite once (npx jest --selectProjects unit)');
+      const suite = await measureUnitSuite();
+      result.unitSuiteSeconds = suite.seconds;
+      result.unitSuitePassed = suite.passed;
+    } else {
+      result.unitSuiteSeconds = null;
+      result.unitSuitePassed = null;
+    }
+  }
+  return result;
+}
