@@ -1,9 +1,10 @@
-import { BatchGetCommand, type BatchGetCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, UpdateCommand, type BatchGetCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { findModule } from '../lib/modules';
 import { textOutput } from '../labs/scenarios/outputs';
 import { makeTasks, runWorkerPool, workerPoolVerdict } from '../labs/scenarios/worker-pool';
 import type { Ui } from '../labs/report/ui';
 import type { Target, TargetSession } from '../labs/targets/target';
+import { elapsedMs, median, sample } from './stats';
 
 /**
  * The worker-pool lab on the local cloud against its ideal: N tasks of `taskMs` each over W workers
@@ -28,6 +29,16 @@ export interface LocalWorkerPoolFigure extends LocalWorkerPoolOptions {
   readonly verdictOk: boolean;
   /** Environments that recorded at least one task. */
   readonly workersSeen: number;
+  /** From the first send to the first recorded task: cold starts and the first poll. */
+  readonly firstRecordSeconds: number;
+  /** Median over workers of the time between two of its consecutive completions (taskMs + overhead). */
+  readonly perTaskMs: number;
+  /**
+   * Median latency of one conditional UpdateItem on the local ledger table, probed after the run: a
+   * worker makes three writes per task (idempotency record in progress, ledger, idempotency record
+   * completed), so this explains most of the per-task overhead.
+   */
+  readonly dynamodbWriteMs: number;
   readonly meets: boolean;
 }
 
@@ -37,20 +48,61 @@ export function idealSeconds(options: LocalWorkerPoolOptions): number {
 
 const BATCH_GET_KEYS = 100;
 
-/** When each task was completed, as the worker recorded it (epoch ms). */
-async function completionTimes(session: TargetSession, tableName: string, taskIds: readonly string[]): Promise<number[]> {
-  const times: number[] = [];
+/** Median over workers of the mean gap between a worker's consecutive completions. */
+export function medianInterval(recorded: readonly Completion[]): number {
+  const byWorker = new Map<string, number[]>();
+  for (const c of recorded) byWorker.set(c.workerId, [...(byWorker.get(c.workerId) ?? []), c.at]);
+  const gaps = [...byWorker.values()]
+    .filter((times) => times.length > 1)
+    .map((times) => {
+      const sorted = [...times].sort((a, b) => a - b);
+      return ((sorted.at(-1) as number) - (sorted[0] as number)) / (sorted.length - 1);
+    });
+  return gaps.length > 0 ? median(gaps) : 0;
+}
+
+interface Completion {
+  readonly workerId: string;
+  /** Epoch ms, as the worker stamped it. */
+  readonly at: number;
+}
+
+/** When each task was completed, and by which environment, as the ledger records it. */
+async function completions(session: TargetSession, tableName: string, taskIds: readonly string[]): Promise<Completion[]> {
+  const times: Completion[] = [];
   for (let i = 0; i < taskIds.length; i += BATCH_GET_KEYS) {
     let keys: Record<string, unknown>[] | undefined = taskIds.slice(i, i + BATCH_GET_KEYS).map((taskId) => ({ taskId }));
     while (keys && keys.length > 0) {
       const response: BatchGetCommandOutput = await session.clients.dynamodb.send(
-        new BatchGetCommand({ RequestItems: { [tableName]: { Keys: keys, ConsistentRead: true, ProjectionExpression: 'completedAt' } } }),
+        new BatchGetCommand({ RequestItems: { [tableName]: { Keys: keys, ConsistentRead: true, ProjectionExpression: 'completedAt, workerId' } } }),
       );
-      for (const item of response.Responses?.[tableName] ?? []) times.push(Date.parse(String(item.completedAt)));
+      for (const item of response.Responses?.[tableName] ?? []) {
+        times.push({ workerId: String(item.workerId), at: Date.parse(String(item.completedAt)) });
+      }
       keys = response.UnprocessedKeys?.[tableName]?.Keys;
     }
   }
   return times;
+}
+
+const WRITE_PROBES = 20;
+
+/** Times conditional updates of one probe item (its own key, not a task's) on the ledger table. */
+async function probeWriteMs(session: TargetSession, tableName: string): Promise<number> {
+  const times = await sample(WRITE_PROBES, () =>
+    elapsedMs(() =>
+      session.clients.dynamodb.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { taskId: 'bench-write-probe' },
+          UpdateExpression: 'ADD probes :one',
+          ConditionExpression: 'attribute_not_exists(completions)',
+          ExpressionAttributeValues: { ':one': 1 },
+        }),
+      ),
+    ),
+  );
+  return median(times);
 }
 
 /** Runs the worker-pool scenario on `target` (the local cloud) and times it against the ideal. */
@@ -60,12 +112,15 @@ export async function measureLocalWorkerPool(target: Target, options: LocalWorke
     const started = Date.now();
     const observations = await runWorkerPool(session, { tasks: options.tasks, workers: options.workers, workMs: options.taskMs, poison: 0, crash: false }, ui);
     const taskIds = makeTasks(observations.runId, { tasks: options.tasks, workMs: options.taskMs, poison: 0, crash: false }).map((t) => t.taskId);
-    const times = await completionTimes(session, textOutput(session, 'LedgerTableName'), taskIds);
+    const ledgerTable = textOutput(session, 'LedgerTableName');
+    const recorded = await completions(session, ledgerTable, taskIds);
+    const times = recorded.map((c) => c.at);
     if (times.length !== options.tasks || times.some((t) => !Number.isFinite(t))) {
       const failures = workerPoolVerdict(observations).failures.join('; ');
       throw new Error(`the ledger holds ${times.length} completion time(s) for ${options.tasks} tasks: ${failures || 'the run did not finish'}`);
     }
     const measuredSeconds = (Math.max(...times) - started) / 1000;
+    const dynamodbWriteMs = await probeWriteMs(session, ledgerTable);
     const ideal = idealSeconds(options);
     const ratio = measuredSeconds / ideal;
     const verdictOk = workerPoolVerdict(observations).ok;
@@ -76,6 +131,9 @@ export async function measureLocalWorkerPool(target: Target, options: LocalWorke
       ratio: Math.round(ratio * 1000) / 1000,
       verdictOk,
       workersSeen: observations.workers.length,
+      firstRecordSeconds: Math.round(Math.min(...times) - started) / 1000,
+      perTaskMs: Math.round(medianInterval(recorded)),
+      dynamodbWriteMs: Math.round(dynamodbWriteMs * 10) / 10,
       meets: verdictOk && ratio <= MAX_POOL_OVERHEAD,
     };
   } finally {

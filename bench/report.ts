@@ -89,8 +89,23 @@ export function renderBench(result: BenchResult, colors: Colors): string {
         'skipped' in f
           ? `  not measured: ${f.skipped}`
           : renderTable(
-              ['tasks', 'workers', 'task', 'ideal', 'measured', 'measured/ideal', 'workers seen', 'verdict', 'ok'],
-              [[f.tasks, f.workers, `${f.taskMs} ms`, `${f.idealSeconds} s`, `${f.measuredSeconds} s`, f.ratio.toFixed(2), f.workersSeen, f.verdictOk ? 'ok' : 'failed', mark(colors, f.meets)]],
+              ['tasks', 'workers', 'task', 'ideal', 'measured', 'measured/ideal', 'first record', 'per task', 'DynamoDB write', 'workers seen', 'verdict', 'ok'],
+              [
+                [
+                  f.tasks,
+                  f.workers,
+                  `${f.taskMs} ms`,
+                  `${f.idealSeconds} s`,
+                  `${f.measuredSeconds} s`,
+                  f.ratio.toFixed(2),
+                  `${f.firstRecordSeconds} s`,
+                  `${f.perTaskMs} ms`,
+                  `${f.dynamodbWriteMs} ms`,
+                  f.workersSeen,
+                  f.verdictOk ? 'ok' : 'failed',
+                  mark(colors, f.meets),
+                ],
+              ],
             ),
       ),
     );

@@ -1,0 +1,72 @@
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import type { BenchResult } from '../../bench/run';
+
+/**
+ * The benchmark as CI runs it: every section with small counts, through `npm run bench`. Asserts the
+ * JSON shape and the targets that do not depend on the machine's speed (API calls per message,
+ * bundle sizes, the worker pool's verdict), never a timing.
+ */
+
+const PROJECT_ROOT = resolve(__dirname, '..', '..');
+let result: BenchResult;
+
+beforeAll(async () => {
+  const { stdout } = await promisify(execFile)('npm', ['run', '--silent', 'bench', '--', '--smoke', '--json'], {
+    cwd: PROJECT_ROOT,
+    maxBuffer: 16 * 1024 * 1024,
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  result = JSON.parse(stdout) as BenchResult;
+}, 600_000);
+
+test('prints one JSON object with every section', () => {
+  expect(Object.keys(result)).toEqual(expect.arrayContaining(['apiCalls', 'handlers', 'bundles', 'localWorkerPool', 'synth', 'unitSuiteSeconds']));
+  expect(result.smoke).toBe(true);
+  expect(result.unitSuiteSeconds).toBeNull();
+});
+
+test('apiCalls: every bulk sender stays within 5% of the batch minimum, with no single-item call', () => {
+  const figures = result.apiCalls ?? [];
+  expect(figures.length).toBeGreaterThan(0);
+  for (const f of figures) {
+    expect(f).toEqual(expect.objectContaining({ operation: expect.any(String), messages: expect.any(Number), calls: expect.any(Number), minimum: expect.any(Number) }));
+    expect({ component: f.component, messages: f.messages, ratioOk: f.calls / f.minimum <= 1.05, singleItemCalls: f.singleItemCalls }).toEqual({
+      component: f.component,
+      messages: f.messages,
+      ratioOk: true,
+      singleItemCalls: 0,
+    });
+  }
+  const sqs = figures.filter((f) => f.operation === 'SQS SendMessageBatch');
+  expect(sqs.length).toBeGreaterThan(0);
+  for (const f of sqs) expect(f.maxBatchBytes).toBeLessThanOrEqual(64 * 1024);
+});
+
+test('handlers: every core reports a positive rate (not asserted against the target: timing)', () => {
+  const figures = result.handlers ?? [];
+  expect(figures.map((f) => f.name)).toEqual(
+    expect.arrayContaining(['worker-pool core', 'stream consumer core', 'pipeline fan-in core', 'pipeline ventilator core']),
+  );
+  for (const f of figures) expect(f.recordsPerSecond).toBeGreaterThan(0);
+});
+
+test('bundles: every function bundle is at most 300 KB', () => {
+  const figures = result.bundles ?? [];
+  expect(figures.length).toBeGreaterThanOrEqual(4);
+  for (const f of figures) expect(f.importMs).toBeGreaterThan(0);
+  expect(figures.filter((f) => f.bytes > 300 * 1024).map((f) => `${f.function}: ${f.bytes} bytes`)).toEqual([]);
+});
+
+test('localWorkerPool: the pool processes every task once on the local cloud', () => {
+  const figure = result.localWorkerPool;
+  expect(figure).toBeDefined();
+  if (figure === undefined || 'skipped' in figure) throw new Error(`localWorkerPool was not measured: ${JSON.stringify(figure)}`);
+  expect(figure).toEqual(expect.objectContaining({ tasks: 30, workers: 3, taskMs: 100, idealSeconds: 1, verdictOk: true }));
+  expect(figure.measuredSeconds).toBeGreaterThan(0);
+});
+
+test('synth: one figure per stack', () => {
+  expect(result.synth?.stacks.map((s) => s.stack).sort()).toEqual(['LabFanout', 'LabPipeline', 'LabStream', 'LabWorkerPool']);
+});
