@@ -13,6 +13,8 @@ import { findModule } from '../../lib/modules';
 /** Synthesis with bundling, emulator cold start, provisioning and runtime start, on a busy 2-core machine. */
 const OPEN_TIMEOUT_MS = 120_000;
 const CLOSE_TIMEOUT_MS = 30_000;
+/** One test waits on redeliveries after visibility timeouts and asynchronous retries. */
+const TEST_TIMEOUT_MS = 90_000;
 
 export interface LocalCloud {
   /** The open session (throws if `beforeAll` has not opened it). */
@@ -24,6 +26,7 @@ export interface LocalCloud {
 export function useLocalCloud(moduleName: string, options: Omit<LocalOpenOptions, 'log'> = {}): LocalCloud {
   let session: LocalSession | undefined;
   const log: string[] = [];
+  jest.setTimeout(TEST_TIMEOUT_MS);
   beforeAll(async () => {
     session = await openLocal(findModule(moduleName), { ...options, log: (line) => log.push(line) });
     const { synthMillis, emulatorsMillis, provisionMillis, runtimeMillis, totalMillis } = session.timings;
