@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Wire formats of the pipeline: the job request the lab sends to the ventilator, and the subtask

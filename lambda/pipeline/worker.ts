@@ -1,12 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ParseError, parse } from '@aws-lambda-powertools/parser';
-import { SnsEnvelope } from '@aws-lambda-powertools/parser/envelopes/sns';
-import { JSONStringified } from '@aws-lambda-powertools/parser/helpers';
 import type { Context, SNSEvent } from 'aws-lambda';
-import { ZodError } from 'zod';
 import { createDocumentClient } from '../shared/clients';
 import { requireEnv, requireIntEnv } from '../shared/env';
 import { createLogger } from '../shared/logger';
+import { InvalidMessageError, parseJsonMessage } from '../shared/messages';
 import { processSubtask, type SubtaskOutcome } from './core';
 import { SubtaskMessageSchema } from './schemas';
 import { dynamoFanIn } from './store';
@@ -17,7 +14,6 @@ const fanIn = dynamoFanIn(createDocumentClient(), {
   ttlSeconds: requireIntEnv('JOB_TTL_SECONDS'),
 });
 const logger = createLogger();
-const messageSchema = JSONStringified(SubtaskMessageSchema);
 
 /**
  * SNS invokes the worker asynchronously, one message per invocation. Throwing fails the invocation:
@@ -25,13 +21,16 @@ const messageSchema = JSONStringified(SubtaskMessageSchema);
  */
 export const handler = async (event: SNSEvent, context: Context): Promise<SubtaskOutcome[]> => {
   logger.addContext(context);
-  let messages;
-  try {
-    messages = parse(event, SnsEnvelope, messageSchema);
-  } catch (error) {
-    logger.error('invalid subtask message', { issues: describeIssues(error), error: error as Error });
-    throw error;
-  }
+  const messages = event.Records.map((record, index) => {
+    try {
+      return parseJsonMessage(record.Sns.Message, SubtaskMessageSchema, `Records.${index}.Sns.Message`);
+    } catch (error) {
+      if (error instanceof InvalidMessageError) {
+        logger.error('invalid subtask message', { messageId: record.Sns.MessageId, issues: error.issues, error });
+      }
+      throw error;
+    }
+  });
   const outcomes: SubtaskOutcome[] = [];
   for (const message of messages) {
     const outcome = await processSubtask(message, fanIn, {
@@ -46,9 +45,3 @@ export const handler = async (event: SNSEvent, context: Context): Promise<Subtas
   return outcomes;
 };
 
-/** `Records.0.Sns.Message.subtaskId: Too big: ...`: the field a student has to fix, first. */
-function describeIssues(error: unknown): string[] {
-  const cause = error instanceof ParseError ? error.cause : undefined;
-  if (!(cause instanceof ZodError)) return [];
-  return cause.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-}

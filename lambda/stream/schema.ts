@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * One clickstream event as the stream lab's producer puts it (the seed's `{eventId, userId, action,

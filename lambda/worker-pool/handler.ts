@@ -1,13 +1,13 @@
 import type { EventSourceDataClassTypes } from '@aws-lambda-powertools/batch/types';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { parser } from '@aws-lambda-powertools/batch/parser';
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createDocumentClient } from '../shared/clients';
 import { requireEnv, requireIntEnv } from '../shared/env';
 import { createLogger } from '../shared/logger';
+import { parseJsonMessage } from '../shared/messages';
 import { performTask, type TaskOutcome } from './core';
 import { createLedger } from './ledger';
 import { taskSchema, type WorkerTask } from './schema';
@@ -30,33 +30,30 @@ class LoggingBatchProcessor extends BatchProcessor {
   }
 }
 
-const processor = new LoggingBatchProcessor(EventType.SQS, {
-  parser,
-  innerSchema: taskSchema(MAX_TASK_WORK_MS),
-  transformer: 'json',
-  logger,
-});
+const processor = new LoggingBatchProcessor(EventType.SQS);
+const schema = taskSchema(MAX_TASK_WORK_MS);
 
-/** A parsed SQS record: Powertools' batch parser has already validated the body against the task schema. */
-interface TaskRecord {
+/** One delivery of a validated task. */
+interface TaskDelivery {
   readonly messageId: string;
-  readonly body: WorkerTask;
-  readonly attributes: { readonly ApproximateReceiveCount: string };
+  readonly task: WorkerTask;
+  /** SQS ApproximateReceiveCount. */
+  readonly receiveCount: number;
 }
 
 // A redelivery of a completed task returns the stored outcome instead of working (and recording) again.
-const idempotencyConfig = new IdempotencyConfig({ eventKeyJmesPath: 'body.taskId' });
+const idempotencyConfig = new IdempotencyConfig({ eventKeyJmesPath: 'task.taskId' });
 
 const processTask = makeIdempotent(
-  async (record: TaskRecord, context: Context): Promise<TaskOutcome> => {
+  async (delivery: TaskDelivery, context: Context): Promise<TaskOutcome> => {
     const outcome = await performTask(
-      record.body,
-      { workerId: context.logStreamName, receiveCount: Number(record.attributes.ApproximateReceiveCount), now: new Date() },
+      delivery.task,
+      { workerId: context.logStreamName, receiveCount: delivery.receiveCount, now: new Date() },
       {
         sleep: (ms) => sleep(ms),
         recordCompletion: (completion) => ledger.recordCompletion(completion),
         crashEnvironment: (reason) => {
-          logger.error('ending the execution environment mid-task', { reason, messageId: record.messageId });
+          logger.error('ending the execution environment mid-task', { reason, messageId: delivery.messageId });
           process.exit(1);
         },
       },
@@ -70,10 +67,21 @@ const processTask = makeIdempotent(
   },
 );
 
+/** Throws for a body that is not a valid task: that record alone fails, and the log line names the field. */
+const processRecord = (record: SQSRecord, context: Context): Promise<TaskOutcome> =>
+  processTask(
+    {
+      messageId: record.messageId,
+      task: parseJsonMessage(record.body, schema, 'body'),
+      receiveCount: Number(record.attributes.ApproximateReceiveCount),
+    },
+    context,
+  );
+
 export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
   // Lets an in-progress idempotency record expire with this invocation, so a crashed task can be retried.
   idempotencyConfig.registerLambdaContext(context);
-  return processPartialResponse(event, processTask, processor, {
+  return processPartialResponse(event, processRecord, processor, {
     context,
     // One worker = one task at a time: the pool's parallelism is the number of environments.
     processInParallel: false,

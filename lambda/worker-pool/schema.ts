@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The body of one work-queue message, as the lab sends it. `taskId` identifies the task across runs

@@ -10,5 +10,7 @@ Object.assign(process.env, {
   SUBTASK_TOPIC_ARN: TOPIC_ARN,
   MAX_RANGE_END: '1000000',
   JOB_TTL_SECONDS: '3600',
-  POWERTOOLS_LOG_LEVEL: 'SILENT',
+  // Errors only, through the global console, which the tests can watch.
+  POWERTOOLS_LOG_LEVEL: 'ERROR',
+  POWERTOOLS_DEV: 'true',
 });

@@ -37,8 +37,14 @@ function snsEvent(message: string): SNSEvent {
 
 const context = { awsRequestId: 'req-worker-1', functionName: 'Worker', logStreamName: 'stream' } as Context;
 
+let consoleError: jest.SpiedFunction<typeof console.error>;
 
-beforeEach(() => dynamo.reset());
+beforeEach(() => {
+  dynamo.reset();
+  consoleError = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+});
+
+afterEach(() => consoleError.mockRestore());
 
 describe('worker handler', () => {
   test('counts the primes of the subtask, records them and finalizes as the request id', async () => {
@@ -75,22 +81,30 @@ describe('worker handler', () => {
   });
 
   test.each<[string, string, RegExp]>([
-    ['the body is not JSON', 'not json', /Failed to parse SNS record at index 0/],
-    ['jobId is not a GUID', JSON.stringify({ jobId: 'job-1', subtaskId: 0, subtasks: 1, from: 0, to: 10 }), /Failed to parse/],
-    ['subtaskId is missing', JSON.stringify({ jobId: JOB_ID, subtasks: 1, from: 0, to: 10 }), /Failed to parse/],
-    ['from exceeds to', JSON.stringify({ jobId: JOB_ID, subtaskId: 0, subtasks: 1, from: 10, to: 5 }), /Failed to parse/],
-    ['subtaskId is not below subtasks', JSON.stringify({ jobId: JOB_ID, subtaskId: 1, subtasks: 1, from: 0, to: 5 }), /Failed to parse/],
+    ['the body is not JSON', 'not json', /^Records\.0\.Sns\.Message: not JSON/],
+    ['jobId is not a GUID', JSON.stringify({ jobId: 'job-1', subtaskId: 0, subtasks: 1, from: 0, to: 10 }), /Message\.jobId: /],
+    ['subtaskId is missing', JSON.stringify({ jobId: JOB_ID, subtasks: 1, from: 0, to: 10 }), /Message\.subtaskId: /],
+    ['from exceeds to', JSON.stringify({ jobId: JOB_ID, subtaskId: 0, subtasks: 1, from: 10, to: 5 }), /Message\.to: from must not exceed to/],
+    [
+      'subtaskId is not below subtasks',
+      JSON.stringify({ jobId: JOB_ID, subtaskId: 1, subtasks: 1, from: 0, to: 5 }),
+      /Message\.subtaskId: subtaskId must be below subtasks/,
+    ],
   ])('throws (so Lambda retries, then dead-letters) if %s, without writing', async (_name, body, message) => {
     await expect(handler(snsEvent(body), context)).rejects.toThrow(message);
     expect(dynamo).toHaveReceivedCommandTimes(TransactWriteCommand, 0);
     expect(dynamo).toHaveReceivedCommandTimes(UpdateCommand, 0);
   });
 
-  test('names the invalid field in the parse error', async () => {
+  test('names the invalid field in the error and in the log line', async () => {
     const body = JSON.stringify({ jobId: JOB_ID, subtaskId: 'seven', subtasks: 1, from: 0, to: 10 });
+    // WHEN / THEN
     await expect(handler(snsEvent(body), context)).rejects.toMatchObject({
-      cause: { issues: [expect.objectContaining({ path: ['Records', 0, 'Sns', 'Message', 'subtaskId'] })] },
+      name: 'InvalidMessageError',
+      issues: [expect.objectContaining({ path: 'Records.0.Sns.Message.subtaskId' })],
     });
+    const logged = consoleError.mock.calls.map((args) => String(args[0]));
+    expect(logged).toEqual([expect.stringMatching(/invalid subtask message.*Records\.0\.Sns\.Message\.subtaskId/s)]);
   });
 
   test('throws for a subtask marked to fail, without writing', async () => {
