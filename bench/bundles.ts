@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Stack } from 'aws-cdk-lib';
 import { CfnFunction } from 'aws-cdk-lib/aws-lambda';
@@ -110,9 +109,17 @@ export interface SynthesizedApp {
   close(): void;
 }
 
+/**
+ * Inside the project (under the ignored `.cache/`), as the local cloud does: a bundle leaves the AWS
+ * SDK external, and loads the project's pinned SDK from node_modules upward from its own folder, as it
+ * loads the runtime's SDK in Lambda. From the system temp directory it would not load at all.
+ */
+const ASSEMBLIES_DIR = join(resolve(__dirname, '..'), '.cache', 'assemblies');
+
 /** Synthesizes the app with bundling into a temporary directory. */
 export function synthesizeBundles(modules?: readonly LabModule[]): SynthesizedApp {
-  const outdir = mkdtempSync(join(tmpdir(), 'bench-bundles-'));
+  mkdirSync(ASSEMBLIES_DIR, { recursive: true });
+  const outdir = mkdtempSync(join(ASSEMBLIES_DIR, 'bench-bundles-'));
   try {
     const app = buildApp({ outdir, bundling: true, context: { 'aws:cdk:enable-asset-metadata': true }, ...(modules ? { modules } : {}) });
     const assembly = app.synth();

@@ -60,8 +60,16 @@ export const LAB_RUNTIME = Runtime.NODEJS_24_X;
 
 /**
  * A Lambda function as every lab deploys it: Node.js 24 on arm64 (about 20% cheaper per GB-s),
- * bundled locally by esbuild with the AWS SDK inside the bundle (the version that is tested is the
- * version that runs), source maps on, JSON logs into an explicit log group that `cdk destroy` removes.
+ * bundled locally by esbuild, source maps on, JSON logs into an explicit log group that `cdk destroy`
+ * removes.
+ *
+ * The AWS SDK is left out of the bundle (NodejsFunction's default: `@aws-sdk/*`, and `@smithy/*`
+ * with the `@aws-cdk/aws-lambda-nodejs:sdkV3ExcludeSmithyPackages` flag of cdk.json): the Node.js 24
+ * runtime provides SDK v3, and bundling it would add about a third of a megabyte per function, to
+ * upload on every deploy and to load on every cold start. The price is that the SDK version running
+ * in Lambda is the runtime's, not the one pinned in package-lock.json; the handlers use only stable
+ * DynamoDB and SNS calls. The local cloud resolves the pinned SDK from the project's node_modules,
+ * because it synthesizes its assemblies inside the project tree (under `.cache/assemblies/`).
  */
 export class LabFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: LabFunctionProps) {
@@ -111,8 +119,6 @@ export class LabFunction extends NodejsFunction {
         sourcesContent: false,
         // Runs on the Lambda runtime and on the local cloud's Node.js 20.
         target: 'node20',
-        // Bundle the SDK too: the pinned version is the one tested locally and deployed.
-        externalModules: [],
         mainFields: ['module', 'main'],
         forceDockerBundling: false,
       },
