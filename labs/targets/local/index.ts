@@ -3,6 +3,7 @@ import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { relative } from 'node:path';
 import type { LabModule } from '../../../lib/modules';
 import type { LabClients, OpenOptions, Target, TargetSession } from '../target';
 import { synthesizeModule, type SynthesizedStack } from './assembly';
@@ -76,7 +77,7 @@ export async function openLocal(module: LabModule, options: LocalOpenOptions = {
     );
     parts.synthesized = synthesized;
     parts.removeAssemblyOnExit = removeOnProcessExit(synthesized);
-    log(`synthesized ${synthesized.stackName} in ${seconds(synthMillis)}`);
+    log(`synthesized ${synthesized.stackName} in ${seconds(synthMillis)} into ${relative(process.cwd(), synthesized.assemblyDir)}`);
 
     const services = requiredServices(synthesized.template);
     log(`starting emulators for ${services.join(', ')}...`);
@@ -210,7 +211,16 @@ class DeathWatch {
 
   async guard<T>(call: () => Promise<T>): Promise<T> {
     this.ensureAlive();
-    return Promise.race([call(), this.pending]);
+    try {
+      return await Promise.race([call(), this.pending]);
+    } catch (error) {
+      // A call cut off by the death may fail (connection reset) before the emulator's exit is seen:
+      // wait a moment for it, so the caller learns the cause rather than the symptom.
+      if (this.error === undefined && !isServiceResponse(error)) {
+        await Promise.race([this.pending, new Promise((resolve) => setTimeout(resolve, DEATH_NOTICE_MS))]).catch(() => undefined);
+      }
+      throw this.error ?? error;
+    }
   }
 
   /** Puts every call of an SDK client under the watch (`initialize` runs first, before any retry). */
@@ -220,6 +230,14 @@ class DeathWatch {
       name: 'localCloudDeathWatch',
     });
   }
+}
+
+/** How long a failed call waits for an emulator's exit to be noticed before failing with its own error. */
+const DEATH_NOTICE_MS = 250;
+
+/** An error the service answered with (it has an HTTP status), as opposed to a connection that failed. */
+function isServiceResponse(error: unknown): boolean {
+  return typeof (error as { $metadata?: { httpStatusCode?: unknown } } | null)?.$metadata?.httpStatusCode === 'number';
 }
 
 /** The part of an SDK v3 client's middleware stack the watch uses. */
