@@ -1,5 +1,6 @@
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { randomUUID } from 'node:crypto';
 import { receiveAll, useLocalCloud, waitUntil } from './local-cloud';
 
 // Asynchronous retries after 200 ms instead of the runtime's seconds: the failing job's three attempts end quickly.
@@ -40,9 +41,10 @@ function primesBelow(end: number): number {
   return count;
 }
 
+/** Invokes the ventilator synchronously, with a fresh client token, as the lab does. */
 async function startJob(request: object): Promise<JobStarted> {
   const { clients, outputs } = cloud();
-  return (await clients.lambda.invoke(outputs.VentilatorFunctionName, request)) as JobStarted;
+  return (await clients.lambda.invoke(outputs.VentilatorFunctionName, { requestId: randomUUID(), ...request })) as JobStarted;
 }
 
 async function jobOf(jobId: string): Promise<Job> {
