@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { DeleteMessageBatchCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
 import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   deleteMessages,
@@ -286,10 +287,13 @@ export const BULK_CASES: readonly BulkCase[] = [
       // The handler's clients are created at module scope: count every instance of their classes.
       const counter = countCommands(SNSClient, [{ command: PublishBatchCommand, respond: acceptEntries('PublishBatchRequestEntries') }]);
       const documents = countCommands(DynamoDBDocumentClient);
+      // The idempotency record's writes: answered, not counted (they are no bulk API).
+      const idempotency = countCommands(DynamoDBClient);
       return {
         counter,
         drive: async (n) => {
-          await ventilatorHandler({ subtasks: n, rangeEnd: n * 1000 }, LAMBDA_CONTEXT);
+          // A fresh request each time: a repeated requestId would be answered without publishing.
+          await ventilatorHandler({ requestId: randomUUID(), subtasks: n, rangeEnd: n * 1000 }, LAMBDA_CONTEXT);
           return counter
             .sent()
             .filter((c) => c.operation === 'PublishBatch')
@@ -298,6 +302,7 @@ export const BULK_CASES: readonly BulkCase[] = [
         close: () => {
           counter.restore();
           documents.restore();
+          idempotency.restore();
         },
       };
     },

@@ -10,5 +10,6 @@ Object.assign(process.env, {
   SUBTASK_TOPIC_ARN: BENCH_TOPIC_ARN,
   MAX_RANGE_END: '10000000',
   JOB_TTL_SECONDS: '3600',
+  IDEMPOTENCY_TABLE_NAME: 'bench-idempotency',
   POWERTOOLS_LOG_LEVEL: 'SILENT',
 });

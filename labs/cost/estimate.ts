@@ -430,17 +430,18 @@ const stream: PathModel = {
 };
 
 /**
- * pipeline: per job the ventilator runs once (one conditional put of the job item) and publishes the
- * subtasks in batches of 10; SNS invokes the worker once per subtask (delivery free); per subtask the
- * worker's transaction writes the result item and updates the job (2 items x 2 WRU), then tries the
- * conditional finalize (1 WRU, consumed whether or not it applies).
+ * pipeline: per job the ventilator runs once (one conditional put of the job item, and Powertools
+ * idempotency's two writes of the request's record: in progress, then completed with the answer) and
+ * publishes the subtasks in batches of 10; SNS invokes the worker once per subtask (delivery free); per
+ * subtask the worker's transaction writes the result item and updates the job (2 items x 2 WRU), then
+ * tries the conditional finalize (1 WRU, consumed whether or not it applies).
  */
 const PIPELINE_WORKER_WRITES_PER_SUBTASK: Readonly<Record<string, number>> = { RESULTS_TABLE_NAME: 2, JOBS_TABLE_NAME: 2 + 1 };
-const PIPELINE_VENTILATOR_WRITES_PER_JOB: Readonly<Record<string, number>> = { JOBS_TABLE_NAME: 1 };
+const PIPELINE_VENTILATOR_WRITES_PER_JOB: Readonly<Record<string, number>> = { JOBS_TABLE_NAME: 1, IDEMPOTENCY_TABLE_NAME: 2 };
 
 const pipeline: PathModel = {
   message: 'subtask of a job',
-  description: 'ventilator per job; PublishBatch of 10; one worker invocation per subtask; transactional fan-in + finalize attempt',
+  description: 'ventilator per job (job item + idempotency record); PublishBatch of 10; one worker invocation per subtask; transactional fan-in + finalize attempt',
   estimate: (view, a) => {
     const topic = view.single('AWS::SNS::Topic', 'the pipeline model');
     const workerSubs = view.subscriptions().filter((s) => s.topicId === topic.logicalId && s.protocol === 'lambda' && s.endpointId !== undefined);

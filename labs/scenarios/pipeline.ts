@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { TargetSession } from '../targets/target';
 import type { Ui } from '../report/ui';
@@ -79,7 +80,9 @@ export async function runPipeline(session: TargetSession, options: PipelineOptio
 
   ui.log(`starting a job of ${options.subtasks} subtasks: count the primes below ${options.rangeEnd}`);
   const started = Date.now();
-  const job = parseVentilatorResponse(await session.clients.lambda.invoke(ventilator, { subtasks: options.subtasks, rangeEnd: options.rangeEnd }));
+  // The client token of this job request: a retry of the same request gets this job back, not a second one.
+  const request = { requestId: randomUUID(), subtasks: options.subtasks, rangeEnd: options.rangeEnd };
+  const job = parseVentilatorResponse(await session.clients.lambda.invoke(ventilator, request));
   const published = Date.now();
   ui.log(`job ${job.jobId}: ${job.subtasks} subtasks published in ${job.publishCalls} PublishBatch call(s)`);
 

@@ -24,13 +24,16 @@ export const SubtaskMessageSchema = z
 export type SubtaskMessage = z.infer<typeof SubtaskMessageSchema>;
 
 /**
- * The ventilator's input. `rangeEnd` bounds the numbers whose primes are counted ([0, rangeEnd)) and
- * must leave every subtask at least one number; `failSubtasks` lists subtask ids (0-based) that fail
- * on every attempt, to show retries ending in the dead-letter queue.
+ * The ventilator's input. `requestId` is the client's token for this request: the same token sent
+ * again (a client retry after a timeout) returns the job already started instead of starting another
+ * one. `rangeEnd` bounds the numbers whose primes are counted ([0, rangeEnd)) and must leave every
+ * subtask at least one number; `failSubtasks` lists subtask ids (0-based) that fail on every attempt,
+ * to show retries ending in the dead-letter queue.
  */
 export function jobRequestSchema(maxRangeEnd: number) {
   return z
     .object({
+      requestId: z.string().min(1).max(128),
       subtasks: z.int().min(1).max(MAX_SUBTASKS),
       rangeEnd: z.int().min(1).max(maxRangeEnd),
       failSubtasks: z.array(z.int().min(0)).max(MAX_SUBTASKS).optional(),
@@ -46,3 +49,6 @@ export function jobRequestSchema(maxRangeEnd: number) {
 }
 
 export type JobRequest = z.infer<ReturnType<typeof jobRequestSchema>>;
+
+/** What a job is, without the client token that only the ventilator's idempotency reads. */
+export type JobSpec = Omit<JobRequest, 'requestId'>;

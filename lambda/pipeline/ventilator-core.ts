@@ -1,4 +1,4 @@
-import type { JobRequest, SubtaskMessage } from './schemas';
+import type { JobSpec, SubtaskMessage } from './schemas';
 
 /** SNS PublishBatch accepts at most 10 entries per call. */
 export const PUBLISH_BATCH_SIZE = 10;
@@ -33,7 +33,7 @@ export function splitRange(rangeEnd: number, subtasks: number): SubRange[] {
 }
 
 /** One message per subtask, in subtask order. */
-export function planSubtasks(jobId: string, request: JobRequest): SubtaskMessage[] {
+export function planSubtasks(jobId: string, request: JobSpec): SubtaskMessage[] {
   const failing = new Set(request.failSubtasks ?? []);
   return splitRange(request.rangeEnd, request.subtasks).map((range, subtaskId) => ({
     jobId,
@@ -156,7 +156,7 @@ export async function publishSubtasks(
  * Starts a job: a fresh GUID job id (random ids spread writes over DynamoDB partitions), the job
  * item written before any subtask can reach a worker, then one message per subtask.
  */
-export async function startJob(request: JobRequest, ports: VentilatorPorts, options: VentilatorOptions): Promise<JobStarted> {
+export async function startJob(request: JobSpec, ports: VentilatorPorts, options: VentilatorOptions): Promise<JobStarted> {
   const jobId = ports.newJobId();
   const now = ports.now();
   await ports.putJob({

@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
+import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { parse } from '@aws-lambda-powertools/parser';
 import type { Context } from 'aws-lambda';
 import { createDocumentClient } from '../shared/clients';
 import { requireEnv, requireIntEnv } from '../shared/env';
 import { createLogger } from '../shared/logger';
-import { jobRequestSchema } from './schemas';
+import { jobRequestSchema, type JobRequest } from './schemas';
 import { putJob } from './store';
 import { startJob, type JobStarted, type PublishBatchPort, type PublishFailure } from './ventilator-core';
 
@@ -13,6 +15,7 @@ const JOBS_TABLE_NAME = requireEnv('JOBS_TABLE_NAME');
 const SUBTASK_TOPIC_ARN = requireEnv('SUBTASK_TOPIC_ARN');
 const MAX_RANGE_END = requireIntEnv('MAX_RANGE_END');
 const JOB_TTL_SECONDS = requireIntEnv('JOB_TTL_SECONDS');
+const IDEMPOTENCY_TABLE_NAME = requireEnv('IDEMPOTENCY_TABLE_NAME');
 
 const logger = createLogger();
 const documentClient = createDocumentClient();
@@ -36,22 +39,46 @@ const publisher: PublishBatchPort = {
 };
 
 /**
- * Invoked synchronously by the lab with `{ subtasks, rangeEnd, failSubtasks? }`; an invalid request
- * or a subtask SNS keeps refusing fails the invocation.
+ * A request that arrives again with the same `requestId` (a client retrying after a timeout, a
+ * network error or a throttle) must not start a second job: that would write another job item and
+ * publish every subtask again, and nothing downstream could tell the two jobs apart. Powertools
+ * idempotency keeps the first answer for as long as the job itself lives and returns it to the
+ * repeat; the same token with a different job is refused. A start that failed keeps no record, so
+ * its retry starts afresh.
+ */
+const idempotencyConfig = new IdempotencyConfig({
+  eventKeyJmesPath: 'requestId',
+  payloadValidationJmesPath: '[subtasks, rangeEnd, failSubtasks]',
+  expiresAfterSeconds: JOB_TTL_SECONDS,
+});
+
+const startJobOnce = makeIdempotent(
+  async (request: JobRequest): Promise<JobStarted> => {
+    const started = await startJob(
+      request,
+      {
+        ...publisher,
+        newJobId: () => randomUUID(),
+        now: () => new Date(),
+        putJob: (job) => putJob(documentClient, JOBS_TABLE_NAME, job),
+      },
+      { ttlSeconds: JOB_TTL_SECONDS },
+    );
+    logger.info('job started', { requestId: request.requestId, ...started });
+    return started;
+  },
+  { persistenceStore: new DynamoDBPersistenceLayer({ tableName: IDEMPOTENCY_TABLE_NAME }), config: idempotencyConfig },
+);
+
+/**
+ * Invoked synchronously by the lab with `{ requestId, subtasks, rangeEnd, failSubtasks? }`; an invalid
+ * request (validated before any idempotency record is written) or a subtask SNS keeps refusing fails
+ * the invocation.
  */
 export const handler = async (event: unknown, context: Context): Promise<JobStarted> => {
   logger.addContext(context);
   const request = parse(event, undefined, requestSchema);
-  const started = await startJob(
-    request,
-    {
-      ...publisher,
-      newJobId: () => randomUUID(),
-      now: () => new Date(),
-      putJob: (job) => putJob(documentClient, JOBS_TABLE_NAME, job),
-    },
-    { ttlSeconds: JOB_TTL_SECONDS },
-  );
-  logger.info('job started', { ...started });
-  return started;
+  // An in-progress record then expires with this invocation, so a start that timed out can be retried.
+  idempotencyConfig.registerLambdaContext(context);
+  return startJobOnce(request);
 };

@@ -40,6 +40,11 @@ const MAX_RANGE_END_LIMIT = 100_000_000;
  * them to an SNS topic; SNS invokes the worker function once per subtask; each worker records its
  * result and counts it in the job exactly once, and the worker that completes the last subtask
  * finalizes the job. Failing subtasks are retried, then dead-lettered.
+ *
+ * The ventilator is the one step whose repetition nothing downstream would catch: a retried job
+ * request would start a second job and publish every subtask again. Each request carries a client
+ * token (`requestId`), and Powertools idempotency on `idempotencyTable` answers a repeat with the job
+ * already started. The workers need no such table: their fan-in writes are conditional.
  */
 export class JobPipeline extends Construct {
   public readonly ventilator: LabFunction;
@@ -48,6 +53,7 @@ export class JobPipeline extends Construct {
   public readonly deadLetterQueue: Queue;
   public readonly jobsTable: Table;
   public readonly resultsTable: Table;
+  public readonly idempotencyTable: Table;
 
   constructor(scope: Construct, id: string, props: JobPipelineProps = {}) {
     super(scope, id);
@@ -75,7 +81,15 @@ export class JobPipeline extends Construct {
       // Labs are disposable: results are checked during the lab run, and `cdk destroy` must leave nothing.
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    for (const table of [this.jobsTable, this.resultsTable]) {
+    // Key and TTL attribute names are the ones Powertools idempotency expects by default.
+    this.idempotencyTable = new Table(this, 'IdempotencyTable', {
+      partitionKey: { name: 'id', type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: 'expiration',
+      // Labs are disposable: a request's record only matters while its job lives, and `cdk destroy` must leave nothing.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    for (const table of [this.jobsTable, this.resultsTable, this.idempotencyTable]) {
       Validations.of(table).acknowledge({
         id: 'AwsSolutions-DDB3',
         reason: 'Lab data expires by TTL within a day and the table is destroyed with the stack; point-in-time recovery would only add cost.',
@@ -110,6 +124,7 @@ export class JobPipeline extends Construct {
         SUBTASK_TOPIC_ARN: this.topic.topicArn,
         MAX_RANGE_END: String(maxRangeEnd),
         JOB_TTL_SECONDS: ttlSeconds,
+        IDEMPOTENCY_TABLE_NAME: this.idempotencyTable.tableName,
       },
     });
     this.worker = new LabFunction(this, 'Worker', {
@@ -128,6 +143,7 @@ export class JobPipeline extends Construct {
 
     this.topic.grantPublish(this.ventilator);
     this.jobsTable.grantWriteData(this.ventilator);
+    this.idempotencyTable.grantReadWriteData(this.ventilator);
     this.jobsTable.grantWriteData(this.worker);
     this.resultsTable.grantWriteData(this.worker);
 

@@ -224,22 +224,27 @@ describe('cost per million messages', () => {
     expect(total(byPrice(path.lineItems, 'dynamodb.onDemandWriteRequestUnits'), 'quantity')).toBe(30_000);
   });
 
-  test('pipeline: per subtask 2 x 2 WRU of transaction + 1 finalize attempt; per job of 100 subtasks 1 job write', () => {
+  test('pipeline: per subtask 2 x 2 WRU of transaction + 1 finalize attempt; per job of 100 subtasks 1 job write + 2 idempotency writes', () => {
     // GIVEN
     const t = template({
       Jobs: onDemandTable,
       Results: onDemandTable,
+      Idempotency: onDemandTable,
       Topic: { Type: 'AWS::SNS::Topic' },
-      Ventilator: fn(256, { SUBTASK_TOPIC_ARN: ref('Topic'), JOBS_TABLE_NAME: ref('Jobs') }),
+      Ventilator: fn(256, { SUBTASK_TOPIC_ARN: ref('Topic'), JOBS_TABLE_NAME: ref('Jobs'), IDEMPOTENCY_TABLE_NAME: ref('Idempotency') }),
       Worker: fn(256, { JOBS_TABLE_NAME: ref('Jobs'), RESULTS_TABLE_NAME: ref('Results') }),
       Sub: { Type: 'AWS::SNS::Subscription', Properties: { TopicArn: ref('Topic'), Protocol: 'lambda', Endpoint: arn('Worker') } },
     });
     // WHEN
     const path = estimatePathCost('pipeline', t, assumptions({ pipelineSubtasksPerJob: 100 }));
-    // THEN 10,000 jobs + 3,000,000 (jobs table) + 2,000,000 (results table) WRU = 5,010,000 x $0.625/M
+    // THEN 10,000 jobs x (1 job + 2 idempotency) + 3,000,000 (jobs table) + 2,000,000 (results table) WRU
+    // = 5,030,000 x $0.625/M
     const writes = byPrice(path.lineItems, 'dynamodb.onDemandWriteRequestUnits');
-    expect(total(writes, 'quantity')).toBe(5_010_000);
-    expect(total(writes, 'usd')).toBeCloseTo(3.13125, 10);
+    expect(writes).toEqual(
+      expect.arrayContaining([expect.objectContaining({ what: 'Idempotency: 2 WRU per job (Ventilator)', quantity: 20_000 })]),
+    );
+    expect(total(writes, 'quantity')).toBe(5_030_000);
+    expect(total(writes, 'usd')).toBeCloseTo(3.14375, 10);
     // one worker invocation per subtask, one ventilator invocation per job
     expect(byPrice(path.lineItems, 'lambda.requests').map((i) => i.quantity)).toEqual([10_000, 1_000_000]);
     expect(byPrice(path.lineItems, 'sns.publishes')[0]!.quantity).toBe(100_000);

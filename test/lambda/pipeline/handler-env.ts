@@ -10,6 +10,9 @@ Object.assign(process.env, {
   SUBTASK_TOPIC_ARN: TOPIC_ARN,
   MAX_RANGE_END: '1000000',
   JOB_TTL_SECONDS: '3600',
+  IDEMPOTENCY_TABLE_NAME: 'idempotency',
+  AWS_REGION: 'us-east-1',
+  AWS_LAMBDA_FUNCTION_NAME: 'LabPipeline-Ventilator',
   // Errors only, through the global console, which the tests can watch.
   POWERTOOLS_LOG_LEVEL: 'ERROR',
   POWERTOOLS_DEV: 'true',

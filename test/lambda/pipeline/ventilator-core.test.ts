@@ -220,21 +220,28 @@ describe('jobRequestSchema', () => {
   const schema = jobRequestSchema(1_000_000);
 
   test.each<[string, JobRequest]>([
-    ['the smallest job', { subtasks: 1, rangeEnd: 1 }],
-    ['the largest job', { subtasks: 1000, rangeEnd: 1_000_000 }],
-    ['failing subtasks', { subtasks: 5, rangeEnd: 100, failSubtasks: [0, 4] }],
+    ['the smallest job', { requestId: 'r', subtasks: 1, rangeEnd: 1 }],
+    ['the largest job', { requestId: 'r'.repeat(128), subtasks: 1000, rangeEnd: 1_000_000 }],
+    ['failing subtasks', { requestId: 'lab-run-1', subtasks: 5, rangeEnd: 100, failSubtasks: [0, 4] }],
   ])('accepts %s', (_name, request) => {
     expect(schema.parse(request)).toEqual(request);
   });
 
   test.each<[string, unknown, RegExp]>([
-    ['subtasks is 0', { subtasks: 0, rangeEnd: 10 }, /subtasks/],
-    ['subtasks is above 1000', { subtasks: 1001, rangeEnd: 10_000 }, /subtasks/],
-    ['subtasks is not an integer', { subtasks: 2.5, rangeEnd: 10 }, /subtasks/],
-    ['rangeEnd is above the bound', { subtasks: 1, rangeEnd: 1_000_001 }, /rangeEnd/],
-    ['rangeEnd is missing', { subtasks: 1 }, /rangeEnd/],
-    ['subtasks exceed rangeEnd', { subtasks: 11, rangeEnd: 10 }, /subtasks must not exceed rangeEnd/],
-    ['a failing subtask id is out of range', { subtasks: 3, rangeEnd: 10, failSubtasks: [3] }, /failSubtasks must name subtask ids below subtasks/],
+    ['requestId is missing', { subtasks: 1, rangeEnd: 10 }, /requestId/],
+    ['requestId is empty', { requestId: '', subtasks: 1, rangeEnd: 10 }, /requestId/],
+    ['requestId is longer than 128 characters', { requestId: 'r'.repeat(129), subtasks: 1, rangeEnd: 10 }, /requestId/],
+    ['subtasks is 0', { requestId: 'r', subtasks: 0, rangeEnd: 10 }, /subtasks/],
+    ['subtasks is above 1000', { requestId: 'r', subtasks: 1001, rangeEnd: 10_000 }, /subtasks/],
+    ['subtasks is not an integer', { requestId: 'r', subtasks: 2.5, rangeEnd: 10 }, /subtasks/],
+    ['rangeEnd is above the bound', { requestId: 'r', subtasks: 1, rangeEnd: 1_000_001 }, /rangeEnd/],
+    ['rangeEnd is missing', { requestId: 'r', subtasks: 1 }, /rangeEnd/],
+    ['subtasks exceed rangeEnd', { requestId: 'r', subtasks: 11, rangeEnd: 10 }, /subtasks must not exceed rangeEnd/],
+    [
+      'a failing subtask id is out of range',
+      { requestId: 'r', subtasks: 3, rangeEnd: 10, failSubtasks: [3] },
+      /failSubtasks must name subtask ids below subtasks/,
+    ],
   ])('fails if %s', (_name, request, message) => {
     expect(() => schema.parse(request)).toThrow(message);
   });

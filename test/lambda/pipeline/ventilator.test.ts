@@ -1,20 +1,31 @@
 import { TOPIC_ARN } from './handler-env';
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { PutCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { handler } from '../../../lambda/pipeline/ventilator';
 import type { Context } from 'aws-lambda';
+import { installFakeIdempotencyTable } from '../shared/fake-idempotency-table';
 
 const dynamo = mockClient(DynamoDBDocumentClient);
+const idempotencyClient = mockClient(DynamoDBClient);
 const sns = mockClient(SNSClient);
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-const context = { awsRequestId: 'req-ventilator-1', functionName: 'Ventilator' } as Context;
+const context = {
+  awsRequestId: 'req-ventilator-1',
+  functionName: 'LabPipeline-Ventilator',
+  getRemainingTimeInMillis: () => 30_000,
+} as Context;
+
+let idempotencyRecords: ReturnType<typeof installFakeIdempotencyTable>;
 
 beforeEach(() => {
   dynamo.reset();
+  idempotencyClient.reset();
   sns.reset();
   dynamo.on(PutCommand).resolves({});
+  idempotencyRecords = installFakeIdempotencyTable(idempotencyClient);
 });
 
 function publishedMessages(): Array<{ jobId: string; subtaskId: number; from: number; to: number; fail?: boolean }> {
@@ -29,7 +40,7 @@ describe('ventilator handler', () => {
     // GIVEN
     sns.on(PublishBatchCommand).resolves({ Successful: [], Failed: [] });
     // WHEN
-    const started = await handler({ subtasks: 25, rangeEnd: 1000, failSubtasks: [24] }, context);
+    const started = await handler({ requestId: 'run-1', subtasks: 25, rangeEnd: 1000, failSubtasks: [24] }, context);
     // THEN
     expect(started).toEqual({ jobId: expect.stringMatching(GUID), subtasks: 25, rangeEnd: 1000, publishCalls: 3 });
     expect(dynamo).toHaveReceivedCommandTimes(PutCommand, 1);
@@ -47,8 +58,8 @@ describe('ventilator handler', () => {
 
   test('gives every job its own id', async () => {
     sns.on(PublishBatchCommand).resolves({});
-    const first = await handler({ subtasks: 1, rangeEnd: 10 }, context);
-    const second = await handler({ subtasks: 1, rangeEnd: 10 }, context);
+    const first = await handler({ requestId: 'run-1', subtasks: 1, rangeEnd: 10 }, context);
+    const second = await handler({ requestId: 'run-2', subtasks: 1, rangeEnd: 10 }, context);
     expect(first.jobId).not.toBe(second.jobId);
   });
 
@@ -59,7 +70,7 @@ describe('ventilator handler', () => {
       .resolvesOnce({ Failed: [{ Id: 'subtask-4', Code: 'InternalError', SenderFault: false, Message: 'try again' }] })
       .resolves({});
     // WHEN
-    const started = await handler({ subtasks: 12, rangeEnd: 1200 }, context);
+    const started = await handler({ requestId: 'run-1', subtasks: 12, rangeEnd: 1200 }, context);
     // THEN
     expect(started.publishCalls).toBe(3);
     const retried = sns.commandCalls(PublishBatchCommand)[1]?.args[0].input.PublishBatchRequestEntries;
@@ -68,16 +79,56 @@ describe('ventilator handler', () => {
 
   test('fails the invocation when PublishBatch keeps refusing an entry', async () => {
     sns.on(PublishBatchCommand).resolves({ Failed: [{ Id: 'subtask-0', Code: 'KMSDisabled', SenderFault: true }] });
-    await expect(handler({ subtasks: 2, rangeEnd: 10 }, context)).rejects.toThrow(/SNS refused 1 subtask message\(s\).*KMSDisabled/);
+    await expect(handler({ requestId: 'run-1', subtasks: 2, rangeEnd: 10 }, context)).rejects.toThrow(/SNS refused 1 subtask message\(s\).*KMSDisabled/);
   });
 
   test.each<[string, unknown]>([
-    ['subtasks is above 1000', { subtasks: 1001, rangeEnd: 100_000 }],
-    ['rangeEnd is above MAX_RANGE_END', { subtasks: 1, rangeEnd: 1_000_001 }],
+    ['subtasks is above 1000', { requestId: 'run-1', subtasks: 1001, rangeEnd: 100_000 }],
+    ['rangeEnd is above MAX_RANGE_END', { requestId: 'run-1', subtasks: 1, rangeEnd: 1_000_001 }],
+    ['requestId is missing', { subtasks: 1, rangeEnd: 10 }],
     ['the request is not an object', 'count primes please'],
   ])('fails, without writing or publishing, if %s', async (_name, request) => {
     await expect(handler(request, context)).rejects.toThrow(/Failed to parse schema/);
     expect(dynamo).toHaveReceivedCommandTimes(PutCommand, 0);
     expect(sns).toHaveReceivedCommandTimes(PublishBatchCommand, 0);
+    expect(idempotencyClient).toHaveReceivedCommandTimes(PutItemCommand, 0);
+  });
+});
+
+describe('ventilator handler, repeated requests', () => {
+  test('answers a repeated requestId with the job already started, and writes and publishes nothing again', async () => {
+    // GIVEN a job started for request run-1
+    sns.on(PublishBatchCommand).resolves({});
+    const first = await handler({ requestId: 'run-1', subtasks: 12, rangeEnd: 1200 }, context);
+    // WHEN the client sends the same request again (a retry after a timeout)
+    const again = await handler({ requestId: 'run-1', subtasks: 12, rangeEnd: 1200 }, { ...context, awsRequestId: 'req-ventilator-2' });
+    // THEN it gets the same job back, and the job was written and published once
+    expect(again).toEqual(first);
+    expect(dynamo).toHaveReceivedCommandTimes(PutCommand, 1);
+    expect(sns).toHaveReceivedCommandTimes(PublishBatchCommand, 2);
+    expect(publishedMessages()).toHaveLength(12);
+    expect([...idempotencyRecords.values()].map((record) => record['status']?.S)).toEqual(['COMPLETED']);
+  });
+
+  test('refuses a requestId reused for a different job, without writing or publishing', async () => {
+    sns.on(PublishBatchCommand).resolves({});
+    await handler({ requestId: 'run-1', subtasks: 2, rangeEnd: 10 }, context);
+    await expect(handler({ requestId: 'run-1', subtasks: 3, rangeEnd: 10 }, context)).rejects.toThrow(/Payload does not match stored record/);
+    expect(dynamo).toHaveReceivedCommandTimes(PutCommand, 1);
+    expect(sns).toHaveReceivedCommandTimes(PublishBatchCommand, 1);
+  });
+
+  test('keeps no record of a start that failed, so the retry starts the job', async () => {
+    // GIVEN SNS refuses an entry on every attempt of the first start
+    sns.on(PublishBatchCommand).resolves({ Failed: [{ Id: 'subtask-0', Code: 'InternalError', SenderFault: false }] });
+    await expect(handler({ requestId: 'run-1', subtasks: 2, rangeEnd: 10 }, context)).rejects.toThrow(/SNS refused/);
+    expect(idempotencyRecords.size).toBe(0);
+    // WHEN the client retries once SNS accepts again
+    sns.reset();
+    sns.on(PublishBatchCommand).resolves({});
+    const started = await handler({ requestId: 'run-1', subtasks: 2, rangeEnd: 10 }, context);
+    // THEN this attempt starts a job of its own and publishes its subtasks
+    expect(started).toMatchObject({ subtasks: 2, publishCalls: 1 });
+    expect(publishedMessages().map((m) => m.jobId)).toEqual([started.jobId, started.jobId]);
   });
 });

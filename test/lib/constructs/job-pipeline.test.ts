@@ -13,6 +13,20 @@ function build(props: JobPipelineProps = {}): { stack: Stack; pipeline: JobPipel
 const ref = (prefix: string) => ({ Ref: Match.stringLikeRegexp(`^${prefix}`) });
 const arnOf = (prefix: string) => ({ 'Fn::GetAtt': [Match.stringLikeRegexp(`^${prefix}`), 'Arn'] });
 const WRITE_ACTIONS = ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:DescribeTable', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+const READ_WRITE_ACTIONS = [
+  'dynamodb:BatchGetItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:DescribeTable',
+  'dynamodb:GetItem',
+  'dynamodb:GetRecords',
+  'dynamodb:GetShardIterator',
+  'dynamodb:PutItem',
+  'dynamodb:Query',
+  'dynamodb:Scan',
+  'dynamodb:UpdateItem',
+];
 
 interface Grant {
   readonly actions: string[];
@@ -107,7 +121,7 @@ describe('JobPipeline', () => {
       });
     });
 
-    test('is granted table writes (both tables) and the dead-letter queue, nothing else', () => {
+    test('is granted table writes (jobs and results) and the dead-letter queue, nothing else', () => {
       expect(grantsOf(template, 'PipelineWorker')).toEqual(
         expect.arrayContaining([
           { actions: ['sqs:SendMessage'], resources: ['PipelineDeadLetterQueue'] },
@@ -120,7 +134,7 @@ describe('JobPipeline', () => {
   });
 
   describe('ventilator', () => {
-    test('gets the jobs table, the topic, the range bound and the TTL', () => {
+    test('gets the jobs table, the topic, the range bound, the TTL and the idempotency table', () => {
       template.hasResourceProperties('AWS::Lambda::Function', {
         Environment: {
           Variables: Match.objectLike({
@@ -128,22 +142,24 @@ describe('JobPipeline', () => {
             SUBTASK_TOPIC_ARN: ref('PipelineSubtaskTopic'),
             MAX_RANGE_END: '10000000',
             JOB_TTL_SECONDS: '86400',
+            IDEMPOTENCY_TABLE_NAME: ref('PipelineIdempotencyTable'),
           }),
         },
       });
     });
 
-    test('is granted sns:Publish on the topic and writes on the jobs table only', () => {
+    test('is granted sns:Publish on the topic, writes on the jobs table and read-write on the idempotency table only', () => {
       const grants = grantsOf(template, 'PipelineVentilator');
       expect(grants).toEqual(
         expect.arrayContaining([
           { actions: ['sns:Publish'], resources: ['PipelineSubtaskTopic'] },
           { actions: WRITE_ACTIONS, resources: ['PipelineJobsTable'] },
+          { actions: READ_WRITE_ACTIONS, resources: ['PipelineIdempotencyTable'] },
         ]),
       );
       // Besides the log-group write access every LabFunction has, one statement is grantPublish's use
       // of the topic's SNS-managed key, limited to that alias.
-      expect(grants).toHaveLength(4);
+      expect(grants).toHaveLength(5);
       template.hasResourceProperties('AWS::IAM::Policy', {
         Roles: [ref('PipelineVentilatorServiceRole')],
         PolicyDocument: {
@@ -215,7 +231,27 @@ describe('JobPipeline', () => {
         DeletionPolicy: 'Delete',
         UpdateReplacePolicy: 'Delete',
       });
-      template.resourceCountIs('AWS::DynamoDB::Table', 2);
+    });
+
+    test('idempotency: in the shape Powertools expects, on demand, deleted with the stack', () => {
+      template.hasResource('AWS::DynamoDB::Table', {
+        Properties: {
+          KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+          AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+          BillingMode: 'PAY_PER_REQUEST',
+          TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
+        },
+        DeletionPolicy: 'Delete',
+        UpdateReplacePolicy: 'Delete',
+      });
+      template.resourceCountIs('AWS::DynamoDB::Table', 3);
+    });
+
+    test('only the ventilator reads or writes the idempotency table', () => {
+      const holders = ['PipelineVentilator', 'PipelineWorker'].filter((fn) =>
+        grantsOf(template, fn).some((grant) => grant.resources.includes('PipelineIdempotencyTable')),
+      );
+      expect(holders).toEqual(['PipelineVentilator']);
     });
   });
 
@@ -227,6 +263,7 @@ describe('JobPipeline', () => {
     expect(logicalIdOf(pipeline.deadLetterQueue.queueUrl)).toMatch(/PipelineDeadLetterQueue/);
     expect(logicalIdOf(pipeline.jobsTable.tableName)).toMatch(/PipelineJobsTable/);
     expect(logicalIdOf(pipeline.resultsTable.tableName)).toMatch(/PipelineResultsTable/);
+    expect(logicalIdOf(pipeline.idempotencyTable.tableName)).toMatch(/PipelineIdempotencyTable/);
   });
 });
 
