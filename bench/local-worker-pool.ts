@@ -34,9 +34,8 @@ export interface LocalWorkerPoolFigure extends LocalWorkerPoolOptions {
   /** Median over workers of the time between two of its consecutive completions (taskMs + overhead). */
   readonly perTaskMs: number;
   /**
-   * Median latency of one conditional UpdateItem on the local ledger table, probed after the run: a
-   * worker makes three writes per task (idempotency record in progress, ledger, idempotency record
-   * completed), so this explains most of the per-task overhead.
+   * Median latency of one conditional UpdateItem on the local ledger table, probed after the run: the
+   * one write a worker makes per task (the conditional ledger write), part of the per-task overhead.
    */
   readonly dynamodbWriteMs: number;
   readonly meets: boolean;

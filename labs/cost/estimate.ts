@@ -356,14 +356,14 @@ const fanout: PathModel = {
 /**
  * worker-pool: the producer sends in batches of 10; the SQS event-source mapping receives full batches
  * of its BatchSize and deletes them in one call; one invocation per batch runs the tasks one after the
- * other; per task the ledger takes one conditional update and Powertools idempotency two writes
- * (the in-progress record, then the completed one).
+ * other; per task the ledger takes one conditional update (which is also what keeps a redelivered
+ * task from being recorded twice: the worker keeps no idempotency store).
  */
-const WORKER_POOL_WRITES_PER_TASK: Readonly<Record<string, number>> = { LEDGER_TABLE_NAME: 1, IDEMPOTENCY_TABLE_NAME: 2 };
+const WORKER_POOL_WRITES_PER_TASK: Readonly<Record<string, number>> = { LEDGER_TABLE_NAME: 1 };
 
 const workerPool: PathModel = {
   message: 'task sent to the work queue',
-  description: 'SendMessageBatch of 10; ESM receive + delete per batch; one invocation per batch; ledger and idempotency writes per task',
+  description: 'SendMessageBatch of 10; ESM receive + delete per batch; one invocation per batch; one conditional ledger write per task',
   estimate: (view, a) => {
     const sqsMappings = view.eventSourceMappings().filter((m) => m.sourceType === 'AWS::SQS::Queue');
     if (sqsMappings.length !== 1) throw new Error(`the worker-pool model needs one SQS event-source mapping, but ${sqsMappings.length} were found`);

@@ -1,7 +1,5 @@
 import type { EventSourceDataClassTypes } from '@aws-lambda-powertools/batch/types';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createDocumentClient } from '../shared/clients';
@@ -10,10 +8,9 @@ import { createLogger } from '../shared/logger';
 import { parseJsonMessage } from '../shared/messages';
 import { performTask, type TaskOutcome } from './core';
 import { createLedger } from './ledger';
-import { taskSchema, type WorkerTask } from './schema';
+import { taskSchema } from './schema';
 
 const LEDGER_TABLE_NAME = requireEnv('LEDGER_TABLE_NAME');
-const IDEMPOTENCY_TABLE_NAME = requireEnv('IDEMPOTENCY_TABLE_NAME');
 const MAX_TASK_WORK_MS = requireIntEnv('MAX_TASK_WORK_MS');
 
 const logger = createLogger();
@@ -33,59 +30,36 @@ class LoggingBatchProcessor extends BatchProcessor {
 const processor = new LoggingBatchProcessor(EventType.SQS);
 const schema = taskSchema(MAX_TASK_WORK_MS);
 
-/** One delivery of a validated task. */
-interface TaskDelivery {
-  readonly messageId: string;
-  readonly task: WorkerTask;
-  /** SQS ApproximateReceiveCount. */
-  readonly receiveCount: number;
-}
-
-// A redelivery of a completed task returns the stored outcome instead of working (and recording) again.
-const idempotencyConfig = new IdempotencyConfig({ eventKeyJmesPath: 'task.taskId' });
-
-const processTask = makeIdempotent(
-  async (delivery: TaskDelivery, context: Context): Promise<TaskOutcome> => {
-    const outcome = await performTask(
-      delivery.task,
-      { workerId: context.logStreamName, receiveCount: delivery.receiveCount, now: new Date() },
-      {
-        sleep: (ms) => sleep(ms),
-        recordCompletion: (completion) => ledger.recordCompletion(completion),
-        crashEnvironment: (reason) => {
-          logger.error('ending the execution environment mid-task', { reason, messageId: delivery.messageId });
-          process.exit(1);
-        },
-      },
-    );
-    logger.info('task done', { ...outcome });
-    return outcome;
-  },
-  {
-    persistenceStore: new DynamoDBPersistenceLayer({ tableName: IDEMPOTENCY_TABLE_NAME }),
-    config: idempotencyConfig,
-  },
-);
-
-/** Throws for a body that is not a valid task: that record alone fails, and the log line names the field. */
-const processRecord = (record: SQSRecord, context: Context): Promise<TaskOutcome> =>
-  processTask(
+/**
+ * One task per record. A redelivered task (its first worker died, or its batch outlived the visibility
+ * timeout) is worked again: the simulated work has no effect of its own. Its one effect, the ledger
+ * entry, is a conditional write that records a task once, whichever delivery or worker gets there
+ * first, so no idempotency store is needed in front of it. A body that is not a valid task throws:
+ * that record alone fails, and the log line names the field.
+ */
+const processRecord = async (record: SQSRecord, context: Context): Promise<TaskOutcome> => {
+  const task = parseJsonMessage(record.body, schema, 'body');
+  const outcome = await performTask(
+    task,
+    { workerId: context.logStreamName, receiveCount: Number(record.attributes.ApproximateReceiveCount), now: new Date() },
     {
-      messageId: record.messageId,
-      task: parseJsonMessage(record.body, schema, 'body'),
-      receiveCount: Number(record.attributes.ApproximateReceiveCount),
+      sleep: (ms) => sleep(ms),
+      recordCompletion: (completion) => ledger.recordCompletion(completion),
+      crashEnvironment: (reason) => {
+        logger.error('ending the execution environment mid-task', { reason, messageId: record.messageId });
+        process.exit(1);
+      },
     },
-    context,
   );
+  logger.info('task done', { ...outcome });
+  return outcome;
+};
 
-export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
-  // Lets an in-progress idempotency record expire with this invocation, so a crashed task can be retried.
-  idempotencyConfig.registerLambdaContext(context);
-  return processPartialResponse(event, processRecord, processor, {
+export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
+  processPartialResponse(event, processRecord, processor, {
     context,
     // One worker = one task at a time: the pool's parallelism is the number of environments.
     processInParallel: false,
     // A batch whose every task fails reports each one instead of throwing; SQS retries them alike.
     throwOnFullBatchFailure: false,
   });
-};

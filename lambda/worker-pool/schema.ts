@@ -2,7 +2,7 @@ import * as z from 'zod';
 
 /**
  * The body of one work-queue message, as the lab sends it. `taskId` identifies the task across runs
- * (the ledger's key and the idempotency key), so producers make it unique, e.g. `<runId>-<n>`.
+ * (the ledger's key, which records it once), so producers make it unique, e.g. `<runId>-<n>`.
  */
 export function taskSchema(maxTaskWorkMs: number) {
   return z.object({

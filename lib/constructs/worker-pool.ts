@@ -36,9 +36,9 @@ export interface WorkerPoolProps {
   readonly maxTaskWorkMs?: number;
 }
 
-/** Time budgeted per invocation besides the tasks (idempotency context, logging, response). */
+/** Time budgeted per invocation besides the tasks (logging, response). */
 export const BATCH_OVERHEAD_MS = 500;
-/** Time budgeted per task besides its work (idempotency record put and update, ledger write). */
+/** Time budgeted per task besides its work (the ledger write and its retries under throttling). */
 export const TASK_OVERHEAD_MS = 100;
 /** SQS visibility timeout per function timeout, as the AWS guidance for SQS event sources asks. */
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
@@ -49,15 +49,16 @@ export const VISIBILITY_TIMEOUT_FACTOR = 6;
  * deliveries, and a dead-letter queue for tasks that keep failing.
  *
  * A worker that dies mid-task leaves its message invisible for the visibility timeout (six times the
- * function timeout), after which another worker gets it; an idempotency table and a conditional
- * ledger write make sure a redelivered, already completed task is not counted twice.
+ * function timeout), after which another worker gets it. A redelivered task may run its simulated
+ * work again, but its recorded effect never repeats: the ledger write is conditional (no completion
+ * yet), so whichever delivery completes a task first is the one counted, and a later one is only
+ * noted as suppressed. That write is the task's only effect, so no idempotency store is needed.
  */
 export class WorkerPool extends Construct {
   public readonly queue: Queue;
   public readonly deadLetterQueue: Queue;
   public readonly handler: LabFunction;
   public readonly ledger: Table;
-  public readonly idempotencyTable: Table;
   public readonly poolSize: number;
   public readonly maxReceiveCount: number;
   public readonly batchSize: number;
@@ -90,14 +91,6 @@ export class WorkerPool extends Construct {
       // Labs are disposable: the ledger describes one lab run and goes with the stack on `cdk destroy`.
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    // Key and TTL attribute names are the ones Powertools idempotency expects by default.
-    this.idempotencyTable = new Table(this, 'IdempotencyTable', {
-      partitionKey: { name: 'id', type: AttributeType.STRING },
-      billingMode: BillingMode.PAY_PER_REQUEST,
-      timeToLiveAttribute: 'expiration',
-      // Labs are disposable: idempotency records only matter while a run's messages are in flight.
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
 
     this.handler = new LabFunction(this, 'Worker', {
       entry: join(__dirname, '..', '..', 'lambda', 'worker-pool', 'handler.ts'),
@@ -105,12 +98,10 @@ export class WorkerPool extends Construct {
       serviceName: 'worker-pool',
       environment: {
         LEDGER_TABLE_NAME: this.ledger.tableName,
-        IDEMPOTENCY_TABLE_NAME: this.idempotencyTable.tableName,
         MAX_TASK_WORK_MS: String(this.maxTaskWorkMs),
       },
     });
     this.ledger.grantWriteData(this.handler);
-    this.idempotencyTable.grantReadWriteData(this.handler);
     this.handler.addEventSource(
       new SqsEventSource(this.queue, {
         batchSize: this.batchSize,
@@ -119,13 +110,11 @@ export class WorkerPool extends Construct {
       }),
     );
 
-    for (const table of [this.ledger, this.idempotencyTable]) {
-      Validations.of(table).acknowledge({
-        id: 'AwsSolutions-DDB3',
-        reason:
-          'Lab tables hold one run of disposable, TTL-expiring records; point-in-time recovery would add cost and keep a system backup for 35 days after cdk destroy',
-      });
-    }
+    Validations.of(this.ledger).acknowledge({
+      id: 'AwsSolutions-DDB3',
+      reason:
+        'The ledger holds one run of disposable, TTL-expiring records; point-in-time recovery would add cost and keep a system backup for 35 days after cdk destroy',
+    });
   }
 }
 

@@ -165,16 +165,6 @@ describe('cost per million messages', () => {
     expect(path.assumptions).toEqual(expect.arrayContaining(['100 ms per task, tasks of a batch run one after the other']));
   });
 
-  test('worker pool: Powertools idempotency costs 2 WRU per task on top of the ledger', () => {
-    const t = template({ ...workerPoolTemplate({}).Resources, Idempotency: onDemandTable });
-    (t.Resources!['Worker']!.Properties!['Environment'] as { Variables: Record<string, unknown> }).Variables = {
-      LEDGER_TABLE_NAME: ref('Ledger'),
-      IDEMPOTENCY_TABLE_NAME: ref('Idempotency'),
-    };
-    const path = estimatePathCost('worker-pool', t);
-    expect(total(byPrice(path.lineItems, 'dynamodb.onDemandWriteRequestUnits'), 'quantity')).toBe(3_000_000);
-  });
-
   test('fails if a function writes a table the model has no write count for', () => {
     const t = workerPoolTemplate({ AUDIT_TABLE_NAME: ref('Ledger') });
     expect(() => estimatePathCost('worker-pool', t)).toThrow(/Worker writes table Ledger \(AUDIT_TABLE_NAME\), but the cost model does not know/);

@@ -3,11 +3,9 @@
  * it at module load, as it does at a cold start.
  */
 export const LEDGER_TABLE_NAME = 'ledger-table';
-export const IDEMPOTENCY_TABLE_NAME = 'idempotency-table';
 
 Object.assign(process.env, {
   LEDGER_TABLE_NAME,
-  IDEMPOTENCY_TABLE_NAME,
   MAX_TASK_WORK_MS: '20',
   AWS_REGION: 'us-east-1',
   AWS_ACCESS_KEY_ID: 'test',

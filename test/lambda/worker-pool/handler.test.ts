@@ -1,13 +1,5 @@
 import { LEDGER_TABLE_NAME } from './handler-env';
-import {
-  ConditionalCheckFailedException,
-  DeleteItemCommand,
-  DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-  UpdateItemCommand,
-  type AttributeValue,
-} from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -16,50 +8,13 @@ import { handler } from '../../../lambda/worker-pool/handler';
 
 const LEDGER = LEDGER_TABLE_NAME;
 
-const idempotencyClient = mockClient(DynamoDBClient);
 const ledgerClient = mockClient(DynamoDBDocumentClient);
 
-type Item = Record<string, AttributeValue>;
 type LedgerEntry = Record<string, unknown>;
 
-/**
- * Enough of DynamoDB for the two tables: the idempotency table's conditional put (refused while a live
- * record exists, returning it as Powertools reads it) and the ledger's conditional update.
- */
-function installFakeTables() {
-  const idempotency = new Map<string, Item>();
+/** Enough of DynamoDB for the ledger: its conditional update, and the unconditional count of suppressed redeliveries. */
+function installFakeLedger(): Map<string, LedgerEntry> {
   const ledger = new Map<string, LedgerEntry>();
-  idempotencyClient.on(PutItemCommand).callsFake(async (input: { Item: Item }) => {
-    const key = input.Item['id']!.S!;
-    const existing = idempotency.get(key);
-    const live =
-      existing !== undefined &&
-      (existing['status']!.S === 'COMPLETED'
-        ? Number(existing['expiration']!.N) >= Date.now() / 1000
-        : Number(existing['in_progress_expiration']?.N ?? 0) >= Date.now());
-    if (live) {
-      throw new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {}, Item: existing });
-    }
-    idempotency.set(key, { ...input.Item });
-    return {};
-  });
-  idempotencyClient.on(UpdateItemCommand).callsFake(async (input: { Key: Item; ExpressionAttributeValues: Item }) => {
-    const key = input.Key['id']!.S!;
-    const values = input.ExpressionAttributeValues;
-    idempotency.set(key, {
-      ...idempotency.get(key),
-      status: values[':status']!,
-      expiration: values[':expiry']!,
-      ...(values[':response_data'] ? { data: values[':response_data'] } : {}),
-    });
-    return {};
-  });
-  idempotencyClient.on(DeleteItemCommand).callsFake(async (input: { Key: Item }) => {
-    idempotency.delete(input.Key['id']!.S!);
-    return {};
-  });
-  idempotencyClient.on(GetItemCommand).callsFake(async (input: { Key: Item }) => ({ Item: idempotency.get(input.Key['id']!.S!) }));
-
   ledgerClient.on(UpdateCommand).callsFake(async (input: UpdateCommandInput) => {
     expect(input.TableName).toBe(LEDGER);
     const taskId = String(input.Key!['taskId']);
@@ -86,7 +41,7 @@ function installFakeTables() {
     }
     return {};
   });
-  return { idempotency, ledger };
+  return ledger;
 }
 
 function sqsRecord(messageId: string, body: unknown, receiveCount = 1): SQSRecord {
@@ -128,12 +83,11 @@ function lambdaContext(logStreamName: string): Context {
 const task = (taskId: string, extra: Record<string, unknown> = {}) => ({ runId: 'run-1', taskId, workMs: 2, ...extra });
 const failedIds = (response: SQSBatchResponse) => response.batchItemFailures.map((f) => f.itemIdentifier);
 
-let tables: ReturnType<typeof installFakeTables>;
+let ledger: Map<string, LedgerEntry>;
 
 beforeEach(() => {
-  idempotencyClient.reset();
   ledgerClient.reset();
-  tables = installFakeTables();
+  ledger = installFakeLedger();
   jest.spyOn(console, 'info').mockImplementation(() => undefined);
   jest.spyOn(console, 'error').mockImplementation(() => undefined);
 });
@@ -157,9 +111,9 @@ describe('worker-pool handler', () => {
     const response = await handler(event, lambdaContext('2026/03/01/[$LATEST]worker-a'));
     // THEN
     expect(failedIds(response)).toEqual(['m-not-json', 'm-no-task-id', 'm-too-long', 'm-poison']);
-    expect([...tables.ledger.keys()].sort()).toEqual(['t-1', 't-4']);
-    expect(tables.ledger.get('t-1')).toMatchObject({ runId: 'run-1', workerId: '2026/03/01/[$LATEST]worker-a', attempts: 1, completions: 1 });
-    expect(tables.ledger.get('t-4')).toMatchObject({ attempts: 2, completions: 1 });
+    expect([...ledger.keys()].sort()).toEqual(['t-1', 't-4']);
+    expect(ledger.get('t-1')).toMatchObject({ runId: 'run-1', workerId: '2026/03/01/[$LATEST]worker-a', attempts: 1, completions: 1 });
+    expect(ledger.get('t-4')).toMatchObject({ attempts: 2, completions: 1 });
   });
 
   test('logs an invalid body with the field that failed', async () => {
@@ -168,26 +122,25 @@ describe('worker-pool handler', () => {
     expect(logged).toEqual([expect.stringMatching(/task failed.*m-bad.*body\.workMs/s)]);
   });
 
-  test('does not work or record again when a completed task is redelivered (idempotency)', async () => {
+  test('records a redelivered, already completed task once, counting the redelivery as suppressed', async () => {
     // GIVEN the task completed on worker a
     expect(failedIds(await handler({ Records: [sqsRecord('m-1', task('t-1'))] }, lambdaContext('stream-a')))).toEqual([]);
     // WHEN the same task arrives again at worker b
     const response = await handler({ Records: [sqsRecord('m-1', task('t-1'), 2)] }, lambdaContext('stream-b'));
-    // THEN it succeeds without a second ledger write
+    // THEN it succeeds, and the conditional write keeps the first completion as the only one
     expect(failedIds(response)).toEqual([]);
-    expect(ledgerClient).toHaveReceivedCommandTimes(UpdateCommand, 1);
-    expect(tables.ledger.get('t-1')).toMatchObject({ workerId: 'stream-a', completions: 1 });
+    expect(ledger.get('t-1')).toMatchObject({ workerId: 'stream-a', attempts: 1, completions: 1, suppressedRedeliveries: 1 });
   });
 
-  test('counts a redelivery that got past idempotency as suppressed, not as a second completion', async () => {
-    // GIVEN a completed task whose idempotency record is gone (expired)
-    await handler({ Records: [sqsRecord('m-1', task('t-1'))] }, lambdaContext('stream-a'));
-    tables.idempotency.clear();
-    // WHEN it is delivered again
-    const response = await handler({ Records: [sqsRecord('m-1', task('t-1'), 2)] }, lambdaContext('stream-b'));
-    // THEN the conditional write refuses it
-    expect(failedIds(response)).toEqual([]);
-    expect(tables.ledger.get('t-1')).toMatchObject({ workerId: 'stream-a', attempts: 1, completions: 1, suppressedRedeliveries: 1 });
+  test('records a task once when two workers complete it at the same time', async () => {
+    // WHEN two environments process deliveries of the same task concurrently
+    const responses = await Promise.all([
+      handler({ Records: [sqsRecord('m-1', task('t-1'))] }, lambdaContext('stream-a')),
+      handler({ Records: [sqsRecord('m-1', task('t-1'), 2)] }, lambdaContext('stream-b')),
+    ]);
+    // THEN both succeed and exactly one completion is recorded
+    expect(responses.map(failedIds)).toEqual([[], []]);
+    expect(ledger.get('t-1')).toMatchObject({ completions: 1, suppressedRedeliveries: 1 });
   });
 
   test('ends the environment on the first delivery of a crash task, and completes it on the next', async () => {
@@ -200,13 +153,13 @@ describe('worker-pool handler', () => {
     // THEN the environment was ended before anything was recorded
     expect(exit).toHaveBeenCalledWith(1);
     expect(failedIds(first)).toEqual(['m-crash']);
-    expect(tables.ledger.size).toBe(0);
+    expect(ledger.size).toBe(0);
     // WHEN another environment receives it again
     const second = await handler({ Records: [sqsRecord('m-crash', task('t-9', { crash: true }), 2)] }, lambdaContext('stream-b'));
     // THEN it completes there, after two deliveries
     expect(failedIds(second)).toEqual([]);
     expect(exit).toHaveBeenCalledTimes(1);
-    expect(tables.ledger.get('t-9')).toMatchObject({ workerId: 'stream-b', attempts: 2, completions: 1 });
+    expect(ledger.get('t-9')).toMatchObject({ workerId: 'stream-b', attempts: 2, completions: 1 });
   });
 
   test('fails a poison task on every delivery', async () => {
@@ -214,7 +167,7 @@ describe('worker-pool handler', () => {
       const response = await handler({ Records: [sqsRecord('m-p', task('t-p', { poison: true }), receiveCount)] }, lambdaContext('s'));
       expect(failedIds(response)).toEqual(['m-p']);
     }
-    expect(tables.ledger.size).toBe(0);
+    expect(ledger.size).toBe(0);
   });
 
   test('reports every record of a batch that fails entirely instead of throwing', async () => {

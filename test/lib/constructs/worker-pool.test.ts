@@ -51,15 +51,8 @@ describe('WorkerPool', () => {
     });
   });
 
-  test('keeps an idempotency table in the shape Powertools expects, deleted with the stack', () => {
-    template.hasResource('AWS::DynamoDB::Table', {
-      Properties: {
-        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-        BillingMode: 'PAY_PER_REQUEST',
-        TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
-      },
-      DeletionPolicy: 'Delete',
-    });
+  test('keeps no idempotency table: the conditional ledger write records a redelivered task once', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
   });
 
   test('runs the worker handler on Node.js 24 arm64 with the tables and the work budget in its environment', () => {
@@ -69,7 +62,6 @@ describe('WorkerPool', () => {
       Environment: {
         Variables: Match.objectLike({
           LEDGER_TABLE_NAME: { Ref: Match.stringLikeRegexp('^PoolLedger') },
-          IDEMPOTENCY_TABLE_NAME: { Ref: Match.stringLikeRegexp('^PoolIdempotencyTable') },
           MAX_TASK_WORK_MS: String(pool.maxTaskWorkMs),
         }),
       },
@@ -81,7 +73,7 @@ describe('WorkerPool', () => {
     expect(pool.maxTaskWorkMs).toBe(350);
   });
 
-  test('grants writes on the ledger and read-write on the idempotency table, nothing wider', () => {
+  test('grants writes on the ledger, nothing wider', () => {
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
@@ -89,11 +81,6 @@ describe('WorkerPool', () => {
             Effect: 'Allow',
             Action: Match.arrayWith(['dynamodb:PutItem', 'dynamodb:UpdateItem']),
             Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PoolLedger'), 'Arn'] },
-          },
-          {
-            Effect: 'Allow',
-            Action: Match.arrayWith(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']),
-            Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PoolIdempotencyTable'), 'Arn'] },
           },
         ]),
       },

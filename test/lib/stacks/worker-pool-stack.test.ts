@@ -56,18 +56,16 @@ describe('LabWorkerPool', () => {
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
   });
 
-  test('keeps the ledger and the idempotency table on demand, destroyed with the stack', () => {
-    template.resourceCountIs('AWS::DynamoDB::Table', 2);
-    for (const [key, ttl] of [['taskId', 'expiresAt'], ['id', 'expiration']]) {
-      template.hasResource('AWS::DynamoDB::Table', {
-        Properties: {
-          KeySchema: [{ AttributeName: key, KeyType: 'HASH' }],
-          BillingMode: 'PAY_PER_REQUEST',
-          TimeToLiveSpecification: { AttributeName: ttl, Enabled: true },
-        },
-        DeletionPolicy: 'Delete',
-      });
-    }
+  test('keeps one table, the ledger, on demand, destroyed with the stack', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    template.hasResource('AWS::DynamoDB::Table', {
+      Properties: {
+        KeySchema: [{ AttributeName: 'taskId', KeyType: 'HASH' }],
+        BillingMode: 'PAY_PER_REQUEST',
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      },
+      DeletionPolicy: 'Delete',
+    });
   });
 
   test('exports every output the lab reads', () => {
