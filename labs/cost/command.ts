@@ -76,10 +76,24 @@ export function idleCostWarning(estimate: ModuleCostEstimate, stackId: string): 
   );
 }
 
-/** The idle-cost warning of one module's stack as the given context would deploy it (synthesizes it, no bundling). */
-export function moduleIdleCostWarning(moduleName = 'stream', context: Record<string, unknown> = {}): string {
+/** Below this hourly idle cost a module is as good as free while deployed, and a lab says nothing. */
+export const IDLE_COST_NOTICE_THRESHOLD_PER_HOUR = 0.01;
+
+/**
+ * What a lab prints after it runs, for a module billed while idle (the stream's shards and consumers):
+ * on AWS, the warning that the deployed stack keeps costing until destroyed; on the local cloud, what
+ * the same stack would cost once deployed. `undefined` for modules that cost nothing while idle.
+ */
+export function labIdleCostNotice(
+  moduleName: string,
+  target: 'local' | 'aws',
+  context: Record<string, unknown> = {},
+): string | undefined {
   const [{ module, stackId, template }] = synthesizeTemplates([findModule(moduleName)], context) as [ModuleTemplate];
-  return idleCostWarning(estimateModuleCost(module.name, template), stackId);
+  const estimate = estimateModuleCost(module.name, template);
+  if (estimate.idlePerHour < IDLE_COST_NOTICE_THRESHOLD_PER_HOUR) return undefined;
+  const warning = idleCostWarning(estimate, stackId);
+  return target === 'aws' ? warning : `Deployed on AWS (not on the local cloud, which is free): ${warning}`;
 }
 
 export interface CostCommandOptions {

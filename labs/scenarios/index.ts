@@ -7,6 +7,7 @@ import { pipelineVerdict, runPipeline } from './pipeline';
 import { numberOption, optionalNumber, optionalText, UsageError, type ModuleLab, type OptionSpec, type Scenario } from './scenario';
 import { groupVerdict, replayVerdict, runGroup, runReplay, runStream, streamVerdict } from './stream';
 import { runWorkerPool, workerPoolVerdict } from './worker-pool';
+import { labIdleCostNotice } from '../cost/command';
 
 const STREAM_OPTIONS: readonly OptionSpec[] = [
   { flags: '--records <n>', description: 'records to put', kind: 'count', min: 1, defaultValue: 30 },
@@ -71,9 +72,15 @@ const workerPool: Scenario = {
 const stream: Scenario = {
   summary: 'put records by user into a multi-shard stream; routing, per-shard reads, every consumer (Modules 6 and 8)',
   options: STREAM_OPTIONS,
-  prepare: (o) => ({
+  prepare: (o, env) => ({
     run: async (session, ui) => {
       const observations = await runStream(session, streamOptions(o), ui);
+      // Shards and enhanced fan-out consumers bill by the hour: say so after every stream lab.
+      const notice = labIdleCostNotice('stream', session.target, {
+        shardCount: Number(session.outputs.ShardCount),
+        stackPrefix: env.stackPrefix,
+      });
+      if (notice) ui.log(notice);
       return { verdict: streamVerdict(observations), observations: { ...observations }, render: (c) => renderStream(observations, c) };
     },
   }),

@@ -1,4 +1,4 @@
-import { costCommand, costReport, idleCostWarning, parseContext, renderCostTables, synthesizeTemplates, type ModuleTemplate } from '../../../labs/cost/command';
+import { costCommand, costReport, idleCostWarning, labIdleCostNotice, parseContext, renderCostTables, synthesizeTemplates, type ModuleTemplate } from '../../../labs/cost/command';
 import { estimateModuleCost, idleTargetPerHour, type ModuleCostEstimate } from '../../../labs/cost/estimate';
 import { MODULES } from '../../../lib/modules';
 
@@ -56,6 +56,22 @@ describe('report and rendering', () => {
     const stream = templates.find((t) => t.module.name === 'stream')!;
     const warning = idleCostWarning(estimates.find((e) => e.module === 'stream')!, stream.stackId);
     expect(warning).toMatch(/^LabStream costs about \$0\.\d{4} per hour .*provisioned shard.*enhanced fan-out consumer.*npx cdk destroy LabStream$/);
+  });
+});
+
+describe('labIdleCostNotice', () => {
+  test('warns on AWS that the deployed stream keeps billing until destroyed', () => {
+    expect(labIdleCostNotice('stream', 'aws')).toMatch(/^LabStream costs about \$0\.1800 per hour .*npx cdk destroy LabStream$/);
+  });
+
+  test('says on the local cloud what the stream would cost once deployed, with the lab\'s prefix and shard count', () => {
+    expect(labIdleCostNotice('stream', 'local', { stackPrefix: 'alice-', shardCount: 2 })).toMatch(
+      /^Deployed on AWS \(not on the local cloud, which is free\): alice-LabStream costs about \$0\.0900 per hour/,
+    );
+  });
+
+  test.each(['fanout', 'worker-pool', 'pipeline'])('says nothing for %s, which costs (nearly) nothing while idle', (name) => {
+    expect(labIdleCostNotice(name, 'aws')).toBeUndefined();
   });
 });
 
