@@ -53,7 +53,6 @@ describe('bundling', () => {
         PATH: process.env['PATH'],
         AWS_REGION: 'us-east-1',
         LEDGER_TABLE_NAME: 'ledger',
-        IDEMPOTENCY_TABLE_NAME: 'idempotency',
         MAX_TASK_WORK_MS: '350',
       },
       encoding: 'utf8',
