@@ -20,8 +20,10 @@ export interface WorkerPoolProps {
    */
   readonly maxReceiveCount?: number;
   /**
-   * Tasks handed to one invocation (1 to 10); a worker processes them one after the other.
-   * @default 10
+   * Tasks handed to one invocation (1 to 10); a worker processes them one after the other. Small
+   * batches spread a short burst over the whole pool (20 tasks reach 3 workers, where batches of 10
+   * would leave one idle); large ones save invocations.
+   * @default 5
    */
   readonly batchSize?: number;
   /**
@@ -69,7 +71,7 @@ export class WorkerPool extends Construct {
     super(scope, id);
     this.poolSize = props.poolSize ?? 3;
     this.maxReceiveCount = props.maxReceiveCount ?? 3;
-    this.batchSize = props.batchSize ?? 10;
+    this.batchSize = props.batchSize ?? 5;
     const timeout = props.timeout ?? Duration.seconds(5);
     validateInteger('poolSize', this.poolSize, 2, 1000);
     validateInteger('maxReceiveCount', this.maxReceiveCount, 2, 10);

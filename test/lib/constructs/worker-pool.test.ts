@@ -17,7 +17,7 @@ describe('WorkerPool', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PoolWorkQueue'), 'Arn'] },
       FunctionName: { Ref: Match.stringLikeRegexp('^PoolWorker') },
-      BatchSize: 10,
+      BatchSize: 5,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       ScalingConfig: { MaximumConcurrency: 3 },
     });
@@ -70,7 +70,7 @@ describe('WorkerPool', () => {
 
   test('derives the longest task so a full batch fits the timeout', () => {
     // (5000 ms - 500 ms per batch) / 10 tasks - 100 ms per task
-    expect(pool.maxTaskWorkMs).toBe(350);
+    expect(pool.maxTaskWorkMs).toBe(800);
   });
 
   test('grants writes on the ledger, nothing wider', () => {
@@ -114,11 +114,11 @@ describe('WorkerPool', () => {
     ['maxReceiveCount', { maxReceiveCount: 11 }, /maxReceiveCount must be an integer between 2 and 10, but 11 was provided/],
     ['batchSize', { batchSize: 0 }, /batchSize must be an integer between 1 and 10, but 0 was provided/],
     ['batchSize', { batchSize: 11 }, /batchSize must be an integer between 1 and 10, but 11 was provided/],
-    ['timeout', { timeout: Duration.seconds(1) }, /timeout must be at least 2 seconds for a batch of 10 tasks, but 1 seconds was provided/],
+    ['timeout', { timeout: Duration.seconds(1) }, /timeout must be at least 2 seconds for a batch of 5 tasks, but 1 seconds was provided/],
     [
       'maxTaskWorkMs',
       { maxTaskWorkMs: 1000 },
-      /timeout of 5 seconds cannot finish a batch of 10 tasks of maxTaskWorkMs 1000 \(needs at least 12 seconds\): maxTaskWorkMs must be at most 350/,
+      /timeout of 5 seconds cannot finish a batch of 5 tasks of maxTaskWorkMs 1000 \(needs at least 6 seconds\): maxTaskWorkMs must be at most 800/,
     ],
     ['maxTaskWorkMs', { maxTaskWorkMs: -1 }, /maxTaskWorkMs must be an integer between 0 and 900000, but -1 was provided/],
   ])('fails if %s is out of range (%p)', (_name, props, message) => {

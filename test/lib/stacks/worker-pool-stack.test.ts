@@ -40,7 +40,7 @@ describe('LabWorkerPool', () => {
     template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^WorkerPoolWorkQueue'), 'Arn'] },
-      BatchSize: 10,
+      BatchSize: 5,
       ScalingConfig: { MaximumConcurrency: 3 },
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
@@ -77,7 +77,7 @@ describe('LabWorkerPool', () => {
     template.hasOutput('WorkerPoolSize', { Value: '3' });
     template.hasOutput('MaxReceiveCount', { Value: '3' });
     template.hasOutput('VisibilityTimeoutSeconds', { Value: '30' });
-    template.hasOutput('MaxTaskWorkMs', { Value: '350' });
+    template.hasOutput('MaxTaskWorkMs', { Value: '800' });
   });
 
   test('takes pool size, receive count, timeout and batch size from context', () => {
@@ -105,7 +105,7 @@ describe('LabWorkerPool', () => {
   test.each([
     [{ workerPoolSize: 1 }, /poolSize must be an integer between 2 and 1000, but 1 was provided/],
     [{ maxReceiveCount: 11 }, /maxReceiveCount must be an integer between 2 and 10, but 11 was provided/],
-    [{ workerTimeoutSeconds: 1 }, /timeout must be at least 2 seconds for a batch of 10 tasks, but 1 seconds was provided/],
+    [{ workerTimeoutSeconds: 1 }, /timeout must be at least 2 seconds for a batch of 5 tasks, but 1 seconds was provided/],
     [{ workerBatchSize: 20 }, /batchSize must be an integer between 1 and 10, but 20 was provided/],
   ])('fails if configured with %p', (props, message) => {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
