@@ -92,7 +92,13 @@ export class SqsSource {
       if (remainingMs !== undefined && remainingMs <= 0) break;
       const waitSeconds = remainingMs === undefined ? WAIT_TIME_SECONDS : Math.min(20, Math.floor(remainingMs / 1000));
       const received = await receiveMessages(this.context, this.spec.queueUrl, Math.min(SQS_BATCH_LIMIT, batchSize - batch.length), waitSeconds);
-      batch.push(...received);
+      for (const message of received) {
+        // A visibility timeout shorter than the batching window makes a message visible again while
+        // the batch is still filling: it is one record, with its newest receipt handle and count.
+        const earlier = batch.findIndex((m) => m.MessageId === message.MessageId);
+        if (earlier === -1) batch.push(message);
+        else batch[earlier] = message;
+      }
       if (batch.length === 0) continue;
       if (windowMs === 0) break;
       deadline ??= Date.now() + windowMs;
