@@ -16,6 +16,7 @@ module.exports = {
       testMatch: ['**/*.test.ts'],
       testPathIgnorePatterns: ['\\.integ\\.test\\.ts$'],
       transform,
+      setupFiles: ['<rootDir>/test/setup-env.js'],
       snapshotSerializers: ['<rootDir>/test/asset-hash-serializer.js'],
     },
     {
@@ -24,6 +25,7 @@ module.exports = {
       roots: ['<rootDir>/test'],
       testMatch: ['**/*.integ.test.ts'],
       transform,
+      setupFiles: ['<rootDir>/test/setup-env.js'],
     },
   ],
 };
