@@ -7,6 +7,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
 import { LabFunction } from './lab-function';
+import { validateRange } from '../validation';
 
 export interface JobPipelineProps {
   /**
@@ -58,12 +59,12 @@ export class JobPipeline extends Construct {
   constructor(scope: Construct, id: string, props: JobPipelineProps = {}) {
     super(scope, id);
     const maxRangeEnd = props.maxRangeEnd ?? 10_000_000;
-    validateInteger('maxRangeEnd', maxRangeEnd, 1, MAX_RANGE_END_LIMIT);
+    validateRange('maxRangeEnd', maxRangeEnd, 1, MAX_RANGE_END_LIMIT);
     const workerRetryAttempts = props.workerRetryAttempts ?? 2;
-    validateInteger('workerRetryAttempts', workerRetryAttempts, 0, 2);
+    validateRange('workerRetryAttempts', workerRetryAttempts, 0, 2);
     const jobRetention = props.jobRetention ?? Duration.days(1);
     if (!Token.isUnresolved(jobRetention.toSeconds())) {
-      validateInteger('jobRetention (hours)', jobRetention.toHours({ integral: false }), 1, 720, false);
+      validateRange('jobRetention (hours)', jobRetention.toHours({ integral: false }), 1, 720, { integer: false });
     }
 
     this.jobsTable = new Table(this, 'JobsTable', {
@@ -161,9 +162,3 @@ export class JobPipeline extends Construct {
   }
 }
 
-function validateInteger(name: string, value: number, min: number, max: number, integral = true): void {
-  if (Token.isUnresolved(value)) return;
-  if ((integral && !Number.isInteger(value)) || !(value >= min && value <= max)) {
-    throw new Error(`${name} must be ${integral ? 'an integer ' : ''}between ${min} and ${max}, but ${value} was provided`);
-  }
-}

@@ -4,6 +4,7 @@ import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { validateRange } from '../validation';
 
 export interface LabFunctionProps {
   /** Path of the handler's TypeScript entry file (lambda/<module>/handler.ts). */
@@ -128,8 +129,3 @@ export class LabFunction extends NodejsFunction {
   }
 }
 
-function validateRange(name: string, value: number, min: number, max: number): void {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`${name} must be an integer between ${min} and ${max}, but ${value} was provided`);
-  }
-}

@@ -12,6 +12,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
 import { LabFunction } from './lab-function';
+import { validateRange } from '../validation';
 
 export interface PartitionedStreamProps {
   /**
@@ -88,11 +89,11 @@ export class PartitionedStream extends Construct {
     this.batchSize = props.batchSize ?? 100;
     this.retryAttempts = props.retryAttempts ?? 2;
     this.maxRecordAge = props.maxRecordAge ?? Duration.hours(1);
-    validateIntegerRange('shardCount', this.shardCount, 1, 20);
-    validateIntegerRange('batchSize', this.batchSize, 1, 10_000);
-    validateIntegerRange('retryAttempts', this.retryAttempts, 0, 10_000);
+    validateRange('shardCount', this.shardCount, 1, 20);
+    validateRange('batchSize', this.batchSize, 1, 10_000);
+    validateRange('retryAttempts', this.retryAttempts, 0, 10_000);
     if (!Token.isUnresolved(this.maxRecordAge.toSeconds())) {
-      validateIntegerRange('maxRecordAge (seconds)', this.maxRecordAge.toSeconds(), 60, 604_800);
+      validateRange('maxRecordAge (seconds)', this.maxRecordAge.toSeconds(), 60, 604_800);
     }
 
     this.stream = new Stream(this, 'Stream', {
@@ -188,7 +189,7 @@ export class PartitionedStream extends Construct {
 
   private mappingProps(options: StreamConsumerOptions): KinesisEventSourceProps {
     const parallelizationFactor = options.parallelizationFactor ?? 1;
-    validateIntegerRange('parallelizationFactor', parallelizationFactor, 1, 10);
+    validateRange('parallelizationFactor', parallelizationFactor, 1, 10);
     return {
       startingPosition: StartingPosition.TRIM_HORIZON,
       batchSize: this.batchSize,
@@ -204,13 +205,6 @@ export class PartitionedStream extends Construct {
   private register(consumer: PartitionedStreamConsumer): PartitionedStreamConsumer {
     this.consumersByName.set(consumer.name, consumer);
     return consumer;
-  }
-}
-
-function validateIntegerRange(name: string, value: number, min: number, max: number): void {
-  if (Token.isUnresolved(value)) return;
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`${name} must be between ${min} and ${max}, but ${value} was provided`);
   }
 }
 

@@ -1,6 +1,7 @@
-import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { validateRange } from '../validation';
 
 export interface QueueWithDeadLetterQueueProps {
   /**
@@ -37,9 +38,7 @@ export class QueueWithDeadLetterQueue extends Construct {
   constructor(scope: Construct, id: string, props: QueueWithDeadLetterQueueProps = {}) {
     super(scope, id);
     const maxReceiveCount = props.maxReceiveCount ?? 3;
-    if (!Token.isUnresolved(maxReceiveCount) && (!Number.isInteger(maxReceiveCount) || maxReceiveCount < 1 || maxReceiveCount > 1000)) {
-      throw new Error(`maxReceiveCount must be an integer between 1 and 1000, but ${maxReceiveCount} was provided`);
-    }
+    validateRange('maxReceiveCount', maxReceiveCount, 1, 1000);
     this.maxReceiveCount = maxReceiveCount;
 
     this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {

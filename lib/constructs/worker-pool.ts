@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import { join } from 'node:path';
 import { LabFunction } from './lab-function';
 import { QueueWithDeadLetterQueue } from './queue-with-dlq';
+import { validateRange } from '../validation';
 
 export interface WorkerPoolProps {
   /**
@@ -73,9 +74,9 @@ export class WorkerPool extends Construct {
     this.maxReceiveCount = props.maxReceiveCount ?? 3;
     this.batchSize = props.batchSize ?? 5;
     const timeout = props.timeout ?? Duration.seconds(5);
-    validateInteger('poolSize', this.poolSize, 2, 1000);
-    validateInteger('maxReceiveCount', this.maxReceiveCount, 2, 10);
-    validateInteger('batchSize', this.batchSize, 1, 10);
+    validateRange('poolSize', this.poolSize, 2, 1000);
+    validateRange('maxReceiveCount', this.maxReceiveCount, 2, 10);
+    validateRange('batchSize', this.batchSize, 1, 10);
     this.maxTaskWorkMs = taskWorkBudget(timeout, this.batchSize, props.maxTaskWorkMs);
     this.visibilityTimeout = Duration.seconds(timeout.toSeconds() * VISIBILITY_TIMEOUT_FACTOR);
 
@@ -139,7 +140,7 @@ function taskWorkBudget(timeout: Duration, batchSize: number, requested: number 
     }
     return budget;
   }
-  validateInteger('maxTaskWorkMs', requested, 0, 900_000);
+  validateRange('maxTaskWorkMs', requested, 0, 900_000);
   if (requested > budget) {
     const neededMs = BATCH_OVERHEAD_MS + batchSize * (requested + TASK_OVERHEAD_MS);
     throw new Error(
@@ -151,9 +152,3 @@ function taskWorkBudget(timeout: Duration, batchSize: number, requested: number 
   return requested;
 }
 
-function validateInteger(name: string, value: number, min: number, max: number): void {
-  if (Token.isUnresolved(value)) return;
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`${name} must be an integer between ${min} and ${max}, but ${value} was provided`);
-  }
-}

@@ -205,27 +205,27 @@ describe('PartitionedStream', () => {
 
   describe('validation', () => {
     test.each([0, 21, 2.5])('fails if shardCount is %p', (shardCount) => {
-      expect(() => newStream({ shardCount })).toThrow(new RegExp(`^shardCount must be between 1 and 20, but ${shardCount} was provided$`));
+      expect(() => newStream({ shardCount })).toThrow(new RegExp(`^shardCount must be an integer between 1 and 20, but ${shardCount} was provided$`));
     });
 
     test.each([0, 10_001])('fails if batchSize is %p', (batchSize) => {
-      expect(() => newStream({ batchSize })).toThrow(new RegExp(`^batchSize must be between 1 and 10000, but ${batchSize} was provided$`));
+      expect(() => newStream({ batchSize })).toThrow(new RegExp(`^batchSize must be an integer between 1 and 10000, but ${batchSize} was provided$`));
     });
 
     test.each([-1, 10_001])('fails if retryAttempts is %p', (retryAttempts) => {
-      expect(() => newStream({ retryAttempts })).toThrow(new RegExp(`^retryAttempts must be between 0 and 10000, but ${retryAttempts} was provided$`));
+      expect(() => newStream({ retryAttempts })).toThrow(new RegExp(`^retryAttempts must be an integer between 0 and 10000, but ${retryAttempts} was provided$`));
     });
 
     test.each([Duration.seconds(59), Duration.days(8)])('fails if maxRecordAge is %s', (maxRecordAge) => {
-      expect(() => newStream({ maxRecordAge })).toThrow(/^maxRecordAge \(seconds\) must be between 60 and 604800, but \d+ was provided$/);
+      expect(() => newStream({ maxRecordAge })).toThrow(/^maxRecordAge \(seconds\) must be an integer between 60 and 604800, but \d+ was provided$/);
     });
 
     test.each([0, 11])('fails if parallelizationFactor is %p', (parallelizationFactor) => {
       const stream = newStream();
       expect(() => stream.addPollingConsumer('reader', { parallelizationFactor })).toThrow(
-        new RegExp(`^parallelizationFactor must be between 1 and 10, but ${parallelizationFactor} was provided$`),
+        new RegExp(`^parallelizationFactor must be an integer between 1 and 10, but ${parallelizationFactor} was provided$`),
       );
-      expect(() => stream.addEnhancedFanOutConsumer('audit', { parallelizationFactor })).toThrow(/^parallelizationFactor must be between 1 and 10/);
+      expect(() => stream.addEnhancedFanOutConsumer('audit', { parallelizationFactor })).toThrow(/^parallelizationFactor must be an integer between 1 and 10/);
     });
 
     test.each(['Reader', '1reader', 'reader_1', '', 'a'.repeat(33)])('fails if a consumer name is %p', (name) => {

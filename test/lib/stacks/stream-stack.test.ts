@@ -210,11 +210,11 @@ describe('LabStream', () => {
     });
 
     test('fails if shardCount is out of range', () => {
-      expect(() => streamStackWith({ shardCount: '0' })).toThrow(/^shardCount must be between 1 and 20, but 0 was provided$/);
+      expect(() => streamStackWith({ shardCount: '0' })).toThrow(/^shardCount must be an integer between 1 and 20, but 0 was provided$/);
     });
 
     test('fails if parallelizationFactor is out of range', () => {
-      expect(() => streamStackWith({ parallelizationFactor: 11 })).toThrow(/^parallelizationFactor must be between 1 and 10, but 11 was provided$/);
+      expect(() => streamStackWith({ parallelizationFactor: 11 })).toThrow(/^parallelizationFactor must be an integer between 1 and 10, but 11 was provided$/);
     });
 
     test('fails if shardCount is not a number', () => {
