@@ -1,5 +1,5 @@
 import { Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, type Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Alias } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -7,6 +7,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
 import { LabFunction } from './lab-function';
+import { LabTable } from './lab-table';
 import { validateRange } from '../validation';
 
 export interface JobPipelineProps {
@@ -67,36 +68,22 @@ export class JobPipeline extends Construct {
       validateRange('jobRetention (hours)', jobRetention.toHours({ integral: false }), 1, 720, { integer: false });
     }
 
-    this.jobsTable = new Table(this, 'JobsTable', {
+    // Jobs and results expire by TTL once the lab has looked at them.
+    this.jobsTable = new LabTable(this, 'JobsTable', {
       partitionKey: { name: 'jobId', type: AttributeType.STRING },
-      billingMode: BillingMode.PAY_PER_REQUEST,
       timeToLiveAttribute: 'expiresAt',
-      // Labs are disposable: jobs are observed during the lab run, and `cdk destroy` must leave nothing.
-      removalPolicy: RemovalPolicy.DESTROY,
     });
-    this.resultsTable = new Table(this, 'ResultsTable', {
+    this.resultsTable = new LabTable(this, 'ResultsTable', {
       partitionKey: { name: 'jobId', type: AttributeType.STRING },
       sortKey: { name: 'subtaskId', type: AttributeType.NUMBER },
-      billingMode: BillingMode.PAY_PER_REQUEST,
       timeToLiveAttribute: 'expiresAt',
-      // Labs are disposable: results are checked during the lab run, and `cdk destroy` must leave nothing.
-      removalPolicy: RemovalPolicy.DESTROY,
     });
-    // Key and TTL attribute names are the ones Powertools idempotency expects by default.
-    this.idempotencyTable = new Table(this, 'IdempotencyTable', {
+    // Key and TTL attribute names are the ones Powertools idempotency expects by default; a request's
+    // record only matters while its job lives.
+    this.idempotencyTable = new LabTable(this, 'IdempotencyTable', {
       partitionKey: { name: 'id', type: AttributeType.STRING },
-      billingMode: BillingMode.PAY_PER_REQUEST,
       timeToLiveAttribute: 'expiration',
-      // Labs are disposable: a request's record only matters while its job lives, and `cdk destroy` must leave nothing.
-      removalPolicy: RemovalPolicy.DESTROY,
     });
-    for (const table of [this.jobsTable, this.resultsTable, this.idempotencyTable]) {
-      Validations.of(table).acknowledge({
-        id: 'AwsSolutions-DDB3',
-        reason: 'Lab data expires by TTL within a day and the table is destroyed with the stack; point-in-time recovery would only add cost.',
-      });
-    }
-
     this.topic = new Topic(this, 'SubtaskTopic', {
       // SNS-managed key: SNS -> Lambda delivery needs no key policy, unlike SNS -> SQS.
       masterKey: Alias.fromAliasName(this, 'SnsManagedKey', 'alias/aws/sns'),

@@ -1,5 +1,5 @@
 import { Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, type Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Stream, StreamConsumer, StreamEncryption, StreamMode } from 'aws-cdk-lib/aws-kinesis';
 import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import {
@@ -12,6 +12,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
 import { LabFunction } from './lab-function';
+import { LabTable } from './lab-table';
 import { validateRange } from '../validation';
 
 export interface PartitionedStreamProps {
@@ -106,16 +107,10 @@ export class PartitionedStream extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
 
-    this.checkpointTable = new Table(this, 'CheckpointTable', {
+    // Checkpoints are derived state: replaying the stream from TRIM_HORIZON rebuilds them.
+    this.checkpointTable = new LabTable(this, 'CheckpointTable', {
       partitionKey: { name: 'consumer', type: AttributeType.STRING },
       sortKey: { name: 'shardId', type: AttributeType.STRING },
-      billingMode: BillingMode.PAY_PER_REQUEST,
-      // Labs are disposable, and checkpoints are derived state: replaying the stream rebuilds them.
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    Validations.of(this.checkpointTable).acknowledge({
-      id: 'AwsSolutions-DDB3',
-      reason: 'Checkpoints are derived state of a disposable lab: replaying the stream from TRIM_HORIZON rebuilds them, so point-in-time recovery would protect nothing.',
     });
 
     this.failureQueue = new Queue(this, 'FailureQueue', {

@@ -1,10 +1,11 @@
-import { Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { Duration, Token } from 'aws-cdk-lib';
+import { AttributeType, type Table } from 'aws-cdk-lib/aws-dynamodb';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
 import { LabFunction } from './lab-function';
+import { LabTable } from './lab-table';
 import { QueueWithDeadLetterQueue } from './queue-with-dlq';
 import { validateRange } from '../validation';
 
@@ -87,12 +88,10 @@ export class WorkerPool extends Construct {
     this.queue = work.queue;
     this.deadLetterQueue = work.deadLetterQueue;
 
-    this.ledger = new Table(this, 'Ledger', {
+    // The ledger describes one lab run; its records expire by TTL.
+    this.ledger = new LabTable(this, 'Ledger', {
       partitionKey: { name: 'taskId', type: AttributeType.STRING },
-      billingMode: BillingMode.PAY_PER_REQUEST,
       timeToLiveAttribute: 'expiresAt',
-      // Labs are disposable: the ledger describes one lab run and goes with the stack on `cdk destroy`.
-      removalPolicy: RemovalPolicy.DESTROY,
     });
 
     this.handler = new LabFunction(this, 'Worker', {
@@ -112,12 +111,6 @@ export class WorkerPool extends Construct {
         reportBatchItemFailures: true,
       }),
     );
-
-    Validations.of(this.ledger).acknowledge({
-      id: 'AwsSolutions-DDB3',
-      reason:
-        'The ledger holds one run of disposable, TTL-expiring records; point-in-time recovery would add cost and keep a system backup for 35 days after cdk destroy',
-    });
   }
 }
 
