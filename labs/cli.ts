@@ -152,7 +152,11 @@ class Cli {
     addSharedOptions(program.command('all').description('run every module\'s lab in turn, then a summary; exit 0 iff all hold')).action(
       async (raw: Record<string, unknown>) => this.all(sharedOptions(raw)),
     );
-    program.addCommand(costCommand({ write: (text) => this.io.stdout.write(`${text}\n`) }).copyInheritedSettings(program));
+    program.addCommand(
+      costCommand({ write: (text) => this.io.stdout.write(`${text}\n`), colors: colorsFor(this.io.stdout, this.io.env) })
+        .copyInheritedSettings(program)
+        .showHelpAfterError('Usage: labs cost [options] [modules...]; run `labs cost --help` for the options'),
+    );
     return program;
   }
 

@@ -1,11 +1,11 @@
 import Table from 'cli-table3';
 import { Command } from 'commander';
-import pc from 'picocolors';
 import { buildApp } from '../../lib/app';
 import { MODULES, STACK_PREFIX_CONTEXT, findModule, stackIdFor, type LabModule } from '../../lib/modules';
 import { estimateModuleCost, idleTargetPerHour, type ModuleCostEstimate } from './estimate';
 import { HOURS_PER_MONTH, PRICE_REGION } from './prices';
 import type { CfnTemplate } from './template';
+import { colorsFor, PLAIN, type Colors } from '../report/style';
 
 export interface ModuleTemplate {
   readonly module: LabModule;
@@ -47,11 +47,11 @@ export function costReport(estimates: readonly ModuleCostEstimate[]): { region: 
 }
 
 /** One table per module: the totals, then each line item, then the assumptions. */
-export function renderCostTables(estimates: readonly ModuleCostEstimate[]): string {
+export function renderCostTables(estimates: readonly ModuleCostEstimate[], pc: Colors = PLAIN): string {
   const sections = estimates.map((e) => {
     const target = idleTargetPerHour(e.module);
     const verdict = e.idlePerHour <= target ? pc.green(`within the $${target}/h target`) : pc.red(`above the $${target}/h target`);
-    const table = new Table({ head: ['item', 'idle $/h', 'per million messages'], style: { head: [] } });
+    const table = new Table({ head: ['item', 'idle $/h', 'per million messages'], style: { head: [], border: [] } });
     for (const i of e.lineItems.idle) table.push([`${i.logicalId}: ${i.what}`, money(i.perHour), '']);
     for (const i of e.lineItems.perMillionMessages) {
       table.push([`${i.what} (${formatQuantity(i.quantity)} ${i.unit})`, '', money(i.usd)]);
@@ -102,6 +102,11 @@ export interface CostCommandOptions {
    * @default - console.log
    */
   readonly write?: (text: string) => void;
+  /**
+   * Colours of the tables: on only for a terminal, never in CI logs or a pipe.
+   * @default - colorsFor(process.stdout)
+   */
+  readonly colors?: Colors;
 }
 
 /** `labs cost [modules...] [--json] [-c key=value...]`. */
@@ -112,10 +117,18 @@ export function costCommand(options: CostCommandOptions = {}): Command {
     .argument('[modules...]', `modules to estimate (default: all of ${MODULES.map((m) => m.name).join(', ')})`)
     .option('--json', 'print one JSON object on stdout')
     .option('-c, --context <key=value...>', 'CDK context, as `cdk deploy -c` takes it (e.g. shardCount=2)')
-    .action((names: string[], flags: { json?: boolean; context?: string[] }) => {
-      const modules = names.length > 0 ? names.map(findModule) : MODULES;
-      const estimates = estimateModules(modules, parseContext(flags.context ?? []));
-      write(flags.json ? JSON.stringify(costReport(estimates), null, 2) : renderCostTables(estimates));
+    .action(function (this: Command, names: string[], flags: { json?: boolean; context?: string[] }) {
+      // A misspelt module or context pair is a usage error (exit code 2), said before anything is synthesized.
+      let modules: readonly LabModule[];
+      let context: Record<string, string>;
+      try {
+        modules = names.length > 0 ? names.map(findModule) : MODULES;
+        context = parseContext(flags.context ?? []);
+      } catch (error) {
+        return this.error(`error: ${(error as Error).message}`, { exitCode: 2, code: 'labs.cost.usage' });
+      }
+      const estimates = estimateModules(modules, context);
+      write(flags.json ? JSON.stringify(costReport(estimates), null, 2) : renderCostTables(estimates, options.colors ?? colorsFor(process.stdout)));
     });
 }
 

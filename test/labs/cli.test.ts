@@ -97,6 +97,8 @@ describe('argument validation (exit code 2, a usage line, no target opened)', ()
     [['fanout', '--target', 'gcp'], /argument 'gcp' is invalid. Allowed choices are local, aws/, /Usage: labs fanout/],
     [['fanout', '--stack-prefix', '1bad'], /stackPrefix must start with a letter/, /Usage: labs fanout/],
     [['fanout', '--bogus'], /unknown option '--bogus'/, /Usage: labs fanout/],
+    [['cost', 'nope'], /unknown module 'nope': choose one of fanout/, /Usage: labs cost/],
+    [['cost', '-c', 'shardCount'], /context must be given as key=value, but 'shardCount'/, /Usage: labs cost/],
   ])('labs %j', async (args, message, usage) => {
     const out = await run(args);
     expect(out.code).toBe(2);

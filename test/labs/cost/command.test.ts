@@ -1,6 +1,8 @@
 import { costCommand, costReport, idleCostWarning, labIdleCostNotice, parseContext, renderCostTables, synthesizeTemplates, type ModuleTemplate } from '../../../labs/cost/command';
 import { estimateModuleCost, idleTargetPerHour, type ModuleCostEstimate } from '../../../labs/cost/estimate';
 import { MODULES } from '../../../lib/modules';
+import { createColors } from 'picocolors';
+import { runCli } from '../../../labs/cli';
 
 // One synth of every module with its default settings, shared by the tests of this file.
 let templates: ModuleTemplate[];
@@ -85,6 +87,27 @@ describe('labs cost', () => {
     expect(lines).toHaveLength(1);
     const parsed = JSON.parse(lines[0]!) as { modules: Array<{ module: string }> };
     expect(parsed.modules.map((m) => m.module)).toEqual(['fanout']);
+  });
+
+  test('prints no colour codes when its output is not a terminal, even in CI', async () => {
+    // GIVEN stdout is a pipe in a CI job
+    let stdout = '';
+    // WHEN
+    const code = await runCli(['node', 'labs', 'cost', 'fanout'], {
+      io: { stdout: { write: (s: string) => (stdout += s), isTTY: false }, stderr: { write: () => true, isTTY: false }, env: { CI: 'true' } },
+      targetFor: () => {
+        throw new Error('labs cost opens no target');
+      },
+    });
+    // THEN
+    expect(code).toBe(0);
+    expect(stdout).toContain('fanout: $0.0000/h idle');
+    expect(stdout).not.toContain('\u001b[');
+  });
+
+  test('colours the verdict for a terminal', () => {
+    const text = renderCostTables(estimates, createColors(true));
+    expect(text).toContain('\u001b[32mwithin the $0.01/h target');
   });
 
   test('fails if a context pair has no key', () => {
