@@ -130,10 +130,14 @@ export class JobPipeline extends Construct {
     this.topic.addSubscription(new LambdaSubscription(this.worker));
 
     this.topic.grantPublish(this.ventilator);
-    this.jobsTable.grantWriteData(this.ventilator);
-    this.idempotencyTable.grantReadWriteData(this.ventilator);
-    this.jobsTable.grantWriteData(this.worker);
-    this.resultsTable.grantWriteData(this.worker);
+    // Only the calls each function makes (lambda/pipeline/store.ts): the ventilator puts a job item, the
+    // worker's fan-in transaction puts a result and updates its job, and its finalize updates the job.
+    // A transaction needs no action of its own, only those of its items.
+    this.jobsTable.grant(this.ventilator, 'dynamodb:PutItem');
+    // What Powertools idempotency's DynamoDB persistence layer calls.
+    this.idempotencyTable.grant(this.ventilator, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
+    this.jobsTable.grant(this.worker, 'dynamodb:UpdateItem');
+    this.resultsTable.grant(this.worker, 'dynamodb:PutItem');
 
     // The grant lands in the role's policy, so the acknowledgement goes on the role.
     Validations.of(this.ventilator.role!).acknowledge(

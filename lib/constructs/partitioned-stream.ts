@@ -178,7 +178,8 @@ export class PartitionedStream extends Construct {
         CHECKPOINT_TABLE_NAME: this.checkpointTable.tableName,
       },
     });
-    this.checkpointTable.grantWriteData(handler);
+    // Every checkpoint write is an UpdateItem (lambda/stream/checkpoint-store.ts); nothing is put, deleted or read.
+    this.checkpointTable.grant(handler, 'dynamodb:UpdateItem');
     return handler;
   }
 

@@ -103,7 +103,8 @@ export class WorkerPool extends Construct {
         MAX_TASK_WORK_MS: String(this.maxTaskWorkMs),
       },
     });
-    this.ledger.grantWriteData(this.handler);
+    // The worker's one table call is the conditional UpdateItem of the ledger (lambda/worker-pool/ledger.ts).
+    this.ledger.grant(this.handler, 'dynamodb:UpdateItem');
     this.handler.addEventSource(
       new SqsEventSource(this.queue, {
         batchSize: this.batchSize,

@@ -12,21 +12,8 @@ function build(props: JobPipelineProps = {}): { stack: Stack; pipeline: JobPipel
 
 const ref = (prefix: string) => ({ Ref: Match.stringLikeRegexp(`^${prefix}`) });
 const arnOf = (prefix: string) => ({ 'Fn::GetAtt': [Match.stringLikeRegexp(`^${prefix}`), 'Arn'] });
-const WRITE_ACTIONS = ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:DescribeTable', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
-const READ_WRITE_ACTIONS = [
-  'dynamodb:BatchGetItem',
-  'dynamodb:BatchWriteItem',
-  'dynamodb:ConditionCheckItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:DescribeTable',
-  'dynamodb:GetItem',
-  'dynamodb:GetRecords',
-  'dynamodb:GetShardIterator',
-  'dynamodb:PutItem',
-  'dynamodb:Query',
-  'dynamodb:Scan',
-  'dynamodb:UpdateItem',
-];
+/** The calls Powertools idempotency's DynamoDB persistence layer makes, and nothing more. */
+const IDEMPOTENCY_ACTIONS = ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
 
 interface Grant {
   readonly actions: string[];
@@ -125,11 +112,12 @@ describe('JobPipeline', () => {
       expect(grantsOf(template, 'PipelineWorker')).toEqual(
         expect.arrayContaining([
           { actions: ['sqs:SendMessage'], resources: ['PipelineDeadLetterQueue'] },
-          { actions: WRITE_ACTIONS, resources: ['PipelineJobsTable', 'PipelineResultsTable'] },
+          { actions: ['dynamodb:UpdateItem'], resources: ['PipelineJobsTable'] },
+          { actions: ['dynamodb:PutItem'], resources: ['PipelineResultsTable'] },
         ]),
       );
-      // The third statement is LabFunction's write access to the function's own log group.
-      expect(grantsOf(template, 'PipelineWorker')).toHaveLength(3);
+      // The fourth statement is LabFunction's write access to the function's own log group.
+      expect(grantsOf(template, 'PipelineWorker')).toHaveLength(4);
     });
   });
 
@@ -153,8 +141,8 @@ describe('JobPipeline', () => {
       expect(grants).toEqual(
         expect.arrayContaining([
           { actions: ['sns:Publish'], resources: ['PipelineSubtaskTopic'] },
-          { actions: WRITE_ACTIONS, resources: ['PipelineJobsTable'] },
-          { actions: READ_WRITE_ACTIONS, resources: ['PipelineIdempotencyTable'] },
+          { actions: ['dynamodb:PutItem'], resources: ['PipelineJobsTable'] },
+          { actions: IDEMPOTENCY_ACTIONS, resources: ['PipelineIdempotencyTable'] },
         ]),
       );
       // Besides the log-group write access every LabFunction has, one statement is grantPublish's use
