@@ -22,7 +22,7 @@ export interface WorkerPoolStackProps extends LabStackProps {
   readonly workerTimeoutSeconds?: number;
   /**
    * Tasks per worker invocation.
-   * @default 10
+   * @default 5
    */
   readonly workerBatchSize?: number;
 }
