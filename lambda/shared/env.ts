@@ -10,7 +10,7 @@ export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): 
   return value;
 }
 
-/** Like requireEnv, for a positive integer (a count, a size, a number of milliseconds). */
+/** Like requireEnv, for a non-negative integer (a count, a size, a number of milliseconds; 0 allowed). */
 export function requireIntEnv(name: string, env: NodeJS.ProcessEnv = process.env): number {
   const raw = requireEnv(name, env);
   const value = Number(raw);
