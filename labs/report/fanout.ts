@@ -20,6 +20,8 @@ export function renderFanout(o: FanoutObservations, colors: Colors): string {
     `Published ${o.orders.length} orders in ${o.publishCalls} PublishBatch call(s); each subscribed queue gets its own copy.`,
     orders,
     queues,
-    `Every queue received its copy independently; the notification subscription's filter dropped orders below ${o.minAmount}.`,
+    o.queues.every((q) => q.received === q.expected && q.unexpected === 0)
+      ? `Every queue received its copy independently; the notification subscription's filter dropped orders below ${o.minAmount}.`
+      : colors.red('Not every queue received what its subscription admits in this run: see the failed expectations below.'),
   ].join('\n');
 }

@@ -13,6 +13,8 @@ export function renderPipeline(o: PipelineObservations, colors: Colors): string 
       ['fan-out (ventilator published)', 'fan-in (workers done, job finalized)', 'total', 'PublishBatch calls'],
       [[seconds(o.fanOutMs), seconds(o.fanInMs), seconds(o.totalMs), o.publishCalls]],
     ),
-    `${o.resultItems} subtask result(s) recorded under job ${o.jobId}; fan-in counted each subtask once and finalized the job once.`,
+    o.status === 'COMPLETED' && o.completed === o.subtasks && o.resultItems === o.subtasks
+      ? `${o.resultItems} subtask result(s) recorded under job ${o.jobId}; fan-in counted each subtask once and finalized the job once.`
+      : colors.red(`${o.resultItems} subtask result(s) recorded and ${o.completed} of ${o.subtasks} counted under job ${o.jobId}, which is ${o.status}: fan-in did not close the job.`),
   ].join('\n');
 }

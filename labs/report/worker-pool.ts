@@ -25,6 +25,12 @@ export function renderWorkerPool(o: WorkerPoolObservations, colors: Colors): str
         : colors.red(`Crashed task ${o.crash.taskId} was not completed.`),
     );
   }
-  lines.push('Each task was processed by exactly one worker: the pool shares the work (load balancing).');
+  // The lesson only when this run showed it; otherwise the verdict line says what went wrong.
+  const onceEach = o.processed === o.tasks - o.poison && o.duplicates === 0 && o.deadLetteredHealthy === 0 && o.poisonCompleted === 0;
+  lines.push(
+    onceEach
+      ? 'Each task was processed by exactly one worker: the pool shares the work (load balancing).'
+      : colors.red('Not every task was processed exactly once in this run: see the failed expectations below.'),
+  );
   return lines.join('\n');
 }
