@@ -132,7 +132,8 @@ const pipeline: Scenario = {
   summary: 'a ventilator splits a job into subtasks through SNS; workers fan the results back in (fan-out/fan-in)',
   options: [
     { flags: '--subtasks <n>', description: 'subtasks to split the job into', kind: 'count', min: 1, max: 1000, defaultValue: 10 },
-    { flags: '--range-end <n>', description: 'the job counts the primes below this number', kind: 'count', min: 1, defaultValue: 1_000_000 },
+    // The most any deployment accepts (the pipeline construct's maxRangeEnd limit); the lab sieves up to it itself.
+    { flags: '--range-end <n>', description: 'the job counts the primes below this number', kind: 'count', min: 1, max: 100_000_000, defaultValue: 1_000_000 },
   ],
   prepare: (o) => {
     const options = { subtasks: numberOption(o, 'subtasks'), rangeEnd: numberOption(o, 'rangeEnd') };

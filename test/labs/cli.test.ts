@@ -93,6 +93,7 @@ describe('argument validation (exit code 2, a usage line, no target opened)', ()
     [['stream', 'group', '--consumers', '0'], /--consumers must be at least 1, but 0/, /Usage: labs stream group/],
     [['stream', 'replay', '--from', 'abc'], /--from must be a Kinesis sequence number/, /Usage: labs stream replay/],
     [['pipeline', '--subtasks', '20', '--range-end', '10'], /--subtasks \(20\) cannot exceed --range-end \(10\)/, /Usage: labs pipeline/],
+    [['pipeline', '--range-end', '1000000000000'], /--range-end must be between 1 and 100000000, but 1000000000000/, /Usage: labs pipeline/],
     [['nope'], /unknown command 'nope'/, /Usage: labs <module>/],
     [['fanout', '--target', 'gcp'], /argument 'gcp' is invalid. Allowed choices are local, aws/, /Usage: labs fanout/],
     [['fanout', '--stack-prefix', '1bad'], /stackPrefix must start with a letter/, /Usage: labs fanout/],
