@@ -5,6 +5,7 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { fromIni } from '@aws-sdk/credential-providers';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { stackIdFor, type LabModule } from '../../lib/modules';
 import type { FunctionInvoker, LabClients, OpenOptions, Target, TargetSession } from './target';
@@ -23,6 +24,12 @@ export function deployCommand(stackName: string, stackPrefix = ''): string {
 
 /** Stack states whose outputs describe a working stack. */
 const USABLE_STATES = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'UPDATE_ROLLBACK_COMPLETE', 'IMPORT_COMPLETE', 'IMPORT_ROLLBACK_COMPLETE']);
+
+/** Errors of the connection itself (DNS, refused, reset, timed out): AWS was never reached. */
+const NETWORK_ERROR_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/** A silently dropped connection fails within seconds (three attempts) instead of hanging the lab. */
+const CONNECTION_TIMEOUT_MS = 5_000;
 
 /**
  * The lab's next step for an error the SDK raised while finding the stack: one line, no stack trace.
@@ -43,6 +50,10 @@ export function describeAwsError(error: unknown, context: { stackName: string; r
   }
   if (name === 'ValidationError' && /does not exist/i.test(message)) {
     return `stack ${context.stackName} is not deployed in ${context.region}: run \`${deployCommand(context.stackName, context.stackPrefix)}\``;
+  }
+  const code = (error as { code?: unknown }).code;
+  if (name === 'TimeoutError' || (typeof code === 'string' && NETWORK_ERROR_CODES.has(code))) {
+    return `cannot reach AWS CloudFormation in ${context.region} (${typeof code === 'string' ? code : name}): check your network connection and --region; without an AWS account use --target local`;
   }
   if (name === 'AccessDenied' || name === 'AccessDeniedException') {
     return `not allowed to read stack ${context.stackName} in ${context.region}: the identity needs cloudformation:DescribeStacks (${message})`;
@@ -129,7 +140,7 @@ export const awsTarget: Target = {
       ...(options.region ? { region: options.region } : {}),
       ...(options.profile ? { profile: options.profile, credentials: fromIni({ profile: options.profile }) } : {}),
     };
-    const cloudformation = new CloudFormationClient(config);
+    const cloudformation = new CloudFormationClient({ ...config, requestHandler: new NodeHttpHandler({ connectionTimeout: CONNECTION_TIMEOUT_MS }) });
     let region: string;
     try {
       region = await cloudformation.config.region();

@@ -105,6 +105,16 @@ test('fails if no credentials are found, saying how to provide them', async () =
   expect(await openError()).toMatch(/^no AWS credentials found: run `aws configure`.*--profile.*--target local$/);
 });
 
+test.each([
+  ['the endpoint does not resolve', Object.assign(new Error('getaddrinfo ENOTFOUND cloudformation.us-east-1.amazonaws.com'), { code: 'ENOTFOUND' }), 'ENOTFOUND'],
+  ['the connection times out', Object.assign(new Error('Connection timed out after 5000 ms'), { name: 'TimeoutError' }), 'TimeoutError'],
+])('fails if AWS cannot be reached (%s), saying what to check', async (_what, error, code) => {
+  cfn.on(DescribeStacksCommand).rejects(error);
+  expect(await openError()).toBe(
+    `cannot reach AWS CloudFormation in us-east-1 (${code}): check your network connection and --region; without an AWS account use --target local`,
+  );
+});
+
 test('fails if the stack is still being deployed', async () => {
   cfn.on(DescribeStacksCommand).resolves(deployed({ StackStatus: 'UPDATE_IN_PROGRESS' }));
   expect(await openError()).toBe('stack LabFanout in us-east-1 is UPDATE_IN_PROGRESS: wait for it to finish, then rerun');
