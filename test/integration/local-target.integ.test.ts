@@ -1,8 +1,10 @@
 import { ListQueuesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { CfnOutput, CfnParameter, Stack } from 'aws-cdk-lib';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { localTarget, type LocalSession } from '../../labs/targets/local';
 import { findModule, type LabModule } from '../../lib/modules';
 
@@ -81,4 +83,47 @@ test('a failure part-way through open stops the emulators it started and removes
   expect(endpoints).toHaveLength(1);
   for (const endpoint of endpoints) expect(await isListening(endpoint)).toBe(false);
   expect(existsSync(assemblyDirIn(log))).toBe(false);
+});
+
+const PROJECT_ROOT = join(__dirname, '..', '..');
+const HOLD_SESSION = join(PROJECT_ROOT, 'test', 'labs', 'targets', 'local', 'fixtures', 'hold-local-session.ts');
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+test.each(['SIGINT', 'SIGTERM'] as const)('a command holding an open session that gets %s leaves no emulator and no assembly behind', async (signal) => {
+  // GIVEN a command holding an open fan-out session
+  const child = spawn(process.execPath, ['--import', 'tsx', HOLD_SESSION, 'fanout'], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
+    child.once('exit', (code, exitSignal) => done({ code, signal: exitSignal })),
+  );
+  const held = await new Promise<{ assembly: string; pids: number[] }>((done, fail) => {
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      out += chunk;
+      const line = out.split('\n').find((candidate) => candidate.startsWith('{') && out.includes(`${candidate}\n`));
+      if (line !== undefined) done(JSON.parse(line) as { assembly: string; pids: number[] });
+    });
+    void exited.then((exit) => fail(new Error(`the command ended before the session opened: ${JSON.stringify(exit)}`)));
+  });
+  const assembly = resolve(PROJECT_ROOT, held.assembly);
+  expect(existsSync(assembly)).toBe(true);
+  expect(held.pids.every(isAlive)).toBe(true);
+
+  // WHEN
+  child.kill(signal);
+
+  // THEN it dies of the signal, and neither an emulator nor the assembly outlives it
+  await expect(exited).resolves.toEqual({ code: null, signal });
+  const deadline = Date.now() + 8000;
+  while (held.pids.some(isAlive) && Date.now() < deadline) await sleep(100);
+  expect(held.pids.filter(isAlive)).toEqual([]);
+  expect(existsSync(assembly)).toBe(false);
 });

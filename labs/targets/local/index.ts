@@ -7,7 +7,7 @@ import { relative } from 'node:path';
 import type { LabModule } from '../../../lib/modules';
 import type { LabClients, OpenOptions, Target, TargetSession } from '../target';
 import { synthesizeModule, type SynthesizedStack } from './assembly';
-import { localClientConfig, startEmulators, type RunningEmulators } from './emulators';
+import { localClientConfig, runOnProcessEnd, startEmulators, type RunningEmulators } from './emulators';
 import { LOCAL_REGION, type LocalDeployment, type ServiceName } from './model';
 import { provision, requiredServices } from './provisioner';
 import { startRuntime, type LambdaRuntime } from './runtime';
@@ -273,11 +273,9 @@ function localClients(emulators: RunningEmulators, runtime: LambdaRuntime, watch
   };
 }
 
-/** Removes the assembly if the process exits before `close()` (e.g. Ctrl-C while opening). */
+/** Removes the assembly if the process ends before `close()` (exit, uncaught error, Ctrl-C, SIGTERM). */
 function removeOnProcessExit(synthesized: SynthesizedStack): () => void {
-  const remove = (): void => synthesized.close();
-  process.once('exit', remove);
-  return () => process.off('exit', remove);
+  return runOnProcessEnd(() => synthesized.close());
 }
 
 function describeEndpoints(emulators: RunningEmulators): string {

@@ -5,6 +5,8 @@ import { describeExit } from './health';
 import { startKinesisLocal } from './kinesis';
 import { releaseExitHooksIfIdle } from './process';
 
+export { runOnProcessEnd } from './process';
+
 export { localClientConfig, type LocalClientConfig } from './client-config';
 export { JAVA_MISSING_MESSAGE } from './dynamodb';
 

@@ -165,6 +165,8 @@ export function spawnSupervised(options: SupervisedProcessOptions): SupervisedPr
 }
 
 const live = new Set<SupervisedProcess>();
+/** Synchronous cleanups (e.g. removing a cloud assembly) due on the same paths as the emulators' kill. */
+const cleanups = new Set<() => void>();
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 const SIGNAL_NUMBERS: Record<(typeof SIGNALS)[number], number> = { SIGINT: 2, SIGTERM: 15 };
 let hooksInstalled = false;
@@ -173,6 +175,29 @@ function killAll(): void {
   for (const child of live) {
     child.killNow();
   }
+  for (const cleanup of [...cleanups]) {
+    cleanups.delete(cleanup);
+    try {
+      cleanup();
+    } catch {
+      // The process is going away: one failed cleanup must not keep the others from running.
+    }
+  }
+}
+
+/**
+ * Runs `cleanup` (synchronous) when this process ends by any path the emulators are killed on: normal
+ * exit, uncaught error, SIGINT/SIGTERM. A signal ends the process by re-raising it, which skips
+ * `process.on('exit')` listeners, so a plain 'exit' listener would be left out. Returns a function
+ * that withdraws the cleanup (call it once the cleanup was done the ordinary way).
+ */
+export function runOnProcessEnd(cleanup: () => void): () => void {
+  cleanups.add(cleanup);
+  installExitHooks();
+  return () => {
+    cleanups.delete(cleanup);
+    releaseExitHooksIfIdle();
+  };
 }
 
 function onSignal(signal: (typeof SIGNALS)[number]): void {
@@ -209,9 +234,9 @@ function removeExitHooks(): void {
   }
 }
 
-/** Removes the exit and signal hooks once no supervised process is left. */
+/** Removes the exit and signal hooks once no supervised process and no cleanup is left. */
 export function releaseExitHooksIfIdle(): void {
-  if (live.size === 0) {
+  if (live.size === 0 && cleanups.size === 0) {
     removeExitHooks();
   }
 }
