@@ -11,7 +11,8 @@ export const DEFAULT_ASYNC_RETRY_DELAYS_MS: readonly number[] = [1_000, 2_000];
 /**
  * Asynchronous (`Event`) invocations: the caller hands the event over and moves on; a function error
  * is retried `asyncInvoke.maximumRetryAttempts` times, then the event goes to the function's
- * dead-letter queue and on-failure destination, as Lambda does.
+ * dead-letter queue and on-failure destination; a success goes to the on-success destination, as
+ * Lambda does.
  */
 export class AsyncInvoker {
   private readonly inFlight = new Set<Promise<void>>();
@@ -48,7 +49,13 @@ export class AsyncInvoker {
         if (this.context.signal.aborted) return;
       }
       const outcome = await pool.invoke(event);
-      if (outcome.ok) return;
+      if (outcome.ok) {
+        if (asyncInvoke.onSuccessDestinationArn !== undefined) {
+          const record = invocationRecord(functionArn, event, outcome.requestId, 'Success', attempt + 1, outcome.payload);
+          await this.context.sendToDestination(asyncInvoke.onSuccessDestinationArn, JSON.stringify(record));
+        }
+        return;
+      }
       lastError = outcome.error;
       lastRequestId = outcome.requestId;
     }
@@ -61,20 +68,35 @@ export class AsyncInvoker {
       });
     }
     if (asyncInvoke.onFailureDestinationArn !== undefined) {
-      const record = {
-        version: '1.0',
-        timestamp: new Date().toISOString(),
-        requestContext: {
-          requestId: lastRequestId,
-          functionArn: `${functionArn}:$LATEST`,
-          condition: 'RetriesExhausted',
-          approximateInvokeCount: attempts,
-        },
-        requestPayload: event,
-        responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
-        responsePayload: { errorType: lastError.errorType, errorMessage: lastError.errorMessage, trace: lastError.trace },
-      };
+      const record = invocationRecord(functionArn, event, lastRequestId, 'RetriesExhausted', attempts, {
+        errorType: lastError.errorType,
+        errorMessage: lastError.errorMessage,
+        trace: lastError.trace,
+      });
       await this.context.sendToDestination(asyncInvoke.onFailureDestinationArn, JSON.stringify(record));
     }
   }
+}
+
+/** The invocation record Lambda sends to an asynchronous invocation's on-success or on-failure destination. */
+function invocationRecord(
+  functionArn: string,
+  event: unknown,
+  requestId: string,
+  condition: 'Success' | 'RetriesExhausted',
+  invokeCount: number,
+  responsePayload: unknown,
+) {
+  return {
+    version: '1.0',
+    timestamp: new Date().toISOString(),
+    requestContext: { requestId, functionArn: `${functionArn}:$LATEST`, condition, approximateInvokeCount: invokeCount },
+    requestPayload: event,
+    responseContext: {
+      statusCode: 200,
+      executedVersion: '$LATEST',
+      ...(condition === 'Success' ? {} : { functionError: 'Unhandled' }),
+    },
+    responsePayload,
+  };
 }
