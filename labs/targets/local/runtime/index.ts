@@ -1,12 +1,12 @@
-import { LOCAL_CREDENTIALS, LOCAL_REGION, type EventSourceSpec, type Endpoints, type LocalDeployment } from '../model';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, type EventSourceSpec, type Endpoints, type LocalDeployment, type SqsEventSourceSpec } from '../model';
 import { AsyncInvoker, DEFAULT_ASYNC_RETRY_DELAYS_MS } from './async-invoker';
 import { asError, Clients, type RuntimeContext, type RuntimeFault } from './context';
 import type { FunctionErrorPayload } from './execution-environment';
-import { FunctionPool, type FunctionStats } from './function-pool';
+import { DEFAULT_MAX_ENVIRONMENTS_PER_FUNCTION, FunctionPool, type FunctionStats } from './function-pool';
 import { KinesisFanOutSource, KinesisPollingSource } from './kinesis-sources';
 import { LogStore, type LogEntry } from './log-store';
 import { SnsRelaySource } from './sns-relay-source';
-import { SqsSource } from './sqs-source';
+import { DEFAULT_SQS_MAXIMUM_CONCURRENCY, SqsSource } from './sqs-source';
 
 export type { FunctionStats } from './function-pool';
 export type { LogEntry } from './log-store';
@@ -97,6 +97,7 @@ export async function startRuntime(deployment: LocalDeployment, options: Runtime
         baseEnvironment,
         region,
         onOutput: (logStreamName, stream, line) => logStore.append(spec.functionName, logStreamName, stream, line),
+        maxEnvironments: Math.max(DEFAULT_MAX_ENVIRONMENTS_PER_FUNCTION, sqsPollersOf(deployment, spec.functionName)),
       }),
     );
   }
@@ -177,4 +178,14 @@ function createSource(spec: EventSourceSpec, context: RuntimeContext, asyncInvok
     case 'sns':
       return new SnsRelaySource(context, spec, asyncInvoker);
   }
+}
+
+/**
+ * The environments a function's enabled SQS mappings ask for together (MaximumConcurrency each): the
+ * template's own bound, which the local default must not cut. Reserved concurrency still caps it.
+ */
+function sqsPollersOf(deployment: LocalDeployment, functionName: string): number {
+  return deployment.eventSources
+    .filter((spec): spec is SqsEventSourceSpec => spec.kind === 'sqs' && spec.enabled && spec.functionName === functionName)
+    .reduce((total, spec) => total + (spec.maximumConcurrency ?? DEFAULT_SQS_MAXIMUM_CONCURRENCY), 0);
 }

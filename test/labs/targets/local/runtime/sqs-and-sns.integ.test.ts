@@ -3,7 +3,7 @@ import { CreateTopicCommand, PublishCommand, SNSClient, SubscribeCommand } from 
 import type { SNSEvent } from 'aws-lambda';
 import { localClientConfig, startEmulators, type RunningEmulators } from '../../../../../labs/targets/local/emulators';
 import type { LocalDeployment } from '../../../../../labs/targets/local/model';
-import { startRuntime, type LambdaRuntime, type RuntimeFault } from '../../../../../labs/targets/local/runtime';
+import { DEFAULT_MAX_ENVIRONMENTS_PER_FUNCTION, startRuntime, type LambdaRuntime, type RuntimeFault } from '../../../../../labs/targets/local/runtime';
 import { fixtureFunction } from './function-specs';
 import { createQueue, drainQueue, maxOverlap, newRecordFile, readInvocations, sqsSource, waitFor } from './local-cloud';
 
@@ -148,6 +148,34 @@ describe('local runtime event sources: SQS and SNS', () => {
     expect(maxOverlap(invocations)).toBeLessThanOrEqual(3);
     expect(rt.stats(fn.functionName).maxConcurrent).toBeLessThanOrEqual(3);
     expect(new Set(invocations.map((invocation) => invocation.logStreamName)).size).toBe(3);
+  });
+
+  it('runs as many environments as a MaximumConcurrency above the local default bound', async () => {
+    // GIVEN a mapping whose MaximumConcurrency exceeds the environments a function gets when nothing bounds it
+    const queue = await createQueue(sqs, 'wide-pool', { VisibilityTimeout: '30' });
+    const recordFile = newRecordFile();
+    const fn = fixtureFunction('recorder', { environment: { RECORD_FILE: recordFile, SLEEP_MS: '1500' } });
+    const maximumConcurrency = DEFAULT_MAX_ENVIRONMENTS_PER_FUNCTION + 2;
+    const rt = await run({
+      stackName: 'LabTest',
+      outputs: {},
+      functions: [fn],
+      eventSources: [sqsSource({ functionName: fn.functionName, queueArn: queue.arn, queueUrl: queue.url, batchSize: 1, maximumConcurrency })],
+      queueUrlsByArn: {},
+    });
+
+    // WHEN twice as many tasks as environments arrive at once
+    const ids = Array.from({ length: maximumConcurrency * 2 }, (_, index) => index + 1);
+    for (let start = 0; start < ids.length; start += 10) await send(queue.url, ids.slice(start, start + 10).map((id) => ({ id })));
+
+    // THEN they ran in that many environments, never more at once
+    const invocations = await waitFor(`${ids.length} invocations`, () => {
+      const all = readInvocations(recordFile);
+      return all.length >= ids.length ? all : undefined;
+    });
+    expect(invocations.flatMap((invocation) => invocation.ids).sort((a, b) => a - b)).toEqual(ids);
+    expect(rt.stats(fn.functionName).maxConcurrent).toBeLessThanOrEqual(maximumConcurrency);
+    expect(new Set(invocations.map((invocation) => invocation.logStreamName)).size).toBe(maximumConcurrency);
   });
 
   it('invokes an SNS subscriber asynchronously: 3 attempts, then the dead-letter queue', async () => {
