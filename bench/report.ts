@@ -3,6 +3,7 @@ import type { Colors } from '../labs/report/style';
 import { renderTable } from '../labs/report/table';
 import { MAX_CALL_RATIO } from './api-calls';
 import { MAX_BUNDLE_BYTES } from './bundles';
+import { MAX_COLD_START_SECONDS } from './cold-start';
 import { MIN_RECORDS_PER_SECOND } from './handlers';
 import { MAX_POOL_OVERHEAD } from './local-worker-pool';
 import type { BenchResult, Section } from './run';
@@ -76,6 +77,20 @@ export function renderBench(result: BenchResult, colors: Colors): string {
           ['function', 'bundle', 'import', 'ok'],
           result.bundles.map((f) => [f.function, kb(f.bytes), `${f.importMs} ms`, mark(colors, f.meets)]),
         ) + (breakdowns.length > 0 ? `\nOver the target, by package (from the bundles' source maps):\n${breakdowns.join('\n')}` : ''),
+      ),
+    );
+  }
+  if (result.coldStart) {
+    const f = result.coldStart;
+    parts.push(
+      section(
+        'Cold start of the local cloud: every emulator started and healthy',
+        `< ${MAX_COLD_START_SECONDS} s`,
+        command('coldStart'),
+        renderTable(
+          ['services', 'runs', 'median', 'min', 'max', 'ok'],
+          [[f.services.join(', '), f.runs, `${f.medianSeconds} s`, `${f.minSeconds} s`, `${f.maxSeconds} s`, mark(colors, f.meets)]],
+        ),
       ),
     );
   }

@@ -1,13 +1,14 @@
 import { createUi, type Ui } from '../labs/report/ui';
 import { localTarget } from '../labs/targets/local';
 import type { Target } from '../labs/targets/target';
+import { measureColdStart, type ColdStartFigure } from './cold-start';
 import { DEFAULT_MESSAGE_COUNTS, measureApiCalls, SMOKE_MESSAGE_COUNTS, type ApiCallFigure } from './api-calls';
 import { breakdown, measureBundles, synthesizeBundles, type BundleBreakdown, type BundleFigure } from './bundles';
 import { measureHandlers, type HandlerFigure } from './handlers';
 import { measureLocalWorkerPool, type LocalWorkerPoolFigure, type LocalWorkerPoolOptions } from './local-worker-pool';
 import { measureSynth, measureUnitSuite, type SynthFigure } from './synth';
 
-export const SECTIONS = ['apiCalls', 'handlers', 'bundles', 'localWorkerPool', 'synth'] as const;
+export const SECTIONS = ['apiCalls', 'handlers', 'bundles', 'coldStart', 'localWorkerPool', 'synth'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -60,6 +61,7 @@ export interface BenchResult {
   readonly bundles?: BundleFigure[];
   /** For every bundle over its target: the packages that make it big. */
   readonly bundleBreakdowns?: BundleBreakdown[];
+  readonly coldStart?: ColdStartFigure;
   readonly localWorkerPool?: LocalWorkerPoolFigure | Skipped;
   readonly synth?: { readonly stacks: SynthFigure[] };
   /** Wall time of `npx jest --selectProjects unit`; null in a smoke run, which skips it. */
@@ -105,6 +107,10 @@ export async function runBench(options: BenchOptions, io: BenchIo): Promise<Benc
     } finally {
       app.close();
     }
+  }
+  if (selected('coldStart')) {
+    ui.log(`coldStart: starting every emulator of the local cloud from nothing, ${plan.runs} times`);
+    result.coldStart = await measureColdStart(plan.runs);
   }
   if (selected('localWorkerPool')) {
     const { tasks, workers, taskMs } = plan.localWorkerPool;

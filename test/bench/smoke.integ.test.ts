@@ -22,7 +22,7 @@ beforeAll(async () => {
 }, 600_000);
 
 test('prints one JSON object with every section', () => {
-  expect(Object.keys(result)).toEqual(expect.arrayContaining(['apiCalls', 'handlers', 'bundles', 'localWorkerPool', 'synth', 'unitSuiteSeconds']));
+  expect(Object.keys(result)).toEqual(expect.arrayContaining(['apiCalls', 'handlers', 'bundles', 'coldStart', 'localWorkerPool', 'synth', 'unitSuiteSeconds']));
   expect(result.smoke).toBe(true);
   expect(result.unitSuiteSeconds).toBeNull();
 });
@@ -57,6 +57,13 @@ test('bundles: every function bundle is at most 300 KB', () => {
   expect(figures.length).toBeGreaterThanOrEqual(4);
   for (const f of figures) expect(f.importMs).toBeGreaterThan(0);
   expect(figures.filter((f) => f.bytes > 300 * 1024).map((f) => `${f.function}: ${f.bytes} bytes`)).toEqual([]);
+});
+
+test('coldStart: every emulator of the local cloud was started and timed', () => {
+  expect(result.coldStart).toEqual(
+    expect.objectContaining({ services: ['sqs', 'sns', 'kinesis', 'dynamodb'], runs: 2 }),
+  );
+  expect(result.coldStart?.minSeconds).toBeGreaterThan(0);
 });
 
 test('localWorkerPool: the pool processes every task once on the local cloud', () => {
