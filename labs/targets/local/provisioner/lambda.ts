@@ -1,3 +1,4 @@
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { randomUUID } from 'node:crypto';
 import { isAbsolute, join } from 'node:path';
 import type { KinesisEventSourceSpec, SqsEventSourceSpec } from '../model';
@@ -139,6 +140,9 @@ export async function applyEventInvokeConfig(input: ResourceInput): Promise<Prov
   return { ref: `${fn.functionName}:${qualifier}`, attributes: {} };
 }
 
+/** SQS's visibility timeout when the queue sets none. */
+const SQS_DEFAULT_VISIBILITY_TIMEOUT_SECONDS = 30;
+
 /** Mapping settings with no local meaning (tags, metrics, KMS key of filter criteria). */
 const MAPPING_PROPERTIES_IGNORED = ['Tags', 'MetricsConfig', 'KmsKeyArn'];
 const MAPPING_PROPERTIES = [
@@ -178,6 +182,16 @@ export async function createEventSourceMapping(input: ResourceInput): Promise<Pr
     const queueUrl = input.state.queueUrlsByArn[sourceArn];
     if (!queueUrl) {
       throw new Error(`${input.type} (${input.logicalId}) reads queue ${sourceArn}, which is not a queue of this stack`);
+    }
+    // Lambda refuses such a mapping: a batch still running would become visible to another poller.
+    const { Attributes } = await input.clients.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['VisibilityTimeout'] }),
+    );
+    const visibilityTimeout = Number(Attributes?.VisibilityTimeout ?? SQS_DEFAULT_VISIBILITY_TIMEOUT_SECONDS);
+    if (visibilityTimeout < fn.timeoutSeconds) {
+      throw new Error(
+        `cannot provision ${input.type} (${input.logicalId}): queue visibility timeout ${visibilityTimeout} s is less than function ${fn.logicalId}'s timeout ${fn.timeoutSeconds} s, which Lambda rejects; give the queue a visibility timeout of at least the function timeout (6 times it is AWS's advice)`,
+      );
     }
     const maximumConcurrency = (p.ScalingConfig as { MaximumConcurrency?: number } | undefined)?.MaximumConcurrency;
     const spec: SqsEventSourceSpec = {

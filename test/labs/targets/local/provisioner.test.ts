@@ -257,6 +257,35 @@ describe('provision errors', () => {
     );
   });
 
+  test('fails if an SQS mapping reads a queue whose visibility timeout is shorter than the function timeout', async () => {
+    // GIVEN a queue the emulator reports with a 10 s visibility timeout, read by a 30 s function
+    sqs.on(GetQueueAttributesCommand, { AttributeNames: ['VisibilityTimeout'] }).resolves({ Attributes: { VisibilityTimeout: '10' } });
+    const template = {
+      Resources: {
+        Queue: { Type: 'AWS::SQS::Queue', Properties: { VisibilityTimeout: 10 } },
+        Worker: {
+          Type: 'AWS::Lambda::Function',
+          Properties: { Handler: 'index.handler', Runtime: 'nodejs22.x', Timeout: 30 },
+          Metadata: { 'aws:asset:path': 'asset.worker' },
+        },
+        Mapping: {
+          Type: 'AWS::Lambda::EventSourceMapping',
+          Properties: { FunctionName: { Ref: 'Worker' }, EventSourceArn: { 'Fn::GetAtt': ['Queue', 'Arn'] } },
+        },
+      },
+    };
+
+    // WHEN / THEN
+    try {
+      await expect(run(template)).rejects.toThrow(
+        /AWS::Lambda::EventSourceMapping \(Mapping\): queue visibility timeout 10 s is less than function Worker's timeout 30 s, .*give the queue a visibility timeout of at least the function timeout/,
+      );
+    } finally {
+      sqs.reset();
+      answerLikeTheEmulators();
+    }
+  });
+
   test('fails if a needed emulator is not running', async () => {
     await expect(
       provision({
