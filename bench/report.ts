@@ -129,7 +129,8 @@ export function renderBench(result: BenchResult, colors: Colors): string {
     const suite =
       result.unitSuiteSeconds === null || result.unitSuiteSeconds === undefined
         ? 'unit suite: not run (smoke run)'
-        : `unit suite (npx jest --selectProjects unit): ${result.unitSuiteSeconds} s wall, ${result.unitSuitePassed ? 'passed' : colors.red('FAILED')}`;
+        : `unit suite (npx jest --selectProjects unit): ${result.unitSuiteSeconds} s wall, ${result.unitSuitePassed ? 'passed' : colors.red('FAILED')}` +
+          (result.unitSuiteFailures ?? []).map((line) => `\n  ${line.trim()}`).join('');
     parts.push(
       section(
         'Synthesis per stack without bundling (median), and the unit suite',

@@ -67,6 +67,8 @@ export interface BenchResult {
   /** Wall time of `npx jest --selectProjects unit`; null in a smoke run, which skips it. */
   readonly unitSuiteSeconds?: number | null;
   readonly unitSuitePassed?: boolean | null;
+  /** The failing tests, when the unit suite did not pass. */
+  readonly unitSuiteFailures?: readonly string[];
 }
 
 export interface BenchIo {
@@ -131,6 +133,7 @@ export async function runBench(options: BenchOptions, io: BenchIo): Promise<Benc
       const suite = await measureUnitSuite();
       result.unitSuiteSeconds = suite.seconds;
       result.unitSuitePassed = suite.passed;
+      if (suite.failures) result.unitSuiteFailures = suite.failures;
     } else {
       result.unitSuiteSeconds = null;
       result.unitSuitePassed = null;

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { buildApp } from '../lib/app';
 import { MODULES, type LabModule } from '../lib/modules';
 import { elapsedMs, median, sample } from './stats';
+import { ORIGINAL_ENV } from './ventilator-env';
 
 /**
  * How long the feedback loops take: synthesizing each stack without bundling (what every unit test
@@ -34,6 +35,8 @@ export async function measureSynth(runs: number): Promise<SynthFigure[]> {
 export interface UnitSuiteFigure {
   readonly seconds: number;
   readonly passed: boolean;
+  /** The failing tests' lines of jest's report, when it did not pass. */
+  readonly failures?: readonly string[];
 }
 
 const PROJECT_ROOT = resolve(__dirname, '..');
@@ -41,10 +44,20 @@ const PROJECT_ROOT = resolve(__dirname, '..');
 /** Runs `npx jest --selectProjects unit` once and times it; its own output is not shown. */
 export async function measureUnitSuite(): Promise<UnitSuiteFigure> {
   let exitCode: number | null = null;
+  let report = '';
   const ms = await elapsedMs(
     () =>
       new Promise<void>((done, fail) => {
-        const child = spawn('npx', ['jest', '--selectProjects', 'unit', '--silent'], { cwd: PROJECT_ROOT, stdio: ['ignore', 'ignore', 'ignore'] });
+        const child = spawn('npx', ['jest', '--selectProjects', 'unit'], {
+          cwd: PROJECT_ROOT,
+          // Not the handler settings the bench gave itself (silenced logs would fail the logging tests).
+          env: ORIGINAL_ENV,
+          stdio: ['ignore', 'ignore', 'pipe'],
+        });
+        // jest reports on stderr; only the failing lines are kept.
+        child.stderr.on('data', (chunk: Buffer) => {
+          report += chunk.toString('utf8');
+        });
         child.on('error', fail);
         child.on('exit', (code) => {
           exitCode = code;
@@ -52,5 +65,7 @@ export async function measureUnitSuite(): Promise<UnitSuiteFigure> {
         });
       }),
   );
-  return { seconds: Math.round(ms / 100) / 10, passed: exitCode === 0 };
+  const passed = exitCode === 0;
+  const failures = passed ? [] : report.split('\n').filter((line) => /✕|●|FAIL/.test(line)).slice(0, 20);
+  return { seconds: Math.round(ms / 100) / 10, passed, ...(passed ? {} : { failures }) };
 }

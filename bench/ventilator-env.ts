@@ -4,7 +4,8 @@
  */
 export const BENCH_TOPIC_ARN = 'arn:aws:sns:us-east-1:000000000000:bench-topic';
 
-Object.assign(process.env, {
+/** What this module adds to the bench process's environment; the unit suite it spawns must not inherit it. */
+export const BENCH_HANDLER_ENV: Readonly<Record<string, string>> = {
   AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
   JOBS_TABLE_NAME: 'bench-jobs',
   SUBTASK_TOPIC_ARN: BENCH_TOPIC_ARN,
@@ -12,4 +13,9 @@ Object.assign(process.env, {
   JOB_TTL_SECONDS: '3600',
   IDEMPOTENCY_TABLE_NAME: 'bench-idempotency',
   POWERTOOLS_LOG_LEVEL: 'SILENT',
-});
+};
+const inherited = { ...process.env };
+Object.assign(process.env, BENCH_HANDLER_ENV);
+
+/** The environment the bench was started with, before the handler settings above. */
+export const ORIGINAL_ENV: NodeJS.ProcessEnv = inherited;
