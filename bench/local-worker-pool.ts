@@ -1,7 +1,7 @@
-import { BatchGetCommand, UpdateCommand, type BatchGetCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { findModule } from '../lib/modules';
 import { textOutput } from '../labs/scenarios/outputs';
-import { makeTasks, runWorkerPool, workerPoolVerdict } from '../labs/scenarios/worker-pool';
+import { makeTasks, readLedger, runWorkerPool, workerPoolVerdict, type LedgerItem } from '../labs/scenarios/worker-pool';
 import type { Ui } from '../labs/report/ui';
 import type { Target, TargetSession } from '../labs/targets/target';
 import { elapsedMs, median, sample } from './stats';
@@ -45,12 +45,13 @@ export function idealSeconds(options: LocalWorkerPoolOptions): number {
   return (options.tasks * options.taskMs) / options.workers / 1000;
 }
 
-const BATCH_GET_KEYS = 100;
+/** When each task was completed, and by which environment, as the ledger records it. */
+type Completion = Pick<LedgerItem, 'workerId' | 'completedAt'>;
 
 /** Median over workers of the mean gap between a worker's consecutive completions. */
 export function medianInterval(recorded: readonly Completion[]): number {
   const byWorker = new Map<string, number[]>();
-  for (const c of recorded) byWorker.set(c.workerId, [...(byWorker.get(c.workerId) ?? []), c.at]);
+  for (const c of recorded) byWorker.set(c.workerId, [...(byWorker.get(c.workerId) ?? []), c.completedAt]);
   const gaps = [...byWorker.values()]
     .filter((times) => times.length > 1)
     .map((times) => {
@@ -58,30 +59,6 @@ export function medianInterval(recorded: readonly Completion[]): number {
       return ((sorted.at(-1) as number) - (sorted[0] as number)) / (sorted.length - 1);
     });
   return gaps.length > 0 ? median(gaps) : 0;
-}
-
-interface Completion {
-  readonly workerId: string;
-  /** Epoch ms, as the worker stamped it. */
-  readonly at: number;
-}
-
-/** When each task was completed, and by which environment, as the ledger records it. */
-async function completions(session: TargetSession, tableName: string, taskIds: readonly string[]): Promise<Completion[]> {
-  const times: Completion[] = [];
-  for (let i = 0; i < taskIds.length; i += BATCH_GET_KEYS) {
-    let keys: Record<string, unknown>[] | undefined = taskIds.slice(i, i + BATCH_GET_KEYS).map((taskId) => ({ taskId }));
-    while (keys && keys.length > 0) {
-      const response: BatchGetCommandOutput = await session.clients.dynamodb.send(
-        new BatchGetCommand({ RequestItems: { [tableName]: { Keys: keys, ConsistentRead: true, ProjectionExpression: 'completedAt, workerId' } } }),
-      );
-      for (const item of response.Responses?.[tableName] ?? []) {
-        times.push({ workerId: String(item.workerId), at: Date.parse(String(item.completedAt)) });
-      }
-      keys = response.UnprocessedKeys?.[tableName]?.Keys;
-    }
-  }
-  return times;
 }
 
 const WRITE_PROBES = 20;
@@ -112,8 +89,8 @@ export async function measureLocalWorkerPool(target: Target, options: LocalWorke
     const observations = await runWorkerPool(session, { tasks: options.tasks, workers: options.workers, workMs: options.taskMs, poison: 0, crash: false }, ui);
     const taskIds = makeTasks(observations.runId, { tasks: options.tasks, workMs: options.taskMs, poison: 0, crash: false }).map((t) => t.taskId);
     const ledgerTable = textOutput(session, 'LedgerTableName');
-    const recorded = await completions(session, ledgerTable, taskIds);
-    const times = recorded.map((c) => c.at);
+    const recorded = await readLedger(session, ledgerTable, taskIds);
+    const times = recorded.map((c) => c.completedAt);
     if (times.length !== options.tasks || times.some((t) => !Number.isFinite(t))) {
       const failures = workerPoolVerdict(observations).failures.join('; ');
       throw new Error(`the ledger holds ${times.length} completion time(s) for ${options.tasks} tasks: ${failures || 'the run did not finish'}`);

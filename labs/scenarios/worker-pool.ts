@@ -64,11 +64,13 @@ export interface WorkerPoolObservations {
   readonly timedOut: boolean;
 }
 
-interface LedgerItem {
+export interface LedgerItem {
   readonly taskId: string;
   readonly workerId: string;
   readonly attempts: number;
   readonly completions: number;
+  /** When the worker recorded the task, epoch ms (NaN if the item has no time). */
+  readonly completedAt: number;
 }
 
 /** `count` indices spread evenly over `0..total-1`, so poison tasks are not all at one end. */
@@ -235,7 +237,8 @@ export async function runWorkerPool(
 
 const BATCH_GET_KEYS = 100;
 
-async function readLedger(session: TargetSession, tableName: string, taskIds: readonly string[]): Promise<LedgerItem[]> {
+/** The ledger items of `taskIds` (consistent reads, 100 keys per BatchGetItem, unprocessed keys retried). */
+export async function readLedger(session: TargetSession, tableName: string, taskIds: readonly string[]): Promise<LedgerItem[]> {
   const items: LedgerItem[] = [];
   for (let i = 0; i < taskIds.length; i += BATCH_GET_KEYS) {
     let keys: Record<string, unknown>[] | undefined = taskIds.slice(i, i + BATCH_GET_KEYS).map((taskId) => ({ taskId }));
@@ -256,6 +259,7 @@ function toLedgerItem(raw: Record<string, unknown>): LedgerItem {
     workerId: String(raw.workerId ?? 'unknown'),
     attempts: Number(raw.attempts ?? 0),
     completions: Number(raw.completions ?? 1),
+    completedAt: Date.parse(String(raw.completedAt)),
   };
 }
 
