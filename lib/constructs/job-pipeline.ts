@@ -1,12 +1,13 @@
-import { Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
+import { Duration, Token, Validations } from 'aws-cdk-lib';
 import { AttributeType, type Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Alias } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
 import { LabFunction } from './lab-function';
+import { DeadEndQueue } from './queue-with-dlq';
 import { LabTable } from './lab-table';
 import { validateRange } from '../validation';
 
@@ -90,16 +91,8 @@ export class JobPipeline extends Construct {
       enforceSSL: true,
     });
 
-    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-      // Labs are disposable: dead letters are inspected during the lab, not kept after it.
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: "This queue is itself a dead-letter queue: the worker function's DeadLetterConfig target for failed asynchronous invocations.",
+    this.deadLetterQueue = new DeadEndQueue(this, 'DeadLetterQueue', {
+      deadEndOf: "the worker function's DeadLetterConfig target for failed asynchronous invocations",
     });
 
     const ttlSeconds = String(jobRetention.toSeconds());

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import { AttributeType, type Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Stream, StreamConsumer, StreamEncryption, StreamMode } from 'aws-cdk-lib/aws-kinesis';
 import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
@@ -8,10 +8,11 @@ import {
   SqsDlq,
   type KinesisEventSourceProps,
 } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
 import { LabFunction } from './lab-function';
+import { DeadEndQueue } from './queue-with-dlq';
 import { LabTable } from './lab-table';
 import { validateRange } from '../validation';
 
@@ -113,16 +114,8 @@ export class PartitionedStream extends Construct {
       sortKey: { name: 'shardId', type: AttributeType.STRING },
     });
 
-    this.failureQueue = new Queue(this, 'FailureQueue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-      // Labs are disposable: failed-batch records are inspected during the lab, not kept after it.
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    Validations.of(this.failureQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is the dead end itself: the on-failure destination of the stream consumers, read by the lab, not consumed by a function that could fail.',
+    this.failureQueue = new DeadEndQueue(this, 'FailureQueue', {
+      deadEndOf: 'the on-failure destination of the stream consumers, read by the lab, not consumed by a function that could fail',
     });
   }
 

@@ -1,7 +1,44 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { validateRange } from '../validation';
+
+export interface DeadEndQueueProps {
+  /**
+   * How long messages are kept, for a student to inspect (1 min to 14 days).
+   * @default Duration.days(14)
+   */
+  readonly retentionPeriod?: Duration;
+  /**
+   * What fills this queue when it is not another queue's redrive target (a function's dead-letter
+   * config, an event source's on-failure destination): cdk-nag cannot see that, so its
+   * AwsSolutions-SQS3 finding (no dead-letter queue) is acknowledged with this as the reason.
+   * @default - the queue is a redrive target, which cdk-nag recognises
+   */
+  readonly deadEndOf?: string;
+}
+
+/**
+ * Where messages that failed end up: SSE-SQS, TLS only, kept 14 days, and nothing consumes it that
+ * could fail again (so it has no dead-letter queue of its own).
+ */
+export class DeadEndQueue extends Queue {
+  constructor(scope: Construct, id: string, props: DeadEndQueueProps = {}) {
+    super(scope, id, {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: props.retentionPeriod ?? Duration.days(14),
+      // Labs are disposable: dead letters are inspected during the lab, not kept after it.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    if (props.deadEndOf !== undefined) {
+      Validations.of(this).acknowledge({
+        id: 'AwsSolutions-SQS3',
+        reason: `This queue is itself the dead end: ${props.deadEndOf}.`,
+      });
+    }
+  }
+}
 
 export interface QueueWithDeadLetterQueueProps {
   /**
@@ -41,13 +78,7 @@ export class QueueWithDeadLetterQueue extends Construct {
     validateRange('maxReceiveCount', maxReceiveCount, 1, 1000);
     this.maxReceiveCount = maxReceiveCount;
 
-    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: props.deadLetterRetentionPeriod ?? Duration.days(14),
-      // Labs are disposable: dead letters are inspected during the lab, not kept after it.
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
+    this.deadLetterQueue = new DeadEndQueue(this, 'DeadLetterQueue', { retentionPeriod: props.deadLetterRetentionPeriod });
     this.queue = new Queue(this, 'Queue', {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,

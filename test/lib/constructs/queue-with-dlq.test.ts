@@ -1,6 +1,7 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { QueueWithDeadLetterQueue, type QueueWithDeadLetterQueueProps } from '../../../lib/constructs/queue-with-dlq';
+import { DeadEndQueue, QueueWithDeadLetterQueue, type QueueWithDeadLetterQueueProps } from '../../../lib/constructs/queue-with-dlq';
+import { nagFindings } from '../../helpers/nag';
 
 function synth(props: QueueWithDeadLetterQueueProps = {}): Template {
   const stack = new Stack(new App(), 'QueueTest');
@@ -85,5 +86,28 @@ describe('QueueWithDeadLetterQueue', () => {
     expect(() => synth({ maxReceiveCount })).toThrow(
       new RegExp(`maxReceiveCount must be an integer between 1 and 1000, but ${maxReceiveCount} was provided`),
     );
+  });
+});
+
+describe('DeadEndQueue', () => {
+  function build(deadEndOf?: string): App {
+    const app = new App();
+    new DeadEndQueue(new Stack(app, 'DeadEndTest'), 'Failures', deadEndOf === undefined ? {} : { deadEndOf });
+    return app;
+  }
+
+  test('is encrypted with SSE-SQS, keeps messages 14 days and is deleted with the stack', () => {
+    const template = Template.fromStack(build().node.findChild('DeadEndTest') as Stack);
+    template.hasResource('AWS::SQS::Queue', {
+      Properties: { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1209600 },
+      DeletionPolicy: 'Delete',
+    });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', TLS_ONLY);
+  });
+
+  test('acknowledges AwsSolutions-SQS3 only when it says what it is the dead end of', () => {
+    const ruleIds = (app: App) => nagFindings(app).map((f) => f.ruleId);
+    expect(ruleIds(build())).toContain('AwsSolutions-SQS3');
+    expect(ruleIds(build("a function's DeadLetterConfig target"))).not.toContain('AwsSolutions-SQS3');
   });
 });
