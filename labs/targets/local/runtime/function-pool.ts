@@ -1,5 +1,5 @@
 import type { FunctionSpec } from '../model';
-import { ExecutionEnvironment, type InvocationOutcome, type OutputStream } from './execution-environment';
+import { ExecutionEnvironment, type EnvironmentOptions, type InvocationOutcome } from './execution-environment';
 
 /**
  * Environments one function may run at once locally when nothing in the template bounds it
@@ -17,11 +17,8 @@ export interface FunctionStats {
   readonly maxConcurrent: number;
 }
 
-export interface PoolOptions {
-  readonly spec: FunctionSpec;
-  readonly baseEnvironment: Readonly<Record<string, string>>;
-  readonly region: string;
-  readonly onOutput: (logStreamName: string, stream: OutputStream, line: string) => void;
+/** What every environment of the pool is created with, and how many there may be at once. */
+export interface PoolOptions extends Pick<EnvironmentOptions, 'spec' | 'baseEnvironment' | 'region' | 'onOutput'> {
   readonly maxEnvironments?: number;
 }
 
@@ -127,12 +124,8 @@ export class FunctionPool {
   }
 
   private create(): ExecutionEnvironment {
-    const environment = new ExecutionEnvironment({
-      spec: this.options.spec,
-      baseEnvironment: this.options.baseEnvironment,
-      region: this.options.region,
-      onOutput: this.options.onOutput,
-    });
+    const { spec, baseEnvironment, region, onOutput } = this.options;
+    const environment = new ExecutionEnvironment({ spec, baseEnvironment, region, onOutput });
     this.all.add(environment);
     this.stats.environmentsCreated += 1;
     return environment;
