@@ -4,9 +4,9 @@ import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { localTarget, type LocalSession } from '../../labs/targets/local';
 import { findModule, type LabModule } from '../../lib/modules';
+import { isAlive, waitUntilGone } from '../helpers/processes';
 
 jest.setTimeout(120_000);
 
@@ -88,15 +88,6 @@ test('a failure part-way through open stops the emulators it started and removes
 const PROJECT_ROOT = join(__dirname, '..', '..');
 const HOLD_SESSION = join(PROJECT_ROOT, 'test', 'labs', 'targets', 'local', 'fixtures', 'hold-local-session.ts');
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 test.each(['SIGINT', 'SIGTERM'] as const)('a command holding an open session that gets %s leaves no emulator and no assembly behind', async (signal) => {
   // GIVEN a command holding an open fan-out session
   const child = spawn(process.execPath, ['--import', 'tsx', HOLD_SESSION, 'fanout'], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -122,8 +113,6 @@ test.each(['SIGINT', 'SIGTERM'] as const)('a command holding an open session tha
 
   // THEN it dies of the signal, and neither an emulator nor the assembly outlives it
   await expect(exited).resolves.toEqual({ code: null, signal });
-  const deadline = Date.now() + 8000;
-  while (held.pids.some(isAlive) && Date.now() < deadline) await sleep(100);
-  expect(held.pids.filter(isAlive)).toEqual([]);
+  expect(await waitUntilGone(held.pids)).toEqual([]);
   expect(existsSync(assembly)).toBe(false);
 });

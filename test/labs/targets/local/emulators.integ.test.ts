@@ -5,37 +5,18 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   JAVA_MISSING_MESSAGE,
   localClientConfig,
   startEmulators,
   type RunningEmulators,
 } from '../../../../labs/targets/local/emulators';
+import { isAlive, waitUntilGone } from '../../../helpers/processes';
 
 jest.setTimeout(120_000);
 
 const PROJECT_ROOT = join(__dirname, '..', '..', '..', '..');
 const FIXTURE = join(__dirname, 'fixtures', 'hold-emulators.ts');
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function waitUntilGone(pids: readonly number[], timeoutMs = 8000): Promise<number[]> {
-  const deadline = Date.now() + timeoutMs;
-  let alive = pids.filter(isAlive);
-  while (alive.length > 0 && Date.now() < deadline) {
-    await sleep(100);
-    alive = alive.filter(isAlive);
-  }
-  return alive;
-}
 
 function pidsOf(emulators: RunningEmulators): number[] {
   return [...new Set(emulators.processes.flatMap((p) => [p.pid, p.emulatorPid]))].filter(
