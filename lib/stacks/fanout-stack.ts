@@ -21,13 +21,17 @@ export const FANOUT_OUTPUTS = [
   'AnalyticsDeadLetterQueueUrl',
   'InventoryDeadLetterQueueUrl',
   'NotificationDeadLetterQueueUrl',
+  'AnalyticsSubscriptionDeadLetterQueueUrl',
+  'InventorySubscriptionDeadLetterQueueUrl',
+  'NotificationSubscriptionDeadLetterQueueUrl',
   'NotificationMinAmount',
 ] as const;
 
 /**
  * Module 8, fan-out: one order event published to an SNS topic reaches three independent consumers'
  * queues (analytics, inventory, notification). Notification subscribes with a message-body filter,
- * so only orders of at least `notificationMinAmount` reach it.
+ * so only orders of at least `notificationMinAmount` reach it. SNS retries a delivery it cannot make
+ * and then dead-letters it: each subscription's dead-letter queue is where, and the lab reads its depth.
  */
 export class FanoutStack extends Stack {
   public readonly orderEvents: FanOutTopic;
@@ -58,6 +62,9 @@ export class FanoutStack extends Stack {
     output('AnalyticsDeadLetterQueueUrl', analytics.deadLetterQueue.queueUrl, 'Dead-letter queue of the analytics queue');
     output('InventoryDeadLetterQueueUrl', inventory.deadLetterQueue.queueUrl, 'Dead-letter queue of the inventory queue');
     output('NotificationDeadLetterQueueUrl', notification.deadLetterQueue.queueUrl, 'Dead-letter queue of the notification queue');
+    output('AnalyticsSubscriptionDeadLetterQueueUrl', analytics.subscriptionDeadLetterQueue.queueUrl, 'Deliveries to the analytics queue that SNS gave up on');
+    output('InventorySubscriptionDeadLetterQueueUrl', inventory.subscriptionDeadLetterQueue.queueUrl, 'Deliveries to the inventory queue that SNS gave up on');
+    output('NotificationSubscriptionDeadLetterQueueUrl', notification.subscriptionDeadLetterQueue.queueUrl, 'Deliveries to the notification queue that SNS gave up on');
     output('NotificationMinAmount', String(notificationMinAmount), 'Smallest order amount delivered to the notification queue');
   }
 }

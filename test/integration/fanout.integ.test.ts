@@ -1,4 +1,5 @@
-import { PublishBatchCommand } from '@aws-sdk/client-sns';
+import { GetSubscriptionAttributesCommand, ListSubscriptionsByTopicCommand, PublishBatchCommand } from '@aws-sdk/client-sns';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { queueDepth, receiveAll, useLocalCloud } from './local-cloud';
 
 const cloud = useLocalCloud('fanout', { context: { notificationMinAmount: 50 } });
@@ -44,7 +45,38 @@ test('every queue receives exactly the orders its filter admits, as the raw orde
     const received = messages.map((message) => JSON.parse(message.Body ?? '') as Order);
     expect({ output, received: received.sort(byOrderId) }).toEqual({ output, received: [...admitted].sort(byOrderId) });
   }
-  for (const output of ['AnalyticsDeadLetterQueueUrl', 'InventoryDeadLetterQueueUrl', 'NotificationDeadLetterQueueUrl']) {
+  for (const output of [
+    'AnalyticsDeadLetterQueueUrl',
+    'InventoryDeadLetterQueueUrl',
+    'NotificationDeadLetterQueueUrl',
+    'AnalyticsSubscriptionDeadLetterQueueUrl',
+    'InventorySubscriptionDeadLetterQueueUrl',
+    'NotificationSubscriptionDeadLetterQueueUrl',
+  ]) {
     expect({ output, depth: await queueDepth(clients.sqs, outputs[output]) }).toEqual({ output, depth: 0 });
   }
+});
+
+test('each subscription carries its redrive policy to its own subscription dead-letter queue', async () => {
+  // GIVEN the provisioned topic and queues
+  const { outputs, clients } = cloud();
+  const arnOf = async (queueUrl: string | undefined): Promise<string | undefined> =>
+    (await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn;
+
+  // WHEN the topic's subscriptions are read back from the emulator
+  const { Subscriptions = [] } = await clients.sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: outputs.TopicArn }));
+  const redrives: Record<string, unknown> = {};
+  for (const subscription of Subscriptions) {
+    const { Attributes = {} } = await clients.sns.send(new GetSubscriptionAttributesCommand({ SubscriptionArn: subscription.SubscriptionArn }));
+    redrives[String(subscription.Endpoint)] = JSON.parse(Attributes.RedrivePolicy ?? 'null');
+  }
+
+  // THEN each queue's subscription dead-letters to that queue's subscription dead-letter queue
+  const expected: Record<string, unknown> = {};
+  for (const name of ['Analytics', 'Inventory', 'Notification']) {
+    const endpoint = String(await arnOf(outputs[`${name}QueueUrl`]));
+    expected[endpoint] = { deadLetterTargetArn: await arnOf(outputs[`${name}SubscriptionDeadLetterQueueUrl`]) };
+  }
+  expect(Object.keys(expected)).toHaveLength(3);
+  expect(redrives).toEqual(expected);
 });

@@ -1,4 +1,4 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { FilterOrPolicy, SubscriptionFilter } from 'aws-cdk-lib/aws-sns';
 import { FanOutTopic } from '../../../lib/constructs/fan-out-topic';
@@ -45,7 +45,7 @@ describe('FanOutTopic', () => {
   });
 
   test('gives every subscribed queue its own dead-letter queue', () => {
-    template.resourceCountIs('AWS::SQS::Queue', 4);
+    template.resourceCountIs('AWS::SQS::Queue', 6);
     template.hasResourceProperties('AWS::SQS::Queue', {
       RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^OrdersPlainDeadLetterQueue'), 'Arn'] }, maxReceiveCount: 3 },
     });
@@ -71,6 +71,50 @@ describe('FanOutTopic', () => {
     });
   });
 
+  test.each(['Plain', 'Big'])('dead-letters the deliveries SNS gave up on to the %s subscription\'s own queue', (name) => {
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Endpoint: { 'Fn::GetAtt': [Match.stringLikeRegexp(`^Orders${name}Queue`), 'Arn'] },
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp(`^Orders${name}SubscriptionDeadLetterQueue`), 'Arn'] } },
+    });
+  });
+
+  test('encrypts every queue with SSE-SQS, which SNS can deliver to (not the AWS-managed alias/aws/sqs key)', () => {
+    template.allResourcesProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, KmsMasterKeyId: Match.absent() });
+  });
+
+  test.each(['Plain', 'Big'])('lets only this topic send to the %s subscription dead-letter queue, and only over TLS', (name) => {
+    const deadLetterQueue = { 'Fn::GetAtt': [Match.stringLikeRegexp(`^Orders${name}SubscriptionDeadLetterQueue`), 'Arn'] };
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: Match.stringLikeRegexp(`^Orders${name}SubscriptionDeadLetterQueue`) }],
+      PolicyDocument: {
+        Statement: [
+          {
+            Action: 'sqs:*',
+            Effect: 'Deny',
+            Principal: { AWS: '*' },
+            Resource: deadLetterQueue,
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          },
+          {
+            Action: 'sqs:SendMessage',
+            Effect: 'Allow',
+            Principal: { Service: 'sns.amazonaws.com' },
+            Resource: deadLetterQueue,
+            Condition: { ArnEquals: { 'aws:SourceArn': { Ref: Match.stringLikeRegexp('^OrdersTopic') } } },
+          },
+        ],
+        Version: '2012-10-17',
+      },
+    });
+  });
+
+  test('keeps undeliverable messages 14 days unless told otherwise', () => {
+    const custom = synth((fanOut) => fanOut.addSubscribedQueue('Short', { deadLetterRetentionPeriod: Duration.days(2) }));
+    custom.hasResourceProperties('AWS::SQS::Queue', { MessageRetentionPeriod: 172800 });
+    custom.resourcePropertiesCountIs('AWS::SQS::Queue', { MessageRetentionPeriod: 172800 }, 2);
+    template.resourcePropertiesCountIs('AWS::SQS::Queue', { MessageRetentionPeriod: 1209600 }, 4);
+  });
+
   test('applies a body filter policy only where one is given', () => {
     template.hasResourceProperties('AWS::SNS::Subscription', {
       Endpoint: { 'Fn::GetAtt': [Match.stringLikeRegexp('^OrdersBigQueue'), 'Arn'] },
@@ -91,12 +135,14 @@ describe('FanOutTopic', () => {
     attributes.hasResourceProperties('AWS::SNS::Subscription', { FilterPolicy: { region: ['eu'] }, FilterPolicyScope: Match.absent() });
   });
 
-  test('lists its queues in subscription order', () => {
+  test('lists its queues in subscription order, each with its subscription dead-letter queue', () => {
     const stack = new Stack(new App(), 'Order');
     const fanOut = new FanOutTopic(stack, 'Orders');
     const a = fanOut.addSubscribedQueue('A');
     const b = fanOut.addSubscribedQueue('B');
     expect(fanOut.queues).toEqual([a, b]);
+    expect(a.subscriptionDeadLetterQueue).not.toBe(b.subscriptionDeadLetterQueue);
+    expect(a.subscriptionDeadLetterQueue.node.path).toBe('Order/Orders/A/SubscriptionDeadLetterQueue');
   });
 
   test('fails if a subscription has both filter scopes', () => {

@@ -34,8 +34,8 @@ describe('LabFanout', () => {
     });
   });
 
-  test('has three consumer queues, each with its own dead-letter queue', () => {
-    template.resourceCountIs('AWS::SQS::Queue', 6);
+  test('has three consumer queues, each with its own dead-letter queue and its subscription\'s', () => {
+    template.resourceCountIs('AWS::SQS::Queue', 9);
     for (const name of QUEUES) {
       template.hasResourceProperties('AWS::SQS::Queue', {
         SqsManagedSseEnabled: true,
@@ -49,7 +49,7 @@ describe('LabFanout', () => {
 
   test('encrypts every queue with SQS-managed keys and refuses non-TLS requests', () => {
     template.allResourcesProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, KmsMasterKeyId: Match.absent() });
-    template.resourceCountIs('AWS::SQS::QueuePolicy', 6);
+    template.resourceCountIs('AWS::SQS::QueuePolicy', 9);
     template.allResourcesProperties('AWS::SQS::QueuePolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
@@ -72,6 +72,35 @@ describe('LabFanout', () => {
             Condition: { ArnEquals: { 'aws:SourceArn': { Ref: Match.stringLikeRegexp('^OrderEventsTopic') } } },
           },
         ]),
+      },
+    });
+  });
+
+  test.each(QUEUES)('dead-letters the deliveries SNS gave up on to the %s subscription\'s own queue', (name) => {
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Endpoint: { 'Fn::GetAtt': [Match.stringLikeRegexp(`^OrderEvents${name}Queue`), 'Arn'] },
+      RedrivePolicy: {
+        deadLetterTargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp(`^OrderEvents${name}SubscriptionDeadLetterQueue`), 'Arn'] },
+      },
+    });
+  });
+
+  test.each(QUEUES)('lets only the topic send to the %s subscription dead-letter queue, over TLS only', (name) => {
+    const deadLetterQueue = { 'Fn::GetAtt': [Match.stringLikeRegexp(`^OrderEvents${name}SubscriptionDeadLetterQueue`), 'Arn'] };
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: Match.stringLikeRegexp(`^OrderEvents${name}SubscriptionDeadLetterQueue`) }],
+      PolicyDocument: {
+        Statement: [
+          { Action: 'sqs:*', Effect: 'Deny', Principal: { AWS: '*' }, Resource: deadLetterQueue, Condition: { Bool: { 'aws:SecureTransport': 'false' } } },
+          {
+            Action: 'sqs:SendMessage',
+            Effect: 'Allow',
+            Principal: { Service: 'sns.amazonaws.com' },
+            Resource: deadLetterQueue,
+            Condition: { ArnEquals: { 'aws:SourceArn': { Ref: Match.stringLikeRegexp('^OrderEventsTopic') } } },
+          },
+        ],
+        Version: '2012-10-17',
       },
     });
   });
@@ -106,6 +135,9 @@ describe('LabFanout', () => {
     for (const name of QUEUES) {
       template.hasOutput(`${name}QueueUrl`, { Value: { Ref: Match.stringLikeRegexp(`^OrderEvents${name}Queue`) } });
       template.hasOutput(`${name}DeadLetterQueueUrl`, { Value: { Ref: Match.stringLikeRegexp(`^OrderEvents${name}DeadLetterQueue`) } });
+      template.hasOutput(`${name}SubscriptionDeadLetterQueueUrl`, {
+        Value: { Ref: Match.stringLikeRegexp(`^OrderEvents${name}SubscriptionDeadLetterQueue`) },
+      });
     }
     template.hasOutput('NotificationMinAmount', { Value: '100' });
   });

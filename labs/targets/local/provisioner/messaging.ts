@@ -106,6 +106,7 @@ export async function createSubscription(input: ResourceInput): Promise<Provisio
     }
   }
   if (protocol === 'sqs') {
+    checkRedriveTarget(input);
     const subscriptionArn = await subscribe(input, topicArn, endpoint, attributes);
     return { ref: subscriptionArn, attributes: {} };
   }
@@ -134,6 +135,22 @@ export async function createSubscription(input: ResourceInput): Promise<Provisio
   throw new Error(
     `cannot provision ${input.type} (${input.logicalId}): protocol ${protocol} is not supported by the local cloud (sqs and lambda are)`,
   );
+}
+
+/**
+ * fauxqs keeps a subscription's RedrivePolicy (GetSubscriptionAttributes shows it) but never sends to
+ * it: a delivery it cannot make is dropped. What the local cloud can check is that the dead-letter
+ * target is a queue of this stack, created before the subscription, as on AWS.
+ */
+function checkRedriveTarget(input: ResourceInput): void {
+  const redrive = input.properties.RedrivePolicy as { deadLetterTargetArn?: unknown } | undefined;
+  if (redrive === undefined) return;
+  const target = redrive.deadLetterTargetArn;
+  if (typeof target !== 'string' || input.state.queueUrlsByArn[target] === undefined) {
+    throw new Error(
+      `cannot provision ${input.type} (${input.logicalId}): its RedrivePolicy deadLetterTargetArn ${JSON.stringify(target)} is not a queue of this stack (the local cloud dead-letters only to the stack's own queues)`,
+    );
+  }
 }
 
 async function subscribe(
