@@ -2,6 +2,7 @@ import { GetQueueAttributesCommand, type Message } from '@aws-sdk/client-sqs';
 import type { TargetSession } from '../targets/target';
 import type { Ui } from '../report/ui';
 import { deleteMessages, publishBatches, receiveMessages } from './batching';
+import { filterPropagationWindow, propagationNotice, SYSTEM_CLOCK, type Clock } from './filter-propagation';
 import { numberOutput, textOutput } from './outputs';
 import { newRunId, pollUntil } from './polling';
 import { verdictOf, type Verdict } from './scenario';
@@ -20,6 +21,10 @@ export interface FanoutOptions {
   readonly timeoutMs?: number;
   /** After the expected deliveries, how long to keep listening for unexpected ones. @default 2 s */
   readonly settleSeconds?: number;
+  /** While a filter policy may still be propagating, the pause before a failed run is retried. @default 30 s */
+  readonly propagationRetryMs?: number;
+  /** @default the system clock */
+  readonly clock?: Clock;
 }
 
 export interface QueueObservation {
@@ -37,6 +42,8 @@ export interface QueueObservation {
   readonly orderIds: readonly string[];
   /** Messages in the queue's DLQ (informative: on AWS it may hold earlier runs' messages). */
   readonly deadLetterDepth: number;
+  /** Deliveries SNS gave up on and dead-lettered through the subscription's redrive policy; expected 0. */
+  readonly subscriptionDeadLetterDepth: number;
 }
 
 export interface FanoutObservations {
@@ -46,12 +53,17 @@ export interface FanoutObservations {
   readonly orders: readonly Order[];
   readonly queues: readonly QueueObservation[];
   readonly timedOut: boolean;
+  /** Runs made: more than one when a run inside the filter-propagation window was retried. */
+  readonly attempts: number;
+  /** Until when (ISO time) the stack's filter policies may still have been propagating; absent when not. */
+  readonly filterPropagatingUntil?: string;
 }
 
 interface QueueSpec {
   readonly name: string;
   readonly urlOutput: string;
   readonly deadLetterUrlOutput: string;
+  readonly subscriptionDeadLetterUrlOutput: string;
   describe(minAmount: number): string;
   admits(order: Order, minAmount: number): boolean;
 }
@@ -61,6 +73,7 @@ const QUEUES: readonly QueueSpec[] = [
     name: 'analytics',
     urlOutput: 'AnalyticsQueueUrl',
     deadLetterUrlOutput: 'AnalyticsDeadLetterQueueUrl',
+    subscriptionDeadLetterUrlOutput: 'AnalyticsSubscriptionDeadLetterQueueUrl',
     describe: () => 'every order',
     admits: () => true,
   },
@@ -68,6 +81,7 @@ const QUEUES: readonly QueueSpec[] = [
     name: 'inventory',
     urlOutput: 'InventoryQueueUrl',
     deadLetterUrlOutput: 'InventoryDeadLetterQueueUrl',
+    subscriptionDeadLetterUrlOutput: 'InventorySubscriptionDeadLetterQueueUrl',
     describe: () => 'every order',
     admits: () => true,
   },
@@ -75,6 +89,7 @@ const QUEUES: readonly QueueSpec[] = [
     name: 'notification',
     urlOutput: 'NotificationQueueUrl',
     deadLetterUrlOutput: 'NotificationDeadLetterQueueUrl',
+    subscriptionDeadLetterUrlOutput: 'NotificationSubscriptionDeadLetterQueueUrl',
     describe: (min) => `amount >= ${min}`,
     admits: (order, min) => order.amount >= min,
   },
@@ -114,6 +129,11 @@ export function orderFromBody(body: string | undefined): Order | undefined {
   }
 }
 
+/** Whether a queue got exactly what its subscription admits, and SNS dead-lettered nothing on its way. */
+export function queueHolds(queue: QueueObservation): boolean {
+  return queue.received === queue.expected && queue.unexpected === 0 && queue.subscriptionDeadLetterDepth === 0;
+}
+
 export function fanoutVerdict(observations: Pick<FanoutObservations, 'queues' | 'timedOut'>): Verdict {
   const failures: string[] = [];
   for (const queue of observations.queues) {
@@ -122,6 +142,11 @@ export function fanoutVerdict(observations: Pick<FanoutObservations, 'queues' | 
     }
     if (queue.unexpected > 0) {
       failures.push(`${queue.name} queue received ${queue.unexpected} order(s) its filter (${queue.filter}) should have dropped`);
+    }
+    if (queue.subscriptionDeadLetterDepth > 0) {
+      failures.push(
+        `SNS dead-lettered ${queue.subscriptionDeadLetterDepth} delivery(ies) to the ${queue.name} queue: check that the queue exists and its policy and key let the topic send, then purge its subscription dead-letter queue`,
+      );
     }
   }
   if (failures.length > 0 && observations.timedOut) {
@@ -140,7 +165,33 @@ interface QueueState {
   drainedAfterDone: boolean;
 }
 
+/**
+ * Publishes the orders and observes every queue. Right after the stack was created or updated, SNS may
+ * not apply the filter policies yet: a run started in that window that does not match the filters
+ * is retried (with new orders) rather than judged, so a failed verdict always comes from a run
+ * started after the filters certainly applied.
+ */
 export async function runFanout(session: TargetSession, options: FanoutOptions, ui: Ui): Promise<FanoutObservations> {
+  const clock = options.clock ?? SYSTEM_CLOCK;
+  const window = filterPropagationWindow(session.stackChangedAt, clock.now());
+  if (window) ui.log(propagationNotice(session.stackName, window, clock.now()));
+  const propagating = window ? { filterPropagatingUntil: new Date(window.settlesAt).toISOString() } : {};
+  for (let attempts = 1; ; attempts++) {
+    const startedAt = clock.now();
+    const observations = { ...(await deliverOnce(session, options, ui)), attempts, ...propagating };
+    const { ok, failures } = fanoutVerdict(observations);
+    if (ok || !window || startedAt >= window.settlesAt) return observations;
+    const pauseMs = Math.max(0, Math.min(options.propagationRetryMs ?? 30_000, window.settlesAt - clock.now()));
+    ui.log(`run ${attempts} inside the filter-propagation window: ${failures[0]}; retrying in ${Math.ceil(pauseMs / 1000)} s`);
+    await clock.sleep(pauseMs);
+  }
+}
+
+async function deliverOnce(
+  session: TargetSession,
+  options: FanoutOptions,
+  ui: Ui,
+): Promise<Omit<FanoutObservations, 'attempts' | 'filterPropagatingUntil'>> {
   const { sqs, sns } = session.clients;
   const topicArn = textOutput(session, 'TopicArn');
   const minAmount = numberOutput(session, 'NotificationMinAmount');
@@ -196,6 +247,7 @@ export async function runFanout(session: TargetSession, options: FanoutOptions, 
       duplicates: [...s.counts.values()].reduce((sum, n) => sum + n - 1, 0),
       orderIds: [...s.counts.keys()].sort(),
       deadLetterDepth: await queueDepth(session, textOutput(session, s.spec.deadLetterUrlOutput)),
+      subscriptionDeadLetterDepth: await queueDepth(session, textOutput(session, s.spec.subscriptionDeadLetterUrlOutput)),
     })),
   );
   return { runId, minAmount, publishCalls: calls, orders, queues, timedOut };

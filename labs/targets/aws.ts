@@ -150,9 +150,11 @@ export const awsTarget: Target = {
     }
     const context = { stackName, region, stackPrefix };
     let outputs: Record<string, string>;
+    let stack: Stack | undefined;
     try {
       const response = await cloudformation.send(new DescribeStacksCommand({ StackName: stackName }));
-      outputs = stackOutputs(response.Stacks?.[0], module, context);
+      stack = response.Stacks?.[0];
+      outputs = stackOutputs(stack, module, context);
     } catch (error) {
       if (error instanceof Error && error.message.startsWith(`stack ${stackName}`)) throw error;
       throw new Error(describeAwsError(error, context), { cause: error });
@@ -160,12 +162,14 @@ export const awsTarget: Target = {
       cloudformation.destroy();
     }
     options.log?.(`using stack ${stackName} in ${region}`);
+    const stackChangedAt = stack?.LastUpdatedTime ?? stack?.CreationTime;
     const clients = awsClients({ ...config, region });
     let closed = false;
     return {
       target: 'aws',
       region,
       stackName,
+      ...(stackChangedAt ? { stackChangedAt } : {}),
       outputs,
       clients,
       close: async () => {

@@ -25,6 +25,8 @@ export interface TargetSession {
   readonly target: TargetName;
   readonly region: string;
   readonly stackName: string;
+  /** When the stack was created or last updated, where the target knows it (AWS). */
+  readonly stackChangedAt?: Date;
   /** The stack's outputs by key (the keys the registry lists for the module). */
   readonly outputs: Readonly<Record<string, string>>;
   readonly clients: LabClients;

@@ -80,10 +80,11 @@ const queue = (name: string, received: number, expected: number): QueueObservati
   duplicates: 0,
   orderIds: [],
   deadLetterDepth: 0,
+  subscriptionDeadLetterDepth: 0,
 });
 
 describe('renderFanout', () => {
-  const base: FanoutObservations = { runId: 'r1', minAmount: 100, publishCalls: 1, orders: [], queues: [queue('analytics', 2, 2)], timedOut: false };
+  const base: FanoutObservations = { runId: 'r1', minAmount: 100, publishCalls: 1, orders: [], queues: [queue('analytics', 2, 2)], timedOut: false, attempts: 1 };
 
   test('claims every queue got its copy when each received what it admits', () => {
     expect(renderFanout(base, PLAIN)).toContain('Every queue received its copy independently');
@@ -93,5 +94,18 @@ describe('renderFanout', () => {
     const text = renderFanout({ ...base, queues: [queue('analytics', 1, 2)] }, PLAIN);
     expect(text).not.toContain('Every queue received its copy independently');
     expect(text).toContain('Not every queue received what its subscription admits');
+  });
+
+  test('does not claim it when SNS dead-lettered a delivery', () => {
+    const text = renderFanout({ ...base, queues: [{ ...queue('analytics', 2, 2), subscriptionDeadLetterDepth: 1 }] }, PLAIN);
+    expect(text).not.toContain('Every queue received its copy independently');
+    expect(text).toMatch(/SNS gave up/);
+  });
+
+  test('says which run is shown when runs inside the filter-propagation window were retried', () => {
+    const text = renderFanout({ ...base, attempts: 3, filterPropagatingUntil: '2026-12-01T20:15:00.000Z' }, PLAIN);
+    expect(text).toContain('Run 3 of this lab is the one shown');
+    expect(text).toContain('until 2026-12-01T20:15:00.000Z');
+    expect(renderFanout(base, PLAIN)).not.toContain('of this lab is the one shown');
   });
 });

@@ -9,6 +9,7 @@ const queue = (over: Partial<QueueObservation>): QueueObservation => ({
   duplicates: 0,
   orderIds: [],
   deadLetterDepth: 0,
+  subscriptionDeadLetterDepth: 0,
   ...over,
 });
 
@@ -23,6 +24,12 @@ describe('fanoutVerdict', () => {
       [queue({}), { ...notification, received: 4, unexpected: 1 }],
       false,
       [/notification queue received 4 .* expected 3 \(amount >= 100\)/, /1 order\(s\) its filter .* should have dropped/],
+    ],
+    [
+      'SNS dead-lettered a delivery to the queue',
+      [queue({ subscriptionDeadLetterDepth: 2 })],
+      false,
+      [/^SNS dead-lettered 2 delivery\(ies\) to the analytics queue: check that the queue exists .* purge its subscription dead-letter queue$/],
     ],
     ['deliveries were missing at the deadline', [queue({ received: 0 })], true, [/received 0/, /still missing when the wait ended/]],
   ] as const)('%s', (_name, queues, timedOut, expected) => {

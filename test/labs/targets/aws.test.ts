@@ -130,6 +130,24 @@ test('fails if expired credentials are used', async () => {
   expect(await openError()).toMatch(/credentials have expired/);
 });
 
+describe('when the stack changed', () => {
+  test('is the last update when there was one', async () => {
+    const updated = new Date('2026-12-01T19:50:00Z');
+    cfn.on(DescribeStacksCommand).resolves(deployed({ CreationTime: new Date('2026-11-01T00:00:00Z'), LastUpdatedTime: updated }));
+    const session = await awsTarget.open(FANOUT, { region: 'us-east-1' });
+    expect(session.stackChangedAt).toEqual(updated);
+    await session.close();
+  });
+
+  test('is the creation otherwise', async () => {
+    const created = new Date('2026-12-01T19:55:00Z');
+    cfn.on(DescribeStacksCommand).resolves(deployed({ CreationTime: created }));
+    const session = await awsTarget.open(FANOUT, { region: 'us-east-1' });
+    expect(session.stackChangedAt).toEqual(created);
+    await session.close();
+  });
+});
+
 describe('lambda.invoke', () => {
   test('returns the parsed payload', async () => {
     cfn.on(DescribeStacksCommand).resolves(deployed());
