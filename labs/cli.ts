@@ -196,6 +196,7 @@ class Cli {
     try {
       session = await this.targetFor(shared.target).open(module, {
         ...(prepared.context ? { context: prepared.context } : {}),
+        ...(prepared.requiredConcurrency ? { requiredConcurrency: prepared.requiredConcurrency } : {}),
         stackPrefix: shared.stackPrefix,
         verbose: shared.verbose,
         ...(shared.region ? { region: shared.region } : {}),

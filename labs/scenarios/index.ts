@@ -2,6 +2,7 @@ import { renderFanout } from '../report/fanout';
 import { renderPipeline } from '../report/pipeline';
 import { renderGroup, renderReplay, renderStream } from '../report/stream';
 import { renderWorkerPool } from '../report/worker-pool';
+import { pipelineConcurrency, streamConcurrency, workerPoolConcurrency } from './concurrency';
 import { fanoutVerdict, runFanout } from './fanout';
 import { pipelineVerdict, runPipeline } from './pipeline';
 import { numberOption, optionalNumber, optionalText, UsageError, type ModuleLab, type OptionSpec, type Scenario } from './scenario';
@@ -61,6 +62,7 @@ const workerPool: Scenario = {
     }
     return {
       ...(options.workers !== undefined ? { context: { workerPoolSize: options.workers } } : {}),
+      requiredConcurrency: workerPoolConcurrency,
       run: async (session, ui) => {
         const observations = await runWorkerPool(session, { ...options, stackPrefix: env.stackPrefix }, ui);
         return { verdict: workerPoolVerdict(observations), observations: { ...observations }, render: (c) => renderWorkerPool(observations, c) };
@@ -73,6 +75,7 @@ const stream: Scenario = {
   summary: 'put records by user into a multi-shard stream; routing, per-shard reads, every consumer (Modules 6 and 8)',
   options: STREAM_OPTIONS,
   prepare: (o, env) => ({
+    requiredConcurrency: streamConcurrency,
     run: async (session, ui) => {
       const observations = await runStream(session, streamOptions(o), ui);
       // Shards and enhanced fan-out consumers bill by the hour: say so after every stream lab.
@@ -101,6 +104,7 @@ const replay: Scenario = {
     }
     const shard = optionalText(o, 'shard');
     return {
+      requiredConcurrency: streamConcurrency,
       run: async (session, ui) => {
         const observations = await runReplay(
           session,
@@ -121,6 +125,7 @@ const group: Scenario = {
     ...STREAM_OPTIONS,
   ],
   prepare: (o) => ({
+    requiredConcurrency: streamConcurrency,
     run: async (session, ui) => {
       const observations = await runGroup(session, { ...streamOptions(o), consumers: numberOption(o, 'consumers') }, ui);
       return { verdict: groupVerdict(observations), observations: { ...observations }, render: () => renderGroup(observations) };
@@ -141,6 +146,7 @@ const pipeline: Scenario = {
       throw new UsageError(`--subtasks (${options.subtasks}) cannot exceed --range-end (${options.rangeEnd}): every subtask needs a number to check`);
     }
     return {
+      requiredConcurrency: () => pipelineConcurrency(options.subtasks),
       run: async (session, ui) => {
         const observations = await runPipeline(session, options, ui);
         return { verdict: pipelineVerdict(observations), observations: { ...observations }, render: (c) => renderPipeline(observations, c) };

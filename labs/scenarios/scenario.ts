@@ -1,4 +1,4 @@
-import type { TargetSession } from '../targets/target';
+import type { ConcurrencyNeed, TargetSession } from '../targets/target';
 import type { Ui } from '../report/ui';
 import type { Colors } from '../report/style';
 
@@ -35,6 +35,8 @@ export interface OptionSpec {
 export interface PreparedRun {
   /** CDK context the local target synthesizes the stack with. */
   readonly context?: Record<string, unknown>;
+  /** Lambda executions the run drives at once, checked against the account's limit on AWS. */
+  readonly requiredConcurrency?: (outputs: Readonly<Record<string, string>>) => ConcurrencyNeed | undefined;
   run(session: TargetSession, ui: Ui): Promise<LabOutcome>;
 }
 

@@ -8,6 +8,7 @@ import { fromIni } from '@aws-sdk/credential-providers';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { stackIdFor, type LabModule } from '../../lib/modules';
+import { checkAccountConcurrency, checkEventSourceMappings, type PreflightContext } from './aws-preflight';
 import type { FunctionInvoker, LabClients, OpenOptions, Target, TargetSession } from './target';
 
 /** Where the SDK clients point: region, and a profile's credentials when one is named. */
@@ -151,17 +152,25 @@ export const awsTarget: Target = {
     const context = { stackName, region, stackPrefix };
     let outputs: Record<string, string>;
     let stack: Stack | undefined;
+    const preflightLambda = new LambdaClient({ ...config, region });
     try {
-      const response = await cloudformation.send(new DescribeStacksCommand({ StackName: stackName }));
-      stack = response.Stacks?.[0];
-      outputs = stackOutputs(stack, module, context);
-    } catch (error) {
-      if (error instanceof Error && error.message.startsWith(`stack ${stackName}`)) throw error;
-      throw new Error(describeAwsError(error, context), { cause: error });
+      try {
+        const response = await cloudformation.send(new DescribeStacksCommand({ StackName: stackName }));
+        stack = response.Stacks?.[0];
+        outputs = stackOutputs(stack, module, context);
+      } catch (error) {
+        if (error instanceof Error && error.message.startsWith(`stack ${stackName}`)) throw error;
+        throw new Error(describeAwsError(error, context), { cause: error });
+      }
+      options.log?.(`using stack ${stackName} in ${region}`);
+      const preflight: PreflightContext = { stackName, region, deploy: deployCommand(stackName, stackPrefix), log: options.log ?? (() => undefined) };
+      await checkEventSourceMappings(cloudformation, preflightLambda, preflight);
+      const need = options.requiredConcurrency?.(outputs);
+      if (need !== undefined) await checkAccountConcurrency(preflightLambda, need, preflight);
     } finally {
       cloudformation.destroy();
+      preflightLambda.destroy();
     }
-    options.log?.(`using stack ${stackName} in ${region}`);
     const stackChangedAt = stack?.LastUpdatedTime ?? stack?.CreationTime;
     const clients = awsClients({ ...config, region });
     let closed = false;

@@ -34,6 +34,12 @@ export interface TargetSession {
   close(): Promise<void>;
 }
 
+/** Lambda executions a lab will run at once, and where the number comes from (`5 shards x 3 consumers`). */
+export interface ConcurrencyNeed {
+  readonly executions: number;
+  readonly reason: string;
+}
+
 export interface OpenOptions {
   /** CDK context for the synthesized stack (local target), e.g. `{ workerPoolSize: 5 }`. */
   readonly context?: Record<string, unknown>;
@@ -44,6 +50,8 @@ export interface OpenOptions {
   /** AWS target: region and profile. */
   readonly region?: string;
   readonly profile?: string;
+  /** AWS target: what the lab will need of the account's Lambda concurrency, from the stack's outputs. */
+  readonly requiredConcurrency?: (outputs: Readonly<Record<string, string>>) => ConcurrencyNeed | undefined;
   /** Progress and log lines for the user (stderr). */
   readonly log?: (line: string) => void;
 }

@@ -260,3 +260,18 @@ test('defaultOptions: what a lab runs with when no option is given', () => {
   expect(defaultOptions((LABS['worker-pool'] as ModuleLab).main)).toEqual({ tasks: 20, workMs: 200, poison: 0, crash: false });
   expect(defaultOptions((LABS.stream as ModuleLab).main)).toEqual({ records: 30, users: 5 });
 });
+
+test.each([
+  [['stream'], { ShardCount: '4', ConsumerNames: 'processor,analytics,search' }, { executions: 12, reason: '4 shards x 3 consumers' }],
+  [['pipeline', '--subtasks', '7'], {}, { executions: 7, reason: '7 subtasks, one worker invocation each' }],
+  [['worker-pool'], { WorkerPoolSize: '3' }, { executions: 3, reason: 'a worker pool of 3' }],
+])('labs %p tells the target how much Lambda concurrency it will need', async (args, outputs, need) => {
+  const captured = await run([...args, '--target', 'aws'], { openError: new Error('stack not deployed') });
+  expect(captured.opened[0]?.requiredConcurrency?.(outputs)).toEqual(need);
+});
+
+test('labs fanout needs no Lambda concurrency', async () => {
+  const captured = await run(['fanout', '--target', 'aws'], { openError: new Error('stack not deployed') });
+  expect(captured.opened[0]).toBeDefined();
+  expect(captured.opened[0]?.requiredConcurrency).toBeUndefined();
+});

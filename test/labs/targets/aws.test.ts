@@ -1,6 +1,6 @@
 import { mockClient } from 'aws-sdk-client-mock';
-import { CloudFormationClient, DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { CloudFormationClient, DescribeStacksCommand, ListStackResourcesCommand, type Stack } from '@aws-sdk/client-cloudformation';
+import { GetAccountSettingsCommand, GetEventSourceMappingCommand, InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { LabModule } from '../../../lib/modules';
 import { awsTarget } from '../../../labs/targets/aws';
 
@@ -145,6 +145,49 @@ describe('when the stack changed', () => {
     const session = await awsTarget.open(FANOUT, { region: 'us-east-1' });
     expect(session.stackChangedAt).toEqual(created);
     await session.close();
+  });
+});
+
+describe('preflight', () => {
+  test('fails if an event-source mapping of the stack is not Enabled yet', async () => {
+    cfn.on(DescribeStacksCommand).resolves(deployed());
+    cfn.on(ListStackResourcesCommand, { StackName: 'LabFanout' }).resolves({
+      StackResourceSummaries: [
+        { ResourceType: 'AWS::Lambda::EventSourceMapping', PhysicalResourceId: 'uuid-1', LogicalResourceId: 'M', ResourceStatus: 'CREATE_COMPLETE', LastUpdatedTimestamp: new Date() },
+      ],
+    });
+    lambda.on(GetEventSourceMappingCommand, { UUID: 'uuid-1' }).resolves({
+      UUID: 'uuid-1',
+      FunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:worker',
+      State: 'Enabling',
+      StateTransitionReason: 'USER_INITIATED',
+    });
+    expect(await openError()).toBe(
+      'stack LabFanout in us-east-1 is not ready: the event-source mapping uuid-1 of function worker is Enabling (USER_INITIATED), not Enabled: wait a minute for it to become Enabled, then rerun',
+    );
+  });
+
+  test('warns when the account\'s Lambda concurrency is below what the lab will need, computed from the outputs', async () => {
+    cfn.on(DescribeStacksCommand).resolves(deployed());
+    lambda.on(GetAccountSettingsCommand).resolves({ AccountLimit: { ConcurrentExecutions: 10, UnreservedConcurrentExecutions: 10 } });
+    const lines: string[] = [];
+    const session = await awsTarget.open(FANOUT, {
+      region: 'us-east-1',
+      log: (l) => lines.push(l),
+      requiredConcurrency: (outputs) => ({ executions: Number(outputs.NotificationMinAmount), reason: 'one per unit of the threshold' }),
+    });
+    await session.close();
+    expect(lines).toEqual([
+      'using stack LabFanout in us-east-1',
+      expect.stringMatching(/^warning: this lab runs up to 100 Lambda executions at once \(one per unit of the threshold\), but this account's concurrency limit in us-east-1 is 10: .*--desired-value 1000 --region us-east-1`$/),
+    ]);
+  });
+
+  test('does not read the account settings for a lab that runs no functions', async () => {
+    cfn.on(DescribeStacksCommand).resolves(deployed());
+    const session = await awsTarget.open(FANOUT, { region: 'us-east-1' });
+    await session.close();
+    expect(lambda.commandCalls(GetAccountSettingsCommand)).toHaveLength(0);
   });
 });
 
