@@ -2,6 +2,7 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { FilterOrPolicy, SubscriptionFilter } from 'aws-cdk-lib/aws-sns';
 import { FanOutTopic } from '../../../lib/constructs/fan-out-topic';
+import { topicOnlyQueuePolicy } from '../../helpers/queue-policies';
 
 function synth(build: (fanOut: FanOutTopic) => void): Template {
   const stack = new Stack(new App(), 'FanOutTest');
@@ -83,29 +84,7 @@ describe('FanOutTopic', () => {
   });
 
   test.each(['Plain', 'Big'])('lets only this topic send to the %s subscription dead-letter queue, and only over TLS', (name) => {
-    const deadLetterQueue = { 'Fn::GetAtt': [Match.stringLikeRegexp(`^Orders${name}SubscriptionDeadLetterQueue`), 'Arn'] };
-    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
-      Queues: [{ Ref: Match.stringLikeRegexp(`^Orders${name}SubscriptionDeadLetterQueue`) }],
-      PolicyDocument: {
-        Statement: [
-          {
-            Action: 'sqs:*',
-            Effect: 'Deny',
-            Principal: { AWS: '*' },
-            Resource: deadLetterQueue,
-            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-          },
-          {
-            Action: 'sqs:SendMessage',
-            Effect: 'Allow',
-            Principal: { Service: 'sns.amazonaws.com' },
-            Resource: deadLetterQueue,
-            Condition: { ArnEquals: { 'aws:SourceArn': { Ref: Match.stringLikeRegexp('^OrdersTopic') } } },
-          },
-        ],
-        Version: '2012-10-17',
-      },
-    });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', topicOnlyQueuePolicy(`Orders${name}SubscriptionDeadLetterQueue`, 'OrdersTopic'));
   });
 
   test('keeps undeliverable messages 14 days unless told otherwise', () => {

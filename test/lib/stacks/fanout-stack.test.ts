@@ -5,6 +5,7 @@ import { findModule } from '../../../lib/modules';
 import { expectModuleNagClean } from '../../helpers/nag';
 import { synthModule } from '../../helpers/synth';
 import { expectNothingRetained } from '../../helpers/teardown';
+import { topicOnlyQueuePolicy } from '../../helpers/queue-policies';
 
 const QUEUES = ['Analytics', 'Inventory', 'Notification'] as const;
 
@@ -86,23 +87,7 @@ describe('LabFanout', () => {
   });
 
   test.each(QUEUES)('lets only the topic send to the %s subscription dead-letter queue, over TLS only', (name) => {
-    const deadLetterQueue = { 'Fn::GetAtt': [Match.stringLikeRegexp(`^OrderEvents${name}SubscriptionDeadLetterQueue`), 'Arn'] };
-    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
-      Queues: [{ Ref: Match.stringLikeRegexp(`^OrderEvents${name}SubscriptionDeadLetterQueue`) }],
-      PolicyDocument: {
-        Statement: [
-          { Action: 'sqs:*', Effect: 'Deny', Principal: { AWS: '*' }, Resource: deadLetterQueue, Condition: { Bool: { 'aws:SecureTransport': 'false' } } },
-          {
-            Action: 'sqs:SendMessage',
-            Effect: 'Allow',
-            Principal: { Service: 'sns.amazonaws.com' },
-            Resource: deadLetterQueue,
-            Condition: { ArnEquals: { 'aws:SourceArn': { Ref: Match.stringLikeRegexp('^OrderEventsTopic') } } },
-          },
-        ],
-        Version: '2012-10-17',
-      },
-    });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', topicOnlyQueuePolicy(`OrderEvents${name}SubscriptionDeadLetterQueue`, 'OrderEventsTopic'));
   });
 
   test('delivers raw order JSON to every queue', () => {
