@@ -1,55 +1,13 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { json, labs } from './cli-process';
 
 /**
  * The lab tool end to end: `labs <module> --json` as a subprocess against the local cloud (synth with
  * bundling, emulators, provisioner, Lambda runtime), asserting the JSON contract and the verdict.
+ * Each module's run with its default options is asserted in labs-all.integ.test.ts (`labs all` runs
+ * exactly those); this file runs the options and subcommands.
  */
 
-const ROOT = join(__dirname, '..', '..', '..');
-
-interface CliRun {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function labs(...args: string[]): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bin', 'labs.ts'), ...args], {
-      cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/** Exactly one JSON object on stdout. */
-function json<T = Record<string, unknown>>(run: CliRun): T {
-  const lines = run.stdout.trim().split('\n');
-  if (lines.length !== 1) throw new Error(`expected one JSON line on stdout, got:\n${run.stdout}\nstderr:\n${run.stderr}`);
-  return JSON.parse(lines[0] as string) as T;
-}
-
 jest.setTimeout(300_000);
-
-test('fanout: every queue receives what its filter admits', async () => {
-  const run = await labs('fanout', '--json');
-  const result = json<{ module: string; target: string; ok: boolean; queues: { name: string; received: number; expected: number }[] }>(run);
-  expect(result).toMatchObject({ module: 'fanout', target: 'local', ok: true });
-  expect(result.queues.map((q) => [q.name, q.received, q.expected])).toEqual([
-    ['analytics', 5, 5],
-    ['inventory', 5, 5],
-    ['notification', 3, 3],
-  ]);
-  expect(run.code).toBe(0);
-});
 
 test('worker-pool --workers 4 --poison 1 --crash: once each, poison dead-lettered, the crashed task redelivered', async () => {
   const run = await labs('worker-pool', '--tasks', '12', '--workers', '4', '--work-ms', '50', '--poison', '1', '--crash', '--json');
@@ -67,25 +25,6 @@ test('worker-pool --workers 4 --poison 1 --crash: once each, poison dead-lettere
   expect(result.workers.reduce((sum, w) => sum + w.tasks, 0)).toBe(11);
   expect(result.crash.completed).toBe(true);
   expect(result.crash.attempts).toBeGreaterThanOrEqual(2);
-  expect(run.code).toBe(0);
-});
-
-test('stream: routing by hash key, every shard read back, every consumer in order', async () => {
-  const run = await labs('stream', '--json');
-  const result = json<{
-    ok: boolean;
-    records: number;
-    shards: { shardId: string; records: number; partitionKeys: string[] }[];
-    consumers: { name: string; records: number; orderViolations: number }[];
-  }>(run);
-  expect(result.ok).toBe(true);
-  expect(result.shards.reduce((sum, s) => sum + s.records, 0)).toBe(30);
-  expect(result.shards.flatMap((s) => s.partitionKeys).sort()).toEqual(['alice', 'bob', 'charlie', 'diana', 'eve']);
-  expect(result.consumers.map((c) => [c.name, c.records, c.orderViolations]).sort()).toEqual([
-    ['analytics', 30, 0],
-    ['processor', 30, 0],
-    ['search', 30, 0],
-  ]);
   expect(run.code).toBe(0);
 });
 
