@@ -1,0 +1,199 @@
+import { relative } from 'node:path';
+import type { LabModule } from '../../../lib/modules';
+import type { LabClients, OpenOptions, Target, TargetSession } from '../target';
+import { synthesizeModule, type SynthesizedStack } from './assembly';
+import { DeathWatch } from './death-watch';
+import { runOnProcessEnd, startEmulators, type RunningEmulators } from './emulators';
+import { localClients } from './local-clients';
+import { LOCAL_REGION, type LocalDeployment } from './model';
+import { provision, requiredServices } from './provisioner';
+import { startRuntime, type LambdaRuntime } from './runtime';
+
+export interface LocalOpenOptions extends OpenOptions {
+  /** Delays before the retries of asynchronous invocations (SNS -> Lambda). @default the runtime's */
+  readonly asyncRetryDelaysMs?: readonly number[];
+}
+
+/** How long each step of opening the local cloud took (the cold start is `totalMillis`). */
+export interface LocalTimings {
+  readonly synthMillis: number;
+  readonly emulatorsMillis: number;
+  readonly provisionMillis: number;
+  readonly runtimeMillis: number;
+  readonly totalMillis: number;
+}
+
+/** A local session, with the parts tests and benchmarks look into besides the Target contract. */
+export interface LocalSession extends TargetSession {
+  readonly target: 'local';
+  readonly deployment: LocalDeployment;
+  readonly runtime: LambdaRuntime;
+  readonly emulators: RunningEmulators;
+  readonly timings: LocalTimings;
+  /** The emulator death that ended the run (`kinesis-local exited with code 137 during the run`), if any. */
+  failure(): Error | undefined;
+}
+
+/**
+ * The local cloud as a lab target: synthesizes the module with its handlers bundled, starts the
+ * emulators the template needs, provisions the template into them and runs its functions.
+ */
+export const localTarget: Target = {
+  name: 'local',
+  open: (module, options) => openLocal(module, options),
+};
+
+/**
+ * Opens `module` on the local cloud (see ARCHITECTURE.md, "Data flow of one lab run", steps 1 to 4).
+ * Whatever fails part-way, everything started so far is stopped and the assembly removed before the
+ * error is rethrown. An emulator that dies later fails every pending and later call of the session
+ * with the emulator's exit, instead of leaving the lab waiting.
+ */
+export async function openLocal(module: LabModule, options: LocalOpenOptions = {}): Promise<LocalSession> {
+  const log = options.log ?? (() => undefined);
+  const verbose = options.verbose ?? false;
+  const detail = verbose ? log : undefined;
+  const watch = new DeathWatch();
+  const parts: Parts = {};
+  const close = closer(parts, watch, log);
+  const opened = Date.now();
+  const step = async <T>(run: () => T | Promise<T>): Promise<[T, number]> => {
+    const started = Date.now();
+    const value = await run();
+    return [value, Date.now() - started];
+  };
+
+  try {
+    log(`synthesizing ${module.stackId} with its handlers bundled...`);
+    const [synthesized, synthMillis] = await step(() =>
+      synthesizeModule(module, {
+        ...(options.context ? { context: options.context } : {}),
+        ...(options.stackPrefix ? { stackPrefix: options.stackPrefix } : {}),
+        bundling: true,
+      }),
+    );
+    parts.synthesized = synthesized;
+    parts.removeAssemblyOnExit = removeOnProcessExit(synthesized);
+    log(`synthesized ${synthesized.stackName} in ${seconds(synthMillis)} into ${relative(process.cwd(), synthesized.assemblyDir)}`);
+
+    const services = requiredServices(synthesized.template);
+    log(`starting emulators for ${services.join(', ')}...`);
+    const [emulators, emulatorsMillis] = await step(() =>
+      startEmulators(services, {
+        ...(detail ? { log: detail } : {}),
+        onExit: (error) => {
+          watch.fail(error);
+          log(error.message);
+        },
+      }),
+    );
+    parts.emulators = emulators;
+    log(`emulators ready in ${seconds(emulators.startMillis)} (cold start): ${describeEndpoints(emulators)}`);
+
+    const [deployment, provisionMillis] = await step(() =>
+      provision({
+        template: synthesized.template,
+        stackName: synthesized.stackName,
+        assemblyDir: synthesized.assemblyDir,
+        emulators,
+        ...(detail ? { log: detail } : {}),
+      }),
+    );
+    const created = Object.keys(deployment.resources ?? {}).length;
+    const skipped = deployment.skipped ?? [];
+    log(
+      `provisioned ${created} resources in ${seconds(provisionMillis)}, ${skipped.length} skipped (no local meaning: ${describeSkipped(skipped)})`,
+    );
+
+    const [runtime, runtimeMillis] = await step(() =>
+      startRuntime(deployment, {
+        emulators,
+        log,
+        verbose,
+        ...(options.asyncRetryDelaysMs ? { asyncRetryDelaysMs: options.asyncRetryDelaysMs } : {}),
+      }),
+    );
+    parts.runtime = runtime;
+    // After an emulator died, every poller fails the same way each second: the death was said once.
+    runtime.onError((fault) => {
+      if (watch.error === undefined) log(`local runtime: ${fault.source}: ${fault.error.message}`);
+    });
+    log(
+      `runtime up in ${seconds(runtimeMillis)}: ${deployment.functions.length} functions, ${deployment.eventSources.length} event sources`,
+    );
+
+    const clients = localClients(emulators, runtime, watch);
+    parts.clients = clients;
+    const timings: LocalTimings = { synthMillis, emulatorsMillis, provisionMillis, runtimeMillis, totalMillis: Date.now() - opened };
+    log(`local cloud ready in ${seconds(timings.totalMillis)}`);
+    watch.ensureAlive();
+    return {
+      target: 'local',
+      region: LOCAL_REGION,
+      stackName: synthesized.stackName,
+      outputs: deployment.outputs,
+      clients: clients.clients,
+      deployment,
+      runtime,
+      emulators,
+      timings,
+      failure: () => watch.error,
+      close,
+    };
+  } catch (error) {
+    await close().catch((cleanupError: unknown) => log(`could not clean up after a failed start: ${String(cleanupError)}`));
+    throw watch.error ?? error;
+  }
+}
+
+interface Parts {
+  synthesized?: SynthesizedStack;
+  removeAssemblyOnExit?: () => void;
+  emulators?: RunningEmulators;
+  runtime?: LambdaRuntime;
+  clients?: { readonly clients: LabClients; destroy(): void };
+}
+
+/** Stops what was started, in reverse order, once; every step runs even if an earlier one fails. */
+function closer(parts: Parts, watch: DeathWatch, log: (line: string) => void): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  return () => {
+    closing ??= (async () => {
+      const errors: unknown[] = [];
+      const attempt = async (run: () => unknown): Promise<void> => {
+        try {
+          await run();
+        } catch (error) {
+          errors.push(error);
+        }
+      };
+      await attempt(() => parts.runtime?.stop());
+      await attempt(() => parts.clients?.destroy());
+      await attempt(() => parts.emulators?.stop());
+      await attempt(() => parts.synthesized?.close());
+      parts.removeAssemblyOnExit?.();
+      if (watch.error !== undefined) log(`local cloud stopped; the run was cut short: ${watch.error.message.split('\n')[0]}`);
+      if (errors.length > 0) throw new AggregateError(errors, `stopping the local cloud failed: ${errors.map(String).join('; ')}`);
+    })();
+    return closing;
+  };
+}
+
+/** Removes the assembly if the process ends before `close()` (exit, uncaught error, Ctrl-C, SIGTERM). */
+function removeOnProcessExit(synthesized: SynthesizedStack): () => void {
+  return runOnProcessEnd(() => synthesized.close());
+}
+
+function describeEndpoints(emulators: RunningEmulators): string {
+  return emulators.processes.map((p) => `${p.name} ${p.endpoint}`).join(', ');
+}
+
+function describeSkipped(skipped: NonNullable<LocalDeployment['skipped']>): string {
+  const byType = new Map<string, number>();
+  for (const resource of skipped) byType.set(resource.type, (byType.get(resource.type) ?? 0) + 1);
+  return [...byType].map(([type, count]) => `${count} ${type}`).join(', ') || 'none';
+}
+
+function seconds(millis: number): string {
+  return `${(millis / 1000).toFixed(1)} s`;
+}
