@@ -65,15 +65,14 @@ export interface SqsEventSourceSpec {
   readonly enabled: boolean;
 }
 
-export interface KinesisEventSourceSpec {
-  readonly kind: 'kinesis';
+/**
+ * The settings every stream mapping shares (Kinesis today, DynamoDB Streams alike): what the local
+ * stream engine needs, whatever the record kind.
+ */
+export interface StreamEventSourceSpec {
   readonly logicalId: string;
   readonly functionName: string;
-  readonly streamName: string;
   readonly streamArn: string;
-  /** Present for an enhanced fan-out mapping (EventSourceArn is a consumer ARN). */
-  readonly consumerArn?: string;
-  readonly consumerName?: string;
   readonly batchSize: number;
   readonly maximumBatchingWindowSeconds: number;
   readonly startingPosition: 'TRIM_HORIZON' | 'LATEST' | 'AT_TIMESTAMP';
@@ -87,6 +86,14 @@ export interface KinesisEventSourceSpec {
   readonly onFailureDestinationArn?: string;
   readonly reportBatchItemFailures: boolean;
   readonly enabled: boolean;
+}
+
+export interface KinesisEventSourceSpec extends StreamEventSourceSpec {
+  readonly kind: 'kinesis';
+  readonly streamName: string;
+  /** Present for an enhanced fan-out mapping (EventSourceArn is a consumer ARN). */
+  readonly consumerArn?: string;
+  readonly consumerName?: string;
 }
 
 /**

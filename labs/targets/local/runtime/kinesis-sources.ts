@@ -4,62 +4,28 @@ import {
   GetShardIteratorCommand,
   ListShardsCommand,
   SubscribeToShardCommand,
-  type Shard,
-  type ShardIteratorType,
+  type _Record as KinesisRecord,
   type StartingPosition,
   type SubscribeToShardEventStream,
 } from '@aws-sdk/client-kinesis';
+import type { KinesisStreamRecord } from 'aws-lambda';
 import type { KinesisEventSourceSpec } from '../model';
 import { sleep, type RuntimeContext } from './context';
-import { ShardProcessor } from './shard-processor';
-import { StreamBatchEngine } from './stream-batch-engine';
+import { kinesisRecords } from './kinesis-records';
+import type { ShardProcessor } from './shard-processor';
+import { ERROR_BACKOFF_MS, StreamSource, type ShardPosition, type ShardReader, type StreamShard } from './stream-source';
 
-/** Pause between GetRecords calls on a shard that is caught up (Lambda polls about once a second). */
-const IDLE_POLL_MS = 250;
-const ERROR_BACKOFF_MS = 1_000;
-/** Records a shard reader may have buffered ahead of the function before it stops reading. */
-const MAX_BACKLOG_BATCHES = 4;
-
-/** Reads one shard into its processor until the shard ends (resolves) or the runtime stops. */
-type ShardReader = () => Promise<void>;
-
-/**
- * What both Kinesis mappings share: one reader per shard, children started once every parent they
- * have was read to its end (from TRIM_HORIZON, so nothing between parent and child is lost), each
- * shard's records handed to a ShardProcessor (lanes, batching window) and the StreamBatchEngine
- * (retries, bisect, destination). Subclasses only say how a shard is read.
- */
-abstract class KinesisSource {
-  protected readonly engine: StreamBatchEngine;
-  private readonly known = new Map<string, Shard>();
-  private readonly started = new Set<string>();
-  private readonly finished = new Set<string>();
-  private readonly polled = new Set<string>();
-  private readonly runs: Promise<void>[] = [];
-
+/** What both Kinesis mappings share: Kinesis records, shards listed with ListShards. */
+abstract class KinesisSource extends StreamSource<KinesisRecord, KinesisStreamRecord> {
   constructor(
-    protected readonly context: RuntimeContext,
-    protected readonly spec: KinesisEventSourceSpec,
+    context: RuntimeContext,
+    protected override readonly spec: KinesisEventSourceSpec,
   ) {
-    this.engine = new StreamBatchEngine(context, spec);
+    super(context, spec, kinesisRecords(spec, context.region));
   }
 
-  /** Resolves once every first shard reader is positioned, so records put afterwards are seen. */
-  async start(): Promise<void> {
-    await this.refreshShards(true);
-  }
-
-  async stop(): Promise<void> {
-    await Promise.allSettled(this.runs);
-  }
-
-  protected abstract openShard(shardId: string, position: StartingPosition, processor: ShardProcessor): Promise<ShardReader>;
-
-  protected get backlogLimit(): number {
-    return this.spec.batchSize * Math.max(1, this.spec.parallelizationFactor) * MAX_BACKLOG_BATCHES;
-  }
-
-  private async refreshShards(initial: boolean): Promise<void> {
+  protected override async listShards(): Promise<StreamShard[]> {
+    const shards: StreamShard[] = [];
     let nextToken: string | undefined;
     do {
       const response = await this.context.kinesis().send(
@@ -67,114 +33,52 @@ abstract class KinesisSource {
         { abortSignal: this.context.signal },
       );
       for (const shard of response.Shards ?? []) {
-        if (shard.ShardId !== undefined && !this.known.has(shard.ShardId)) {
-          this.known.set(shard.ShardId, shard);
-          // From LATEST a shard closed before the mapping started has nothing left to deliver.
-          const closed = shard.SequenceNumberRange?.EndingSequenceNumber !== undefined;
-          if (initial && closed && this.spec.startingPosition === 'LATEST') {
-            this.started.add(shard.ShardId);
-            this.finished.add(shard.ShardId);
-          }
-        }
+        if (shard.ShardId === undefined) continue;
+        shards.push({
+          shardId: shard.ShardId,
+          parentShardIds: [shard.ParentShardId, shard.AdjacentParentShardId].filter((id): id is string => id !== undefined),
+          closed: shard.SequenceNumberRange?.EndingSequenceNumber !== undefined,
+        });
       }
       nextToken = response.NextToken;
     } while (nextToken !== undefined);
-    await this.startReadyShards();
-  }
-
-  private async startReadyShards(): Promise<void> {
-    const ready = [...this.known.values()].filter((shard) => {
-      const id = shard.ShardId as string;
-      if (this.started.has(id)) return false;
-      return parentsOf(shard).filter((parent) => this.known.has(parent)).every((parent) => this.finished.has(parent));
-    });
-    await Promise.all(
-      ready.map(async (shard) => {
-        const shardId = shard.ShardId as string;
-        this.started.add(shardId);
-        const afterReadParent = parentsOf(shard).some((parent) => this.polled.has(parent));
-        const position = afterReadParent ? { Type: 'TRIM_HORIZON' as const } : this.initialPosition();
-        const processor = new ShardProcessor(this.context, this.engine, shardId, this.spec);
-        const read = await this.openShard(shardId, position, processor);
-        this.polled.add(shardId);
-        this.runs.push(this.runShard(shardId, read, processor));
-      }),
-    );
-  }
-
-  private async runShard(shardId: string, read: ShardReader, processor: ShardProcessor): Promise<void> {
-    try {
-      await read();
-      await processor.drain();
-      if (this.context.signal.aborted) return;
-      this.finished.add(shardId);
-      await this.refreshShards(false);
-    } catch (error) {
-      if (!this.context.signal.aborted) this.context.report(this.spec.logicalId, error);
-    }
-  }
-
-  private initialPosition(): StartingPosition {
-    if (this.spec.startingPosition === 'AT_TIMESTAMP') {
-      return { Type: 'AT_TIMESTAMP', Timestamp: new Date((this.spec.startingPositionTimestamp ?? 0) * 1000) };
-    }
-    return { Type: this.spec.startingPosition };
+    return shards;
   }
 }
 
-function parentsOf(shard: Shard): string[] {
-  return [shard.ParentShardId, shard.AdjacentParentShardId].filter((id): id is string => id !== undefined);
+function kinesisPosition(position: ShardPosition): StartingPosition {
+  switch (position.type) {
+    case 'AT_TIMESTAMP':
+      return { Type: 'AT_TIMESTAMP', Timestamp: position.timestamp };
+    case 'AFTER_SEQUENCE_NUMBER':
+      return { Type: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: position.sequenceNumber };
+    default:
+      return { Type: position.type };
+  }
 }
 
 /** A standard (polling) mapping: GetRecords on each shard, at most `batchSize` records per call. */
 export class KinesisPollingSource extends KinesisSource {
-  protected override async openShard(shardId: string, position: StartingPosition, processor: ShardProcessor): Promise<ShardReader> {
-    let iterator = await this.iterator(shardId, position);
-    return async () => {
-      const { signal } = this.context;
-      let lastSequenceNumber: string | undefined;
-      while (!signal.aborted && iterator !== undefined) {
-        await processor.waitForRoom(this.backlogLimit);
-        try {
-          const response = await this.context.kinesis().send(
-            new GetRecordsCommand({ ShardIterator: iterator, Limit: Math.min(10_000, this.spec.batchSize), StreamARN: this.spec.streamArn }),
-            { abortSignal: signal },
-          );
-          const records = response.Records ?? [];
-          if (records.length > 0) {
-            processor.push(records);
-            lastSequenceNumber = records[records.length - 1]?.SequenceNumber;
-          }
-          iterator = response.NextShardIterator;
-          if (records.length === 0 && iterator !== undefined) await sleep(IDLE_POLL_MS, signal);
-        } catch (error) {
-          if (signal.aborted) return;
-          if (error instanceof ExpiredIteratorException) {
-            iterator = await this.iterator(
-              shardId,
-              lastSequenceNumber === undefined ? position : { Type: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: lastSequenceNumber },
-            );
-            continue;
-          }
-          this.context.report(this.spec.logicalId, error);
-          await sleep(ERROR_BACKOFF_MS, signal);
-        }
-      }
-    };
-  }
-
-  private async iterator(shardId: string, position: StartingPosition): Promise<string | undefined> {
-    const response = await this.context.kinesis().send(
-      new GetShardIteratorCommand({
-        StreamARN: this.spec.streamArn,
-        ShardId: shardId,
-        ShardIteratorType: position.Type as ShardIteratorType,
-        StartingSequenceNumber: position.SequenceNumber,
-        Timestamp: position.Timestamp,
-      }),
-      { abortSignal: this.context.signal },
-    );
-    return response.ShardIterator;
+  protected override openShard(shardId: string, position: ShardPosition, processor: ShardProcessor<KinesisRecord>): Promise<ShardReader> {
+    const { context, spec } = this;
+    return this.pollingReader(shardId, position, processor, {
+      async iterator(id, from) {
+        const { Type, SequenceNumber, Timestamp } = kinesisPosition(from);
+        const response = await context.kinesis().send(
+          new GetShardIteratorCommand({ StreamARN: spec.streamArn, ShardId: id, ShardIteratorType: Type, StartingSequenceNumber: SequenceNumber, Timestamp }),
+          { abortSignal: context.signal },
+        );
+        return response.ShardIterator;
+      },
+      async getRecords(iterator) {
+        const response = await context.kinesis().send(
+          new GetRecordsCommand({ ShardIterator: iterator, Limit: Math.min(10_000, spec.batchSize), StreamARN: spec.streamArn }),
+          { abortSignal: context.signal },
+        );
+        return { records: response.Records ?? [], nextIterator: response.NextShardIterator };
+      },
+      isExpiredIterator: (error) => error instanceof ExpiredIteratorException,
+    });
   }
 }
 
@@ -184,11 +88,12 @@ export class KinesisPollingSource extends KinesisSource {
  * on AWS). Each consumer reads independently of every other consumer and of polling mappings.
  */
 export class KinesisFanOutSource extends KinesisSource {
-  protected override async openShard(shardId: string, position: StartingPosition, processor: ShardProcessor): Promise<ShardReader> {
-    let events = await this.subscribe(shardId, position);
+  protected override async openShard(shardId: string, position: ShardPosition, processor: ShardProcessor<KinesisRecord>): Promise<ShardReader> {
+    const first = kinesisPosition(position);
+    let events = await this.subscribe(shardId, first);
     return async () => {
       const { signal } = this.context;
-      let next: StartingPosition = position;
+      let next: StartingPosition = first;
       while (!signal.aborted) {
         try {
           events ??= await this.subscribe(shardId, next);

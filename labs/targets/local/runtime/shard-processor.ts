@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { _Record as KinesisRecord } from '@aws-sdk/client-kinesis';
 import type { RuntimeContext } from './context';
 import type { StreamBatchEngine } from './stream-batch-engine';
 
@@ -26,26 +25,26 @@ class Signal {
   }
 }
 
-interface Lane {
-  readonly buffer: KinesisRecord[];
+interface Lane<R> {
+  readonly buffer: R[];
   /** When the oldest buffered record entered the lane (the batching window runs from there). */
   firstBufferedAt: number;
 }
 
 /**
  * The records of one shard on their way to the function: `parallelizationFactor` lanes, a record's
- * lane chosen by a hash of its partition key (so one key's records stay in order, as on Lambda), each
- * lane invoking one batch at a time through the shared batch engine.
+ * lane chosen by a hash of its lane key (partition key, item key: so one key's records stay in order,
+ * as on Lambda), each lane invoking one batch at a time through the shared batch engine.
  */
-export class ShardProcessor {
-  private readonly lanes: Lane[];
+export class ShardProcessor<R> {
+  private readonly lanes: Lane<R>[];
   private readonly changed = new Signal();
   private readonly loops: Promise<void>[];
   private closing = false;
 
   constructor(
     private readonly context: RuntimeContext,
-    private readonly engine: StreamBatchEngine,
+    private readonly engine: StreamBatchEngine<R, unknown>,
     private readonly shardId: string,
     private readonly settings: { batchSize: number; maximumBatchingWindowSeconds: number; parallelizationFactor: number; logicalId: string },
   ) {
@@ -59,10 +58,10 @@ export class ShardProcessor {
     return this.lanes.reduce((total, lane) => total + lane.buffer.length, 0);
   }
 
-  push(records: readonly KinesisRecord[]): void {
+  push(records: readonly R[]): void {
     const now = Date.now();
     for (const record of records) {
-      const lane = this.lanes[this.laneOf(record.PartitionKey ?? '')] as Lane;
+      const lane = this.lanes[this.laneOf(this.engine.kind.laneKey(record))] as Lane<R>;
       if (lane.buffer.length === 0) lane.firstBufferedAt = now;
       lane.buffer.push(record);
     }
@@ -81,12 +80,12 @@ export class ShardProcessor {
     await Promise.all(this.loops);
   }
 
-  private laneOf(partitionKey: string): number {
+  private laneOf(laneKey: string): number {
     if (this.lanes.length === 1) return 0;
-    return createHash('md5').update(partitionKey).digest().readUInt32BE(0) % this.lanes.length;
+    return createHash('md5').update(laneKey).digest().readUInt32BE(0) % this.lanes.length;
   }
 
-  private async run(lane: Lane): Promise<void> {
+  private async run(lane: Lane<R>): Promise<void> {
     const { signal } = this.context;
     const windowMs = this.settings.maximumBatchingWindowSeconds * 1000;
     while (!signal.aborted) {

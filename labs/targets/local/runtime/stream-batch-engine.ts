@@ -1,17 +1,77 @@
 import { randomUUID } from 'node:crypto';
-import type { _Record as KinesisRecord } from '@aws-sdk/client-kinesis';
-import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
-import { LOCAL_ACCOUNT_ID, type KinesisEventSourceSpec } from '../model';
+import type { StreamEventSourceSpec } from '../model';
 import { sleep, type RuntimeContext } from './context';
 import type { FunctionErrorPayload } from './execution-environment';
 
 /** Pause before retrying a failed stream batch (Lambda backs off too; short here so labs stay quick). */
 export const STREAM_RETRY_DELAY_MS = 200;
 
-type FailureCondition = 'RetryAttemptsExhausted' | 'RecordAgeExceeded';
+/** Why records were sent to the on-failure destination (`requestContext.condition`). */
+export type FailureCondition = 'RetryAttemptsExhausted' | 'RecordAgeExceeded';
 
-interface PendingBatch {
-  readonly records: readonly KinesisRecord[];
+/**
+ * What the engine needs to know about one kind of stream record (`R`, as the stream's API returns it)
+ * and the record Lambda hands the function for it (`L`). Kinesis and DynamoDB Streams each have one.
+ */
+export interface StreamRecordKind<R, L> {
+  /** Identifies the record in a partial batch response (`itemIdentifier`) and in failure records. */
+  sequenceNumber(record: R): string;
+  /** When the record entered the stream, in epoch milliseconds: MaximumRecordAgeInSeconds counts from here. */
+  arrivalMillis(record: R): number;
+  /** Picks the record's lane when ParallelizationFactor is above 1 (partition key, item key). */
+  laneKey(record: R): string;
+  /** The record as Lambda hands it to the function. */
+  toLambdaRecord(record: R, shardId: string): L;
+  /** The source's part of the on-failure invocation record, e.g. `{ KinesisBatchInfo: ... }`. */
+  batchInfo(shardId: string, records: readonly R[]): Readonly<Record<string, unknown>>;
+}
+
+/** The batch description both stream sources send to an on-failure destination, under their own key. */
+export interface StreamBatchInfo {
+  readonly shardId: string;
+  readonly startSequenceNumber: string;
+  readonly endSequenceNumber: string;
+  readonly approximateArrivalOfFirstRecord: string;
+  readonly approximateArrivalOfLastRecord: string;
+  readonly batchSize: number;
+  readonly streamArn: string;
+}
+
+/** Describes a non-empty batch; `formatTime` renders an arrival (Kinesis keeps milliseconds, DynamoDB Streams seconds). */
+export function describeBatch<R>(
+  kind: Pick<StreamRecordKind<R, unknown>, 'sequenceNumber' | 'arrivalMillis'>,
+  streamArn: string,
+  shardId: string,
+  records: readonly R[],
+  formatTime: (millis: number) => string = (millis) => new Date(millis).toISOString(),
+): StreamBatchInfo {
+  const first = records[0] as R;
+  const last = records[records.length - 1] as R;
+  return {
+    shardId,
+    startSequenceNumber: kind.sequenceNumber(first),
+    endSequenceNumber: kind.sequenceNumber(last),
+    approximateArrivalOfFirstRecord: formatTime(kind.arrivalMillis(first)),
+    approximateArrivalOfLastRecord: formatTime(kind.arrivalMillis(last)),
+    batchSize: records.length,
+    streamArn,
+  };
+}
+
+/** The settings of a mapping the engine applies. */
+export type StreamBatchSettings = Pick<
+  StreamEventSourceSpec,
+  | 'logicalId'
+  | 'functionName'
+  | 'bisectBatchOnFunctionError'
+  | 'maximumRetryAttempts'
+  | 'maximumRecordAgeSeconds'
+  | 'onFailureDestinationArn'
+  | 'reportBatchItemFailures'
+>;
+
+interface PendingBatch<R> {
+  readonly records: readonly R[];
   /** Retries already spent on these records (bisecting does not spend any, as on Lambda). */
   readonly retries: number;
 }
@@ -22,30 +82,32 @@ type BatchVerdict =
   | { readonly kind: 'error'; readonly error: FunctionErrorPayload };
 
 /**
- * Lambda's handling of one stream batch, shared by the polling and the enhanced fan-out mappings:
- * records older than MaximumRecordAgeInSeconds are dropped; a partial batch response checkpoints
- * before the lowest failed sequence number and retries from there; a function error bisects the batch
- * (when enabled) or retries it, up to MaximumRetryAttempts; exhausted or expired records go to the
- * on-failure destination as Lambda's invocation record, and the shard moves on. Halves and retries
- * run in order, so one shard's records are never processed out of order.
+ * Lambda's handling of one stream batch, shared by every stream mapping (Kinesis polling, Kinesis
+ * enhanced fan-out, DynamoDB Streams): records older than MaximumRecordAgeInSeconds are dropped; a
+ * partial batch response checkpoints before the lowest failed sequence number and retries from there;
+ * a function error bisects the batch (when enabled) or retries it, up to MaximumRetryAttempts;
+ * exhausted or expired records go to the on-failure destination as Lambda's invocation record, and
+ * the shard moves on. Halves and retries run in order, so one shard's records are never processed
+ * out of order.
  */
-export class StreamBatchEngine {
+export class StreamBatchEngine<R, L> {
   constructor(
     private readonly context: RuntimeContext,
-    private readonly spec: KinesisEventSourceSpec,
+    private readonly spec: StreamBatchSettings,
+    readonly kind: StreamRecordKind<R, L>,
     private readonly retryDelayMs = STREAM_RETRY_DELAY_MS,
   ) {}
 
-  async process(shardId: string, records: readonly KinesisRecord[]): Promise<void> {
-    const pending: PendingBatch[] = [{ records, retries: 0 }];
+  async process(shardId: string, records: readonly R[]): Promise<void> {
+    const pending: PendingBatch<R>[] = [{ records, retries: 0 }];
     const pool = this.context.pool(this.spec.functionName);
     while (pending.length > 0 && !this.context.signal.aborted) {
-      const batch = pending.shift() as PendingBatch;
+      const batch = pending.shift() as PendingBatch<R>;
       const { fresh, expired } = this.splitByAge(batch.records);
       if (expired.length > 0) await this.sendFailure(shardId, expired, 'RecordAgeExceeded', batch.retries, randomUUID());
       if (fresh.length === 0) continue;
 
-      const outcome = await pool.invoke(this.toEvent(shardId, fresh));
+      const outcome = await pool.invoke({ Records: fresh.map((record) => this.kind.toLambdaRecord(record, shardId)) });
       const verdict: BatchVerdict = outcome.ok ? this.judge(outcome.payload, fresh) : { kind: 'error', error: outcome.error };
       if (verdict.kind === 'success') continue;
       if (verdict.kind === 'error' && this.spec.bisectBatchOnFunctionError && fresh.length > 1) {
@@ -66,7 +128,7 @@ export class StreamBatchEngine {
   }
 
   /** Success, a partial failure (retry from the lowest failed record), or an invalid response (a batch failure). */
-  private judge(payload: unknown, records: readonly KinesisRecord[]): BatchVerdict {
+  private judge(payload: unknown, records: readonly R[]): BatchVerdict {
     if (!this.spec.reportBatchItemFailures || payload === null || typeof payload !== 'object') return { kind: 'success' };
     const failures = (payload as { batchItemFailures?: unknown }).batchItemFailures;
     if (failures === undefined || failures === null) return { kind: 'success' };
@@ -79,28 +141,28 @@ export class StreamBatchEngine {
     let lowest: number | undefined;
     for (const failure of failures as unknown[]) {
       const id = (failure as { itemIdentifier?: unknown } | null)?.itemIdentifier;
-      const index = typeof id === 'string' && id !== '' ? records.findIndex((record) => record.SequenceNumber === id) : -1;
+      const index = typeof id === 'string' && id !== '' ? records.findIndex((record) => this.kind.sequenceNumber(record) === id) : -1;
       if (index === -1) return invalid;
       lowest = lowest === undefined ? index : Math.min(lowest, index);
     }
     return { kind: 'partial', retryFrom: lowest ?? 0 };
   }
 
-  private splitByAge(records: readonly KinesisRecord[]): { fresh: KinesisRecord[]; expired: KinesisRecord[] } {
+  private splitByAge(records: readonly R[]): { fresh: R[]; expired: R[] } {
     const maximumAgeSeconds = this.spec.maximumRecordAgeSeconds;
     if (maximumAgeSeconds === -1) return { fresh: [...records], expired: [] };
     const oldestAllowed = Date.now() - maximumAgeSeconds * 1000;
-    const fresh: KinesisRecord[] = [];
-    const expired: KinesisRecord[] = [];
+    const fresh: R[] = [];
+    const expired: R[] = [];
     for (const record of records) {
-      (arrivalOf(record) < oldestAllowed ? expired : fresh).push(record);
+      (this.kind.arrivalMillis(record) < oldestAllowed ? expired : fresh).push(record);
     }
     return { fresh, expired };
   }
 
   private async sendFailure(
     shardId: string,
-    records: readonly KinesisRecord[],
+    records: readonly R[],
     condition: FailureCondition,
     invokeCount: number,
     requestId: string,
@@ -108,8 +170,6 @@ export class StreamBatchEngine {
   ): Promise<void> {
     const destination = this.spec.onFailureDestinationArn;
     if (destination === undefined || records.length === 0) return;
-    const first = records[0] as KinesisRecord;
-    const last = records[records.length - 1] as KinesisRecord;
     const record = {
       requestContext: {
         requestId,
@@ -124,15 +184,7 @@ export class StreamBatchEngine {
       },
       version: '1.0',
       timestamp: new Date().toISOString(),
-      KinesisBatchInfo: {
-        shardId,
-        startSequenceNumber: first.SequenceNumber,
-        endSequenceNumber: last.SequenceNumber,
-        approximateArrivalOfFirstRecord: new Date(arrivalOf(first)).toISOString(),
-        approximateArrivalOfLastRecord: new Date(arrivalOf(last)).toISOString(),
-        batchSize: records.length,
-        streamArn: this.spec.streamArn,
-      },
+      ...this.kind.batchInfo(shardId, records),
     };
     try {
       await this.context.sendToDestination(destination, JSON.stringify(record));
@@ -140,39 +192,4 @@ export class StreamBatchEngine {
       this.context.report(this.spec.logicalId, error);
     }
   }
-
-  private toEvent(shardId: string, records: readonly KinesisRecord[]): KinesisStreamEvent {
-    return { Records: records.map((record) => toKinesisStreamRecord(record, shardId, this.spec, this.context.region)) };
-  }
-}
-
-function arrivalOf(record: KinesisRecord): number {
-  return record.ApproximateArrivalTimestamp?.getTime() ?? Date.now();
-}
-
-/** A stream record as Lambda hands it to the function (data base64-encoded, arrival in epoch seconds). */
-export function toKinesisStreamRecord(
-  record: KinesisRecord,
-  shardId: string,
-  spec: Pick<KinesisEventSourceSpec, 'streamArn' | 'functionName'>,
-  region: string,
-): KinesisStreamRecord {
-  const sequenceNumber = record.SequenceNumber ?? '';
-  return {
-    kinesis: {
-      kinesisSchemaVersion: '1.0',
-      partitionKey: record.PartitionKey ?? '',
-      sequenceNumber,
-      data: Buffer.from(record.Data ?? new Uint8Array()).toString('base64'),
-      approximateArrivalTimestamp: arrivalOf(record) / 1000,
-    },
-    eventSource: 'aws:kinesis',
-    eventVersion: '1.0',
-    eventID: `${shardId}:${sequenceNumber}`,
-    eventName: 'aws:kinesis:record',
-    // The function's execution role; the local cloud has no IAM, so a stand-in named after the function.
-    invokeIdentityArn: `arn:aws:iam::${LOCAL_ACCOUNT_ID}:role/${spec.functionName}-local-role`,
-    awsRegion: region,
-    eventSourceARN: spec.streamArn,
-  };
 }

@@ -1,8 +1,7 @@
 import type { FunctionSpec } from '../../../../../labs/targets/local/model';
 import { AsyncInvoker } from '../../../../../labs/targets/local/runtime/async-invoker';
-import type { RuntimeContext } from '../../../../../labs/targets/local/runtime/context';
 import type { InvocationOutcome } from '../../../../../labs/targets/local/runtime/execution-environment';
-import type { FunctionPool } from '../../../../../labs/targets/local/runtime/function-pool';
+import { fakeRuntimeContext } from './fake-runtime-context';
 import { fixtureFunction } from './function-specs';
 
 const ON_SUCCESS = 'arn:aws:sqs:us-east-1:000000000000:successes';
@@ -10,24 +9,11 @@ const ON_FAILURE = 'arn:aws:sqs:us-east-1:000000000000:failures';
 
 /** A runtime context whose function answers each attempt with the next outcome, and whose destinations are recorded. */
 function harness(asyncInvoke: FunctionSpec['asyncInvoke'], outcomes: InvocationOutcome[]) {
-  const sent: Array<{ arn: string; body: Record<string, unknown> }> = [];
-  const faults: unknown[] = [];
   let attempts = 0;
-  const pool = {
-    spec: fixtureFunction('recorder', { functionName: 'Subscriber', asyncInvoke }),
-    async invoke(): Promise<InvocationOutcome> {
-      attempts += 1;
-      return outcomes[Math.min(attempts, outcomes.length) - 1] as InvocationOutcome;
-    },
-  } as unknown as FunctionPool;
-  const context = {
-    signal: new AbortController().signal,
-    pool: () => pool,
-    report: (_source: string, error: unknown) => faults.push(error),
-    async sendToDestination(arn: string, body: string) {
-      sent.push({ arn, body: JSON.parse(body) as Record<string, unknown> });
-    },
-  } as unknown as RuntimeContext;
+  const { context, sent, faults } = fakeRuntimeContext(fixtureFunction('recorder', { functionName: 'Subscriber', asyncInvoke }), () => {
+    attempts += 1;
+    return outcomes[Math.min(attempts, outcomes.length) - 1] as InvocationOutcome;
+  });
   return { invoker: new AsyncInvoker(context, [0]), sent, faults, attempts: () => attempts };
 }
 

@@ -1,13 +1,15 @@
 import type { _Record as KinesisRecord } from '@aws-sdk/client-kinesis';
-import type { KinesisStreamEvent } from 'aws-lambda';
+import type { KinesisStreamRecord } from 'aws-lambda';
 import type { KinesisEventSourceSpec } from '../../../../../labs/targets/local/model';
-import type { RuntimeContext } from '../../../../../labs/targets/local/runtime/context';
 import type { InvocationOutcome } from '../../../../../labs/targets/local/runtime/execution-environment';
-import type { FunctionPool } from '../../../../../labs/targets/local/runtime/function-pool';
-import { StreamBatchEngine } from '../../../../../labs/targets/local/runtime/stream-batch-engine';
+import { kinesisRecords } from '../../../../../labs/targets/local/runtime/kinesis-records';
+import { describeBatch, StreamBatchEngine, type StreamRecordKind } from '../../../../../labs/targets/local/runtime/stream-batch-engine';
+import { changeFeed, changeRecords, type ChangeRecord, type LambdaChange } from './change-feed';
+import { fakeRuntimeContext } from './fake-runtime-context';
 import { fixtureFunction } from './function-specs';
 
 const STREAM_ARN = 'arn:aws:kinesis:us-east-1:000000000000:stream/orders';
+const TABLE_STREAM_ARN = 'arn:aws:dynamodb:us-east-1:000000000000:table/orders/stream/2026-12-01T00:00:00.000';
 const DESTINATION = 'arn:aws:sqs:us-east-1:000000000000:failures';
 
 function spec(overrides: Partial<KinesisEventSourceSpec> = {}): KinesisEventSourceSpec {
@@ -31,49 +33,69 @@ function spec(overrides: Partial<KinesisEventSourceSpec> = {}): KinesisEventSour
   };
 }
 
-function records(count: number, ageSeconds = 0): KinesisRecord[] {
-  return Array.from({ length: count }, (_, index) => ({
-    SequenceNumber: String(1000 + index),
-    PartitionKey: `key-${index}`,
-    Data: Buffer.from(JSON.stringify({ id: index + 1 })),
-    ApproximateArrivalTimestamp: new Date(Date.now() - ageSeconds * 1000),
-  }));
-}
-
-/** A runtime context whose function answers with `respond(ids)` and whose destination is recorded. */
-function harness(respond: (sequenceNumbers: string[]) => InvocationOutcome) {
-  const batches: string[][] = [];
-  const sent: Array<{ arn: string; body: Record<string, unknown> }> = [];
-  const faults: unknown[] = [];
-  const pool = {
-    spec: fixtureFunction('recorder', { functionName: 'Consumer' }),
-    async invoke(event: KinesisStreamEvent): Promise<InvocationOutcome> {
-      const sequenceNumbers = event.Records.map((record) => record.kinesis.sequenceNumber);
-      batches.push(sequenceNumbers);
-      return respond(sequenceNumbers);
-    },
-  } as unknown as FunctionPool;
-  const context = {
-    deployment: { stackName: 'LabTest', outputs: {}, functions: [], eventSources: [], queueUrlsByArn: {} },
-    region: 'us-east-1',
-    signal: new AbortController().signal,
-    pool: () => pool,
-    report: (_source: string, error: unknown) => faults.push(error),
-    async sendToDestination(arn: string, body: string) {
-      sent.push({ arn, body: JSON.parse(body) as Record<string, unknown> });
-    },
-  } as unknown as RuntimeContext;
-  return { batches, sent, faults, context };
-}
-
 const ok = (payload: unknown = null): InvocationOutcome => ({ ok: true, requestId: 'req', payload });
 const error: InvocationOutcome = { ok: false, requestId: 'req', error: { errorType: 'Error', errorMessage: 'boom', trace: [] } };
 
-describe('StreamBatchEngine', () => {
+/** A record kind under test: how to make its records, and how to read sequence numbers back from what the function got. */
+interface KindUnderTest<R, L> {
+  readonly kind: StreamRecordKind<R, L>;
+  /** `count` records, `ageSeconds` old, sequence numbers from `first` up. */
+  records(count: number, ageSeconds?: number, first?: number): R[];
+  sequenceNumbersOf(records: readonly L[]): string[];
+  /** The key and time format of the kind's batch description in an on-failure record. */
+  readonly batchInfoKey: string;
+  readonly streamArn: string;
+  formatTime(millis: number): string;
+}
+
+const kinesis: KindUnderTest<KinesisRecord, KinesisStreamRecord> = {
+  kind: kinesisRecords(spec(), 'us-east-1'),
+  records: (count, ageSeconds = 0, first = 1000) =>
+    Array.from({ length: count }, (_, index) => ({
+      SequenceNumber: String(first + index),
+      PartitionKey: `key-${index}`,
+      Data: Buffer.from(JSON.stringify({ id: index + 1 })),
+      ApproximateArrivalTimestamp: new Date(Date.now() - ageSeconds * 1000),
+    })),
+  sequenceNumbersOf: (records) => records.map((record) => record.kinesis.sequenceNumber),
+  batchInfoKey: 'KinesisBatchInfo',
+  streamArn: STREAM_ARN,
+  formatTime: (millis) => new Date(millis).toISOString(),
+};
+
+// Not Kinesis: records with item keys and second-precision creation times, as DynamoDB Streams has.
+const changes: KindUnderTest<ChangeRecord, LambdaChange> = {
+  kind: changeFeed(TABLE_STREAM_ARN),
+  records: changeRecords,
+  sequenceNumbersOf: (records) => records.map((record) => record.change.SequenceNumber),
+  batchInfoKey: 'ChangeBatchInfo',
+  streamArn: TABLE_STREAM_ARN,
+  formatTime: (millis) => new Date(millis).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+};
+
+describe.each([
+  ['Kinesis records', kinesis],
+  ['change-feed records (not Kinesis)', changes],
+] as Array<[string, KindUnderTest<unknown, unknown>]>)('StreamBatchEngine with %s', (_name, under) => {
+  /** A runtime context whose function answers with `respond(sequenceNumbers)` and whose destination is recorded. */
+  function harness(respond: (sequenceNumbers: string[]) => InvocationOutcome) {
+    const batches: string[][] = [];
+    const { context, sent, faults } = fakeRuntimeContext(fixtureFunction('recorder', { functionName: 'Consumer' }), (event) => {
+      const sequenceNumbers = under.sequenceNumbersOf((event as { Records: unknown[] }).Records);
+      batches.push(sequenceNumbers);
+      return respond(sequenceNumbers);
+    });
+    return { batches, sent, faults, context };
+  }
+
+  const engine = (context: ReturnType<typeof harness>['context'], overrides: Partial<KinesisEventSourceSpec> = {}) =>
+    new StreamBatchEngine(context, spec(overrides), under.kind, 0);
+  const batchInfoOf = (body: Record<string, unknown>) => body[under.batchInfoKey] as Record<string, unknown>;
+
   it('invokes a healthy batch once and sends nothing anywhere', async () => {
     const { batches, sent, context } = harness(() => ok());
 
-    await new StreamBatchEngine(context, spec(), 0).process('shardId-000000000000', records(3));
+    await engine(context).process('shardId-000000000000', under.records(3));
 
     expect(batches).toEqual([['1000', '1001', '1002']]);
     expect(sent).toEqual([]);
@@ -81,9 +103,9 @@ describe('StreamBatchEngine', () => {
 
   it('retries a failing batch maximumRetryAttempts times, then sends Lambda\'s on-failure record', async () => {
     const { batches, sent, context } = harness(() => error);
-    const input = records(2);
+    const input = under.records(2);
 
-    await new StreamBatchEngine(context, spec({ maximumRetryAttempts: 2 }), 0).process('shardId-000000000001', input);
+    await engine(context, { maximumRetryAttempts: 2 }).process('shardId-000000000001', input);
 
     expect(batches).toHaveLength(3);
     expect(sent).toHaveLength(1);
@@ -93,14 +115,14 @@ describe('StreamBatchEngine', () => {
       responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
       version: '1.0',
       timestamp: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
-      KinesisBatchInfo: {
+      [under.batchInfoKey]: {
         shardId: 'shardId-000000000001',
         startSequenceNumber: '1000',
         endSequenceNumber: '1001',
-        approximateArrivalOfFirstRecord: input[0]?.ApproximateArrivalTimestamp?.toISOString(),
-        approximateArrivalOfLastRecord: input[1]?.ApproximateArrivalTimestamp?.toISOString(),
+        approximateArrivalOfFirstRecord: under.formatTime(under.kind.arrivalMillis(input[0])),
+        approximateArrivalOfLastRecord: under.formatTime(under.kind.arrivalMillis(input[1])),
         batchSize: 2,
-        streamArn: STREAM_ARN,
+        streamArn: under.streamArn,
       },
     });
   });
@@ -108,10 +130,10 @@ describe('StreamBatchEngine', () => {
   it('bisects without spending retries until the poison record is alone', async () => {
     const { batches, sent, context } = harness((sequenceNumbers) => (sequenceNumbers.includes('1002') ? error : ok()));
 
-    await new StreamBatchEngine(context, spec({ bisectBatchOnFunctionError: true, maximumRetryAttempts: 0 }), 0).process('shard', records(4));
+    await engine(context, { bisectBatchOnFunctionError: true, maximumRetryAttempts: 0 }).process('shard', under.records(4));
 
     expect(batches).toEqual([['1000', '1001', '1002', '1003'], ['1000', '1001'], ['1002', '1003'], ['1002'], ['1003']]);
-    expect(sent.map((message) => (message.body.KinesisBatchInfo as { startSequenceNumber: string }).startSequenceNumber)).toEqual(['1002']);
+    expect(sent.map((message) => batchInfoOf(message.body).startSequenceNumber)).toEqual(['1002']);
   });
 
   it('retries from the lowest failed record of a partial batch response', async () => {
@@ -121,7 +143,7 @@ describe('StreamBatchEngine', () => {
       return calls === 1 ? ok({ batchItemFailures: [{ itemIdentifier: '1003' }, { itemIdentifier: '1001' }] }) : ok({ batchItemFailures: [] });
     });
 
-    await new StreamBatchEngine(context, spec({ reportBatchItemFailures: true }), 0).process('shard', records(4));
+    await engine(context, { reportBatchItemFailures: true }).process('shard', under.records(4));
 
     expect(batches).toEqual([['1000', '1001', '1002', '1003'], ['1001', '1002', '1003']]);
     expect(sent).toEqual([]);
@@ -130,7 +152,7 @@ describe('StreamBatchEngine', () => {
   it('treats a partial batch response naming an unknown record as a failure of the whole batch', async () => {
     const { batches, context } = harness(() => ok({ batchItemFailures: [{ itemIdentifier: 'not-in-batch' }] }));
 
-    await new StreamBatchEngine(context, spec({ reportBatchItemFailures: true, maximumRetryAttempts: 1 }), 0).process('shard', records(2));
+    await engine(context, { reportBatchItemFailures: true, maximumRetryAttempts: 1 }).process('shard', under.records(2));
 
     expect(batches).toEqual([['1000', '1001'], ['1000', '1001']]);
   });
@@ -138,19 +160,19 @@ describe('StreamBatchEngine', () => {
   it('ignores batchItemFailures when the mapping does not report them', async () => {
     const { batches, context } = harness(() => ok({ batchItemFailures: [{ itemIdentifier: '1000' }] }));
 
-    await new StreamBatchEngine(context, spec({ reportBatchItemFailures: false }), 0).process('shard', records(2));
+    await engine(context, { reportBatchItemFailures: false }).process('shard', under.records(2));
 
     expect(batches).toHaveLength(1);
   });
 
   it('discards records older than maximumRecordAgeSeconds and reports them to the destination', async () => {
     const { batches, sent, context } = harness(() => ok());
-    const input = [...records(2, 120), ...records(1, 0).map((record) => ({ ...record, SequenceNumber: '2000' }))];
+    const input = [...under.records(2, 120), ...under.records(1, 0, 2000)];
 
-    await new StreamBatchEngine(context, spec({ maximumRecordAgeSeconds: 60 }), 0).process('shard', input);
+    await engine(context, { maximumRecordAgeSeconds: 60 }).process('shard', input);
 
     expect(batches).toEqual([['2000']]);
-    expect(sent[0]?.body).toMatchObject({ requestContext: { condition: 'RecordAgeExceeded' }, KinesisBatchInfo: { batchSize: 2, startSequenceNumber: '1000' } });
+    expect(sent[0]?.body).toMatchObject({ requestContext: { condition: 'RecordAgeExceeded' }, [under.batchInfoKey]: { batchSize: 2, startSequenceNumber: '1000' } });
   });
 
   it('retries without limit when maximumRetryAttempts is -1, until the function recovers', async () => {
@@ -160,9 +182,20 @@ describe('StreamBatchEngine', () => {
       return calls < 6 ? error : ok();
     });
 
-    await new StreamBatchEngine(context, spec({ maximumRetryAttempts: -1 }), 0).process('shard', records(1));
+    await engine(context, { maximumRetryAttempts: -1 }).process('shard', under.records(1));
 
     expect(batches).toHaveLength(6);
     expect(sent).toEqual([]);
+  });
+});
+
+describe('describeBatch', () => {
+  it('formats arrivals with the source\'s own precision', () => {
+    const records = changeRecords(2);
+
+    const info = describeBatch(changes.kind, 'arn:stream', 'shard-1', records, changes.formatTime);
+
+    expect(info).toMatchObject({ startSequenceNumber: '1000', endSequenceNumber: '1001', batchSize: 2 });
+    expect(info.approximateArrivalOfFirstRecord).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
   });
 });
