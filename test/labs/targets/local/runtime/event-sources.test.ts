@@ -1,0 +1,79 @@
+import type { KinesisEventSourceSpec, SqsEventSourceSpec } from '../../../../../labs/targets/local/model';
+import type { AsyncInvoker } from '../../../../../labs/targets/local/runtime/async-invoker';
+import { createEventSource, sourceTypeOf } from '../../../../../labs/targets/local/runtime/event-sources';
+import { KinesisFanOutSource, KinesisPollingSource } from '../../../../../labs/targets/local/runtime/kinesis-sources';
+import { SqsSource } from '../../../../../labs/targets/local/runtime/sqs-source';
+import { fakeRuntimeContext } from './fake-runtime-context';
+import { fixtureFunction } from './function-specs';
+
+const STREAM_ARN = 'arn:aws:kinesis:us-east-1:000000000000:stream/orders';
+const CONSUMER_ARN = `${STREAM_ARN}/consumer/audit:1764547200`;
+const QUEUE_ARN = 'arn:aws:sqs:us-east-1:000000000000:work';
+
+const kinesis = (overrides: Partial<KinesisEventSourceSpec> = {}): KinesisEventSourceSpec => ({
+  kind: 'kinesis',
+  logicalId: 'Mapping',
+  functionName: 'Consumer',
+  streamName: 'orders',
+  streamArn: STREAM_ARN,
+  batchSize: 100,
+  maximumBatchingWindowSeconds: 0,
+  startingPosition: 'TRIM_HORIZON',
+  parallelizationFactor: 1,
+  bisectBatchOnFunctionError: false,
+  maximumRetryAttempts: -1,
+  maximumRecordAgeSeconds: -1,
+  reportBatchItemFailures: false,
+  enabled: true,
+  ...overrides,
+});
+const sqs = (queueArn: string): SqsEventSourceSpec => ({
+  kind: 'sqs',
+  logicalId: 'Mapping',
+  functionName: 'Consumer',
+  queueArn,
+  queueUrl: 'http://127.0.0.1:9/000000000000/work',
+  batchSize: 10,
+  maximumBatchingWindowSeconds: 0,
+  reportBatchItemFailures: false,
+  enabled: true,
+});
+
+const dependencies = {
+  context: fakeRuntimeContext(fixtureFunction('recorder', { functionName: 'Consumer' }), () => {
+    throw new Error('not invoked');
+  }).context,
+  asyncInvoker: {} as AsyncInvoker,
+};
+
+describe('sourceTypeOf', () => {
+  it.each([
+    [QUEUE_ARN, 'sqs'],
+    ['arn:aws:sns:us-east-1:000000000000:order-events', 'sns'],
+    [STREAM_ARN, 'kinesis:stream'],
+    [CONSUMER_ARN, 'kinesis:consumer'],
+    ['arn:aws:dynamodb:us-east-1:000000000000:table/orders/stream/2026-12-01T00:00:00.000', 'dynamodb:stream'],
+  ])('names %s a %s source', (arn, type) => {
+    expect(sourceTypeOf(arn)).toBe(type);
+  });
+});
+
+describe('createEventSource', () => {
+  it('polls a stream, subscribes for a consumer and receives from a queue', () => {
+    expect(createEventSource(kinesis(), dependencies)).toBeInstanceOf(KinesisPollingSource);
+    expect(createEventSource(kinesis({ consumerArn: CONSUMER_ARN, consumerName: 'audit' }), dependencies)).toBeInstanceOf(KinesisFanOutSource);
+    expect(createEventSource(sqs(QUEUE_ARN), dependencies)).toBeInstanceOf(SqsSource);
+  });
+
+  it('fails if the ARN names a source the runtime cannot poll, listing those it can', () => {
+    const tableStream = kinesis({ streamArn: 'arn:aws:dynamodb:us-east-1:000000000000:table/orders/stream/2026-12-01T00:00:00.000' });
+
+    expect(() => createEventSource(tableStream, dependencies)).toThrow(/reads arn:aws:dynamodb:.* \(dynamodb:stream\), which the local runtime cannot poll; it polls sqs, sns, kinesis:stream, kinesis:consumer/);
+  });
+
+  it('fails if the settings do not fit the source the ARN names', () => {
+    expect(() => createEventSource(sqs('arn:aws:sns:us-east-1:000000000000:order-events'), dependencies)).toThrow(
+      /Mapping has sqs settings, but its ARN names a sns source/,
+    );
+  });
+});
