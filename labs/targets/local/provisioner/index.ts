@@ -13,7 +13,7 @@ import {
   type ServiceName,
   type SkippedResource,
 } from '../model';
-import type { DeploymentState, ProvisionedResource, ResourceProvisioner, ServiceClients } from './context';
+import type { DeploymentState, ProvisionedResource, ResourceProvisioner, ServiceClients } from './resource-provisioner';
 import { creationWaves, type TemplateResource } from './graph';
 import { applyEventInvokeConfig, createEventSourceMapping, createFunction } from './lambda';
 import { createQueue, createSubscription, createTopic } from './messaging';

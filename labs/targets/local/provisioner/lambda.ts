@@ -2,7 +2,7 @@ import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { randomUUID } from 'node:crypto';
 import { isAbsolute, join } from 'node:path';
 import type { KinesisEventSourceSpec, SqsEventSourceSpec } from '../model';
-import { arn, rejectUnsupported, required, type DeploymentState, type ProvisionedResource, type ResourceInput } from './context';
+import { arn, rejectUnsupported, required, type DeploymentState, type ProvisionedResource, type ResourceInput } from './resource-provisioner';
 import { NAME_LIMITS, physicalName } from './names';
 
 /** Lambda's defaults when a function or mapping leaves a setting out. */

@@ -1,6 +1,6 @@
 import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
-import { arn, rejectUnsupported, required, type ProvisionedResource, type ResourceInput } from './context';
+import { arn, rejectUnsupported, required, type ProvisionedResource, type ResourceInput } from './resource-provisioner';
 import { NAME_LIMITS, physicalName } from './names';
 
 /** AWS::SQS::Queue properties passed to the emulator as queue attributes. */

@@ -1,5 +1,5 @@
 import type { PseudoParameters } from '../intrinsics';
-import { arn } from './context';
+import { arn } from './resource-provisioner';
 import { NAME_LIMITS, physicalName } from './names';
 
 interface SkippedIdentity {

@@ -19,7 +19,7 @@ import {
   type StreamViewType,
 } from '@aws-sdk/client-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { rejectUnsupported, required, type ProvisionedResource, type ResourceInput } from './context';
+import { rejectUnsupported, required, type ProvisionedResource, type ResourceInput } from './resource-provisioner';
 import { NAME_LIMITS, physicalName } from './names';
 
 const ACTIVE_TIMEOUT_MS = 30_000;

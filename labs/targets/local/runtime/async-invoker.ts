@@ -1,5 +1,5 @@
-import type { RuntimeContext } from './context';
-import { sleep } from './context';
+import type { RuntimeContext } from './runtime-context';
+import { sleep } from './abortable-sleep';
 import type { FunctionErrorPayload } from './execution-environment';
 
 /**

@@ -1,6 +1,6 @@
 import type { EventSourceSpec } from '../model';
 import type { AsyncInvoker } from './async-invoker';
-import type { RuntimeContext } from './context';
+import type { RuntimeContext } from './runtime-context';
 import { KinesisFanOutSource, KinesisPollingSource } from './kinesis-sources';
 import { SnsRelaySource } from './sns-relay-source';
 import { SqsSource } from './sqs-source';

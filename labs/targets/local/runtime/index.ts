@@ -1,7 +1,7 @@
 export { FunctionInvocationError, startRuntime, type EmulatorAccess, type LambdaRuntime, type RuntimeOptions } from './lambda-runtime';
 export type { FunctionStats } from './function-pool';
 export type { LogEntry } from './log-store';
-export type { RuntimeFault } from './context';
+export type { RuntimeFault } from './runtime-context';
 export { DEFAULT_ASYNC_RETRY_DELAYS_MS } from './async-invoker';
 export { DEFAULT_SQS_MAXIMUM_CONCURRENCY } from './sqs-source';
 export { DEFAULT_MAX_ENVIRONMENTS_PER_FUNCTION } from './function-pool';

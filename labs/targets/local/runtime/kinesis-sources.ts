@@ -10,7 +10,8 @@ import {
 } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamRecord } from 'aws-lambda';
 import type { KinesisEventSourceSpec } from '../model';
-import { sleep, type RuntimeContext } from './context';
+import { sleep } from './abortable-sleep';
+import type { RuntimeContext } from './runtime-context';
 import { kinesisRecords } from './kinesis-records';
 import type { ShardProcessor } from './shard-processor';
 import { ERROR_BACKOFF_MS, StreamSource, type ShardPosition, type ShardReader, type StreamShard } from './stream-source';

@@ -1,6 +1,7 @@
 import { LOCAL_CREDENTIALS, LOCAL_REGION, type Endpoints, type LocalDeployment, type SqsEventSourceSpec } from '../model';
 import { AsyncInvoker, DEFAULT_ASYNC_RETRY_DELAYS_MS } from './async-invoker';
-import { asError, Clients, type RuntimeContext, type RuntimeFault } from './context';
+import { EmulatorClients } from './emulator-clients';
+import { asError, type RuntimeContext, type RuntimeFault } from './runtime-context';
 import type { FunctionErrorPayload } from './execution-environment';
 import { DEFAULT_MAX_ENVIRONMENTS_PER_FUNCTION, FunctionPool, type FunctionStats } from './function-pool';
 import { createEventSource, type EventSource } from './event-sources';
@@ -65,7 +66,7 @@ export interface LambdaRuntime {
 export async function startRuntime(deployment: LocalDeployment, options: RuntimeOptions): Promise<LambdaRuntime> {
   const region = LOCAL_REGION;
   const logStore = new LogStore(options.verbose ? options.log : undefined);
-  const clients = new Clients(options.emulators.endpoints);
+  const clients = new EmulatorClients(options.emulators.endpoints);
   const abort = new AbortController();
   const listeners = new Set<(fault: RuntimeFault) => void>();
   const baseEnvironment: Record<string, string> = {

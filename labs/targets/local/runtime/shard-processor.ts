@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { RuntimeContext } from './context';
+import type { RuntimeContext } from './runtime-context';
 import type { StreamBatchEngine } from './stream-batch-engine';
 
 /** Wakes waiters when something changed; a wait also ends on timeout or abort. */

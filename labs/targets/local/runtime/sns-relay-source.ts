@@ -2,7 +2,8 @@ import { GetQueueAttributesCommand, type Message } from '@aws-sdk/client-sqs';
 import type { SNSEvent, SNSMessageAttributes } from 'aws-lambda';
 import type { SnsSubscriptionSpec } from '../model';
 import type { AsyncInvoker } from './async-invoker';
-import { sleep, type RuntimeContext } from './context';
+import { sleep } from './abortable-sleep';
+import type { RuntimeContext } from './runtime-context';
 import { deleteMessages, receiveMessages } from './sqs-source';
 
 const WAIT_TIME_SECONDS = 5;

@@ -7,7 +7,8 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSMessageAttribute, SQSRecord, SQSRecordAttributes } from 'aws-lambda';
 import type { SqsEventSourceSpec } from '../model';
-import { sleep, type RuntimeContext } from './context';
+import { sleep } from './abortable-sleep';
+import type { RuntimeContext } from './runtime-context';
 
 /**
  * Concurrent pollers (hence environments) of an SQS mapping without ScalingConfig.MaximumConcurrency.

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { StreamEventSourceSpec } from '../model';
-import { sleep, type RuntimeContext } from './context';
+import { sleep } from './abortable-sleep';
+import type { RuntimeContext } from './runtime-context';
 import type { FunctionErrorPayload } from './execution-environment';
 
 /** Pause before retrying a failed stream batch (Lambda backs off too; short here so labs stay quick). */

@@ -1,5 +1,6 @@
 import type { StreamEventSourceSpec } from '../model';
-import { sleep, type RuntimeContext } from './context';
+import { sleep } from './abortable-sleep';
+import type { RuntimeContext } from './runtime-context';
 import { ShardProcessor } from './shard-processor';
 import { StreamBatchEngine, type StreamRecordKind } from './stream-batch-engine';
 

@@ -1,7 +1,7 @@
 import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import type { ResourceInput, ServiceClients } from '../../../../labs/targets/local/provisioner/context';
+import type { ResourceInput, ServiceClients } from '../../../../labs/targets/local/provisioner/resource-provisioner';
 import { createSubscription } from '../../../../labs/targets/local/provisioner/messaging';
 
 const sns = mockClient(SNSClient);

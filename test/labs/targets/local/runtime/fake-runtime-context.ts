@@ -1,5 +1,5 @@
 import type { FunctionSpec } from '../../../../../labs/targets/local/model';
-import type { RuntimeContext } from '../../../../../labs/targets/local/runtime/context';
+import type { RuntimeContext } from '../../../../../labs/targets/local/runtime/runtime-context';
 import type { InvocationOutcome } from '../../../../../labs/targets/local/runtime/execution-environment';
 import type { FunctionPool } from '../../../../../labs/targets/local/runtime/function-pool';
 

@@ -3,30 +3,9 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { localClientConfig } from '../emulators/client-config';
 import type { Endpoints, LocalDeployment } from '../model';
-import type { FunctionPool } from './function-pool';
 
-/** A problem of the local cloud itself (an emulator unreachable, a malformed relay message), not a function error. */
-export interface RuntimeFault {
-  /** The event source's logical id, or the function name. */
-  readonly source: string;
-  readonly error: Error;
-}
-
-/** What every event source needs from the runtime. */
-export interface RuntimeContext {
-  readonly deployment: LocalDeployment;
-  readonly region: string;
-  /** Aborted by `stop()`: pollers end their loops and cancel their long polls. */
-  readonly signal: AbortSignal;
-  pool(functionName: string): FunctionPool;
-  sqs(): SQSClient;
-  kinesis(): KinesisClient;
-  report(source: string, error: unknown): void;
-  /** Sends a message to an SQS queue or SNS topic given by ARN (dead-letter queues, on-failure destinations). */
-  sendToDestination(arn: string, body: string, attributes?: Record<string, MessageAttributeValue>): Promise<void>;
-}
-
-export class Clients {
+/** The runtime's own SDK clients of the emulators, made when first needed. */
+export class EmulatorClients {
   private sqsClient: SQSClient | undefined;
   private snsClient: SNSClient | undefined;
   private kinesisClient: KinesisClient | undefined;
@@ -81,22 +60,4 @@ export class Clients {
     }
     return endpoint;
   }
-}
-
-export function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
-}
-
-/** Resolves after `ms`, or early (without throwing) when the signal aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
