@@ -4,9 +4,8 @@ import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync,
 import { delimiter, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { localClientConfig } from './client-config';
 import type { StartedEmulator } from './fauxqs';
-import { startWithRetry, waitUntilHealthy } from './health';
+import { startWithRetry, waitUntilServing } from './health';
 import { freePort } from './ports';
 import { spawnSupervised } from './process';
 
@@ -70,14 +69,7 @@ export function startDynamoDbLocal(log?: (line: string) => void): Promise<Starte
       watchdog: true,
       ...(log ? { log } : {}),
     });
-    const endpoint = `http://127.0.0.1:${port}`;
-    const client = new DynamoDBClient({ ...localClientConfig(endpoint), maxAttempts: 1 });
-    try {
-      await waitUntilHealthy(child, () => client.send(new ListTablesCommand({})), HEALTH_TIMEOUT_MS);
-    } finally {
-      client.destroy();
-    }
-    return { endpoint, process: child };
+    return waitUntilServing(child, `http://127.0.0.1:${port}`, (config) => new DynamoDBClient(config), (client) => client.send(new ListTablesCommand({})), HEALTH_TIMEOUT_MS);
   });
 }
 

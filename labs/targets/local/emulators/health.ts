@@ -1,4 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { localClientConfig, type LocalClientConfig } from './client-config';
+import type { StartedEmulator } from './fauxqs';
 import type { ProcessExit, SupervisedProcess } from './process';
 
 const POLL_INTERVAL_MS = 100;
@@ -47,6 +49,26 @@ export async function waitUntilHealthy(
     }
     await sleep(POLL_INTERVAL_MS);
   }
+}
+
+/**
+ * Waits until the emulator at `endpoint` answers `probe` through an SDK client of its own (one
+ * attempt per call, so a refused connection is retried here, not by the SDK), then hands it out.
+ */
+export async function waitUntilServing<C extends { destroy(): void }>(
+  child: SupervisedProcess,
+  endpoint: string,
+  client: (config: LocalClientConfig & { readonly maxAttempts: number }) => C,
+  probe: (client: C) => Promise<unknown>,
+  timeoutMs: number,
+): Promise<StartedEmulator> {
+  const probing = client({ ...localClientConfig(endpoint), maxAttempts: 1 });
+  try {
+    await waitUntilHealthy(child, () => probe(probing), timeoutMs);
+  } finally {
+    probing.destroy();
+  }
+  return { endpoint, process: child };
 }
 
 /**

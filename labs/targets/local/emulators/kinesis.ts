@@ -1,9 +1,8 @@
 import { KinesisClient, ListStreamsCommand } from '@aws-sdk/client-kinesis';
 import { dirname, join } from 'node:path';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../model';
-import { localClientConfig } from './client-config';
 import type { StartedEmulator } from './fauxqs';
-import { startWithRetry, waitUntilHealthy } from './health';
+import { startWithRetry, waitUntilServing } from './health';
 import { freePort } from './ports';
 import { spawnSupervised } from './process';
 
@@ -51,13 +50,6 @@ export function startKinesisLocal(log?: (line: string) => void): Promise<Started
       watchdog: true,
       ...(log ? { log } : {}),
     });
-    const endpoint = `http://127.0.0.1:${plainPort}`;
-    const client = new KinesisClient({ ...localClientConfig(endpoint), maxAttempts: 1 });
-    try {
-      await waitUntilHealthy(child, () => client.send(new ListStreamsCommand({})), HEALTH_TIMEOUT_MS);
-    } finally {
-      client.destroy();
-    }
-    return { endpoint, process: child };
+    return waitUntilServing(child, `http://127.0.0.1:${plainPort}`, (config) => new KinesisClient(config), (client) => client.send(new ListStreamsCommand({})), HEALTH_TIMEOUT_MS);
   });
 }
