@@ -4,40 +4,17 @@ import { createEventSource, sourceTypeOf } from '../../../../../labs/targets/loc
 import { KinesisFanOutSource, KinesisPollingSource } from '../../../../../labs/targets/local/runtime/kinesis-sources';
 import { SqsSource } from '../../../../../labs/targets/local/runtime/sqs-source';
 import { fakeRuntimeContext } from './fake-runtime-context';
+import { kinesisSource, sqsSource } from './local-cloud';
 import { fixtureFunction } from './function-specs';
 
 const STREAM_ARN = 'arn:aws:kinesis:us-east-1:000000000000:stream/orders';
 const CONSUMER_ARN = `${STREAM_ARN}/consumer/audit:1764547200`;
 const QUEUE_ARN = 'arn:aws:sqs:us-east-1:000000000000:work';
 
-const kinesis = (overrides: Partial<KinesisEventSourceSpec> = {}): KinesisEventSourceSpec => ({
-  kind: 'kinesis',
-  logicalId: 'Mapping',
-  functionName: 'Consumer',
-  streamName: 'orders',
-  streamArn: STREAM_ARN,
-  batchSize: 100,
-  maximumBatchingWindowSeconds: 0,
-  startingPosition: 'TRIM_HORIZON',
-  parallelizationFactor: 1,
-  bisectBatchOnFunctionError: false,
-  maximumRetryAttempts: -1,
-  maximumRecordAgeSeconds: -1,
-  reportBatchItemFailures: false,
-  enabled: true,
-  ...overrides,
-});
-const sqs = (queueArn: string): SqsEventSourceSpec => ({
-  kind: 'sqs',
-  logicalId: 'Mapping',
-  functionName: 'Consumer',
-  queueArn,
-  queueUrl: 'http://127.0.0.1:9/000000000000/work',
-  batchSize: 10,
-  maximumBatchingWindowSeconds: 0,
-  reportBatchItemFailures: false,
-  enabled: true,
-});
+const kinesis = (overrides: Partial<KinesisEventSourceSpec> = {}): KinesisEventSourceSpec =>
+  kinesisSource({ functionName: 'Consumer', streamName: 'orders', streamArn: STREAM_ARN, logicalId: 'Mapping', ...overrides });
+const sqs = (queueArn: string): SqsEventSourceSpec =>
+  sqsSource({ functionName: 'Consumer', queueArn, queueUrl: 'http://127.0.0.1:9/000000000000/work', logicalId: 'Mapping' });
 
 const dependencies = {
   context: fakeRuntimeContext(fixtureFunction('recorder', { functionName: 'Consumer' }), () => {

@@ -6,6 +6,7 @@ import { kinesisRecords } from '../../../../../labs/targets/local/runtime/kinesi
 import { describeBatch, StreamBatchEngine, type StreamRecordKind } from '../../../../../labs/targets/local/runtime/stream-batch-engine';
 import { changeFeed, changeRecords, type ChangeRecord, type LambdaChange } from './change-feed';
 import { fakeRuntimeContext } from './fake-runtime-context';
+import { kinesisSource } from './local-cloud';
 import { fixtureFunction } from './function-specs';
 
 const STREAM_ARN = 'arn:aws:kinesis:us-east-1:000000000000:stream/orders';
@@ -13,24 +14,15 @@ const TABLE_STREAM_ARN = 'arn:aws:dynamodb:us-east-1:000000000000:table/orders/s
 const DESTINATION = 'arn:aws:sqs:us-east-1:000000000000:failures';
 
 function spec(overrides: Partial<KinesisEventSourceSpec> = {}): KinesisEventSourceSpec {
-  return {
-    kind: 'kinesis',
+  return kinesisSource({
     logicalId: 'Mapping',
     functionName: 'Consumer',
     streamName: 'orders',
     streamArn: STREAM_ARN,
-    batchSize: 100,
-    maximumBatchingWindowSeconds: 0,
-    startingPosition: 'TRIM_HORIZON',
-    parallelizationFactor: 1,
-    bisectBatchOnFunctionError: false,
     maximumRetryAttempts: 2,
-    maximumRecordAgeSeconds: -1,
     onFailureDestinationArn: DESTINATION,
-    reportBatchItemFailures: false,
-    enabled: true,
     ...overrides,
-  };
+  });
 }
 
 const ok = (payload: unknown = null): InvocationOutcome => ({ ok: true, requestId: 'req', payload });
