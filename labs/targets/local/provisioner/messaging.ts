@@ -26,18 +26,27 @@ const QUEUE_PROPERTIES_IGNORED = ['KmsMasterKeyId', 'KmsDataKeyReusePeriodSecond
 export async function createQueue(input: ResourceInput): Promise<ProvisionedResource> {
   const known = new Set<string>([...QUEUE_ATTRIBUTES, ...QUEUE_PROPERTIES_IGNORED, 'QueueName']);
   rejectUnsupported(input, Object.keys(input.properties).filter((name) => !known.has(name)));
-  const fifo = String(input.properties.FifoQueue) === 'true';
-  const queueName =
-    (input.properties.QueueName as string | undefined) ??
-    physicalName(input.stackName, input.logicalId, { maxLength: NAME_LIMITS.queue, suffix: fifo ? '.fifo' : '' });
+  const queueName = nameOf(input, 'QueueName', NAME_LIMITS.queue, 'FifoQueue');
+  return createQueueNamed(input, queueName, stringAttributes(input, QUEUE_ATTRIBUTES));
+}
+
+/** The template's name for the queue or topic, or a generated one (ending in `.fifo` for a FIFO one). */
+function nameOf(input: ResourceInput, nameProperty: string, maxLength: number, fifoProperty: string): string {
+  const fifo = String(input.properties[fifoProperty]) === 'true';
+  return (
+    (input.properties[nameProperty] as string | undefined) ??
+    physicalName(input.stackName, input.logicalId, { maxLength, suffix: fifo ? '.fifo' : '' })
+  );
+}
+
+/** The properties the service takes as string attributes (policies as JSON). */
+function stringAttributes(input: ResourceInput, names: readonly string[]): Record<string, string> {
   const attributes: Record<string, string> = {};
-  for (const name of QUEUE_ATTRIBUTES) {
+  for (const name of names) {
     const value = input.properties[name];
-    if (value !== undefined) {
-      attributes[name] = typeof value === 'object' ? JSON.stringify(value) : String(value);
-    }
+    if (value !== undefined) attributes[name] = typeof value === 'object' ? JSON.stringify(value) : String(value);
   }
-  return createQueueNamed(input, queueName, attributes);
+  return attributes;
 }
 
 async function createQueueNamed(
@@ -62,17 +71,8 @@ const TOPIC_PROPERTIES_IGNORED = ['KmsMasterKeyId', 'Tags', 'DeliveryStatusLoggi
 export async function createTopic(input: ResourceInput): Promise<ProvisionedResource> {
   const known = new Set<string>([...TOPIC_ATTRIBUTES, ...TOPIC_PROPERTIES_IGNORED, 'TopicName']);
   rejectUnsupported(input, Object.keys(input.properties).filter((name) => !known.has(name)));
-  const fifo = String(input.properties.FifoTopic) === 'true';
-  const topicName =
-    (input.properties.TopicName as string | undefined) ??
-    physicalName(input.stackName, input.logicalId, { maxLength: NAME_LIMITS.topic, suffix: fifo ? '.fifo' : '' });
-  const attributes: Record<string, string> = {};
-  for (const name of TOPIC_ATTRIBUTES) {
-    if (input.properties[name] !== undefined) {
-      attributes[name] = String(input.properties[name]);
-    }
-  }
-  const { TopicArn } = await input.clients.sns.send(new CreateTopicCommand({ Name: topicName, Attributes: attributes }));
+  const topicName = nameOf(input, 'TopicName', NAME_LIMITS.topic, 'FifoTopic');
+  const { TopicArn } = await input.clients.sns.send(new CreateTopicCommand({ Name: topicName, Attributes: stringAttributes(input, TOPIC_ATTRIBUTES) }));
   return { ref: TopicArn!, attributes: { TopicArn: TopicArn!, TopicName: topicName } };
 }
 
