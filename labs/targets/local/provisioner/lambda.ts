@@ -1,7 +1,4 @@
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { randomUUID } from 'node:crypto';
 import { isAbsolute, join } from 'node:path';
-import type { KinesisEventSourceSpec, SqsEventSourceSpec } from '../model';
 import { arn, rejectUnsupported, required, type DeploymentState, type ProvisionedResource, type ResourceInput } from './resource-provisioner';
 import { NAME_LIMITS, physicalName } from './names';
 
@@ -100,7 +97,7 @@ export async function createFunction(input: ResourceInput): Promise<ProvisionedR
 }
 
 /** The function a FunctionName property (a name, an ARN, or a partial ARN) designates. */
-function functionNamed(state: DeploymentState, input: ResourceInput, nameOrArn: string) {
+export function functionNamed(state: DeploymentState, input: ResourceInput, nameOrArn: string) {
   const name = nameOrArn.includes(':function:') ? nameOrArn.split(':function:')[1].split(':')[0] : nameOrArn;
   const found = [...state.functions.values()].find((fn) => fn.functionName === name);
   if (!found) {
@@ -109,7 +106,7 @@ function functionNamed(state: DeploymentState, input: ResourceInput, nameOrArn: 
   return found;
 }
 
-interface Destinations {
+export interface Destinations {
   readonly OnFailure?: { readonly Destination?: string };
   readonly OnSuccess?: { readonly Destination?: string };
 }
@@ -138,107 +135,4 @@ export async function applyEventInvokeConfig(input: ResourceInput): Promise<Prov
     ...(destinations?.OnSuccess?.Destination ? { onSuccessDestinationArn: destinations.OnSuccess.Destination } : {}),
   };
   return { ref: `${fn.functionName}:${qualifier}`, attributes: {} };
-}
-
-/** SQS's visibility timeout when the queue sets none. */
-const SQS_DEFAULT_VISIBILITY_TIMEOUT_SECONDS = 30;
-
-/** Mapping settings with no local meaning (tags, metrics, KMS key of filter criteria). */
-const MAPPING_PROPERTIES_IGNORED = ['Tags', 'MetricsConfig', 'KmsKeyArn'];
-const MAPPING_PROPERTIES = [
-  'FunctionName',
-  'EventSourceArn',
-  'Enabled',
-  'BatchSize',
-  'MaximumBatchingWindowInSeconds',
-  'ScalingConfig',
-  'FunctionResponseTypes',
-  'StartingPosition',
-  'StartingPositionTimestamp',
-  'ParallelizationFactor',
-  'BisectBatchOnFunctionError',
-  'MaximumRetryAttempts',
-  'MaximumRecordAgeInSeconds',
-  'DestinationConfig',
-];
-
-/**
- * AWS::Lambda::EventSourceMapping from an SQS queue, a Kinesis stream (polling), or a Kinesis
- * stream consumer (enhanced fan-out), with Lambda's defaults for what the template leaves out.
- */
-export async function createEventSourceMapping(input: ResourceInput): Promise<ProvisionedResource> {
-  const known = new Set([...MAPPING_PROPERTIES_IGNORED, ...MAPPING_PROPERTIES]);
-  rejectUnsupported(input, Object.keys(input.properties).filter((name) => !known.has(name)));
-  const p = input.properties;
-  const fn = functionNamed(input.state, input, required<string>(input, 'FunctionName'));
-  const sourceArn = required<string>(input, 'EventSourceArn');
-  const uuid = randomUUID();
-  const enabled = p.Enabled === undefined ? true : String(p.Enabled) === 'true';
-  const window = Number(p.MaximumBatchingWindowInSeconds ?? 0);
-  const reportBatchItemFailures = ((p.FunctionResponseTypes as string[] | undefined) ?? []).includes('ReportBatchItemFailures');
-  const service = sourceArn.split(':')[2];
-
-  if (service === 'sqs') {
-    const queueUrl = input.state.queueUrlsByArn[sourceArn];
-    if (!queueUrl) {
-      throw new Error(`${input.type} (${input.logicalId}) reads queue ${sourceArn}, which is not a queue of this stack`);
-    }
-    // Lambda refuses such a mapping: a batch still running would become visible to another poller.
-    const { Attributes } = await input.clients.sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['VisibilityTimeout'] }),
-    );
-    const visibilityTimeout = Number(Attributes?.VisibilityTimeout ?? SQS_DEFAULT_VISIBILITY_TIMEOUT_SECONDS);
-    if (visibilityTimeout < fn.timeoutSeconds) {
-      throw new Error(
-        `cannot provision ${input.type} (${input.logicalId}): queue visibility timeout ${visibilityTimeout} s is less than function ${fn.logicalId}'s timeout ${fn.timeoutSeconds} s, which Lambda rejects; give the queue a visibility timeout of at least the function timeout (6 times it is AWS's advice)`,
-      );
-    }
-    const maximumConcurrency = (p.ScalingConfig as { MaximumConcurrency?: number } | undefined)?.MaximumConcurrency;
-    const spec: SqsEventSourceSpec = {
-      kind: 'sqs',
-      logicalId: input.logicalId,
-      functionName: fn.functionName,
-      queueArn: sourceArn,
-      queueUrl,
-      batchSize: Number(p.BatchSize ?? LAMBDA_DEFAULTS.sqsBatchSize),
-      maximumBatchingWindowSeconds: window,
-      ...(maximumConcurrency !== undefined ? { maximumConcurrency: Number(maximumConcurrency) } : {}),
-      reportBatchItemFailures,
-      enabled,
-    };
-    input.state.eventSources.push(spec);
-  } else if (service === 'kinesis') {
-    // arn:aws:kinesis:<region>:<account>:stream/<name>[/consumer/<consumer>:<timestamp>]
-    const resource = sourceArn.split(':').slice(5).join(':');
-    const [, streamName, consumerPart, consumerId] = resource.split('/');
-    const consumerArn = consumerPart === 'consumer' ? sourceArn : undefined;
-    const streamArn = consumerArn ? sourceArn.slice(0, sourceArn.indexOf('/consumer/')) : sourceArn;
-    const startingPosition = required<KinesisEventSourceSpec['startingPosition']>(input, 'StartingPosition');
-    const onFailure = (p.DestinationConfig as Destinations | undefined)?.OnFailure?.Destination;
-    const spec: KinesisEventSourceSpec = {
-      kind: 'kinesis',
-      logicalId: input.logicalId,
-      functionName: fn.functionName,
-      streamName,
-      streamArn,
-      ...(consumerArn ? { consumerArn, consumerName: consumerId.split(':')[0] } : {}),
-      batchSize: Number(p.BatchSize ?? LAMBDA_DEFAULTS.kinesisBatchSize),
-      maximumBatchingWindowSeconds: window,
-      startingPosition,
-      ...(p.StartingPositionTimestamp !== undefined ? { startingPositionTimestamp: Number(p.StartingPositionTimestamp) } : {}),
-      parallelizationFactor: Number(p.ParallelizationFactor ?? LAMBDA_DEFAULTS.parallelizationFactor),
-      bisectBatchOnFunctionError: String(p.BisectBatchOnFunctionError ?? false) === 'true',
-      maximumRetryAttempts: Number(p.MaximumRetryAttempts ?? LAMBDA_DEFAULTS.kinesisMaximumRetryAttempts),
-      maximumRecordAgeSeconds: Number(p.MaximumRecordAgeInSeconds ?? LAMBDA_DEFAULTS.kinesisMaximumRecordAgeSeconds),
-      ...(onFailure ? { onFailureDestinationArn: onFailure } : {}),
-      reportBatchItemFailures,
-      enabled,
-    };
-    input.state.eventSources.push(spec);
-  } else {
-    throw new Error(
-      `cannot provision ${input.type} (${input.logicalId}): event source ${sourceArn} is not supported by the local cloud (SQS queues, Kinesis streams and stream consumers are)`,
-    );
-  }
-  return { ref: uuid, attributes: { Id: uuid, EventSourceMappingArn: arn(input.pseudo, 'lambda', `event-source-mapping:${uuid}`) } };
 }

@@ -12,7 +12,8 @@ import {
 import type { DeploymentState, ProvisionedResource, ResourceProvisioner } from './resource-provisioner';
 import { lazyClients } from './service-clients';
 import { creationWaves, type TemplateResource } from './graph';
-import { applyEventInvokeConfig, createEventSourceMapping, createFunction } from './lambda';
+import { createEventSourceMapping } from './event-source-mappings';
+import { applyEventInvokeConfig, createFunction } from './lambda';
 import { createQueue, createSubscription, createTopic } from './messaging';
 import { SKIPPED_TYPES } from './skipped';
 import { createTable } from './dynamodb';

@@ -1,3 +1,4 @@
+import { sourceTypeOf } from '../arns';
 import type { EventSourceSpec } from '../model';
 import type { AsyncInvoker } from './async-invoker';
 import type { RuntimeContext } from './runtime-context';
@@ -43,11 +44,7 @@ function isKind<K extends EventSourceSpec['kind']>(spec: EventSourceSpec, kind: 
   return spec.kind === kind;
 }
 
-/**
- * How each event source is read, by what its ARN names: the service, then the type of the innermost
- * resource (`arn:aws:kinesis:...:stream/orders/consumer/audit:1` is a `kinesis:consumer`). A new kind
- * of source is one line here and its poller.
- */
+/** How each event source is read, by what its ARN names (`sourceTypeOf`). A new kind of source is one line here and its poller. */
 const EVENT_SOURCES: Readonly<Record<string, EventSourceReader>> = {
   sqs: reader('sqs', (spec, { context }) => new SqsSource(context, spec)),
   sns: reader('sns', (spec, { context, asyncInvoker }) => new SnsRelaySource(context, spec, asyncInvoker)),
@@ -66,14 +63,6 @@ export function createEventSource(spec: EventSourceSpec, dependencies: EventSour
     );
   }
   return found.create(spec, dependencies);
-}
-
-/** `sqs`, `sns`, `kinesis:stream`, `kinesis:consumer`, `dynamodb:stream`... */
-export function sourceTypeOf(arn: string): string {
-  const parts = arn.split(':');
-  const segments = parts.slice(5).join(':').split('/');
-  const service = parts[2] ?? '';
-  return segments.length < 2 ? service : `${service}:${segments[segments.length - 2]}`;
 }
 
 /** The ARN the mapping's EventSourceArn (or the subscription's TopicArn) named. */

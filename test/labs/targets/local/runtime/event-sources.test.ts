@@ -1,6 +1,6 @@
 import type { KinesisEventSourceSpec, SqsEventSourceSpec } from '../../../../../labs/targets/local/model';
 import type { AsyncInvoker } from '../../../../../labs/targets/local/runtime/async-invoker';
-import { createEventSource, sourceTypeOf } from '../../../../../labs/targets/local/runtime/event-sources';
+import { createEventSource } from '../../../../../labs/targets/local/runtime/event-sources';
 import { KinesisFanOutSource, KinesisPollingSource } from '../../../../../labs/targets/local/runtime/kinesis-sources';
 import { SqsSource } from '../../../../../labs/targets/local/runtime/sqs-source';
 import { fakeRuntimeContext } from './fake-runtime-context';
@@ -22,18 +22,6 @@ const dependencies = {
   }).context,
   asyncInvoker: {} as AsyncInvoker,
 };
-
-describe('sourceTypeOf', () => {
-  it.each([
-    [QUEUE_ARN, 'sqs'],
-    ['arn:aws:sns:us-east-1:000000000000:order-events', 'sns'],
-    [STREAM_ARN, 'kinesis:stream'],
-    [CONSUMER_ARN, 'kinesis:consumer'],
-    ['arn:aws:dynamodb:us-east-1:000000000000:table/orders/stream/2026-12-01T00:00:00.000', 'dynamodb:stream'],
-  ])('names %s a %s source', (arn, type) => {
-    expect(sourceTypeOf(arn)).toBe(type);
-  });
-});
 
 describe('createEventSource', () => {
   it('polls a stream, subscribes for a consumer and receives from a queue', () => {
