@@ -1,15 +1,13 @@
 import { KinesisClient, PutRecordsCommand, type PutRecordsResultEntry } from '@aws-sdk/client-kinesis';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { KinesisStreamEvent } from 'aws-lambda';
-import { localClientConfig, startEmulators, type RunningEmulators } from '../../../../../labs/targets/local/emulators';
-import type { EventSourceSpec, FunctionSpec } from '../../../../../labs/targets/local/model';
-import { startRuntime, type LambdaRuntime, type RuntimeFault } from '../../../../../labs/targets/local/runtime';
 import { fixtureFunction } from './function-specs';
 import {
   createQueue,
   createStream,
   drainQueue,
   kinesisSource,
+  localRuntimeHarness,
   newRecordFile,
   readInvocations,
   registerConsumer,
@@ -26,35 +24,15 @@ interface Put {
 }
 
 describe('local runtime event sources: Kinesis', () => {
-  let emulators: RunningEmulators;
+  const harness = localRuntimeHarness(['kinesis', 'sqs']);
+  const run = harness.run;
   let kinesis: KinesisClient;
   let sqs: SQSClient;
-  let runtime: LambdaRuntime | undefined;
-  const faults: RuntimeFault[] = [];
 
-  beforeAll(async () => {
-    emulators = await startEmulators(['kinesis', 'sqs']);
-    kinesis = new KinesisClient(localClientConfig(emulators.endpoints.kinesis as string));
-    sqs = new SQSClient(localClientConfig(emulators.endpoints.sqs as string));
+  beforeAll(() => {
+    kinesis = harness.client('kinesis', (config) => new KinesisClient(config));
+    sqs = harness.client('sqs', (config) => new SQSClient(config));
   });
-
-  afterEach(async () => {
-    await runtime?.stop();
-    runtime = undefined;
-    expect(faults).toEqual([]);
-  });
-
-  afterAll(async () => {
-    kinesis?.destroy();
-    sqs?.destroy();
-    await emulators?.stop();
-  });
-
-  async function run(functions: FunctionSpec[], eventSources: EventSourceSpec[], queueUrlsByArn: Record<string, string> = {}): Promise<LambdaRuntime> {
-    runtime = await startRuntime({ stackName: 'LabTest', outputs: {}, functions, eventSources, queueUrlsByArn }, { emulators });
-    runtime.onError((fault) => faults.push(fault));
-    return runtime;
-  }
 
   async function put(streamArn: string, records: readonly Put[]): Promise<PutRecordsResultEntry[]> {
     const { Records } = await kinesis.send(

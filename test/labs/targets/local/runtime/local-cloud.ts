@@ -15,7 +15,9 @@ import {
   KinesisClient,
   RegisterStreamConsumerCommand,
 } from '@aws-sdk/client-kinesis';
-import type { KinesisEventSourceSpec, SqsEventSourceSpec } from '../../../../../labs/targets/local/model';
+import { localClientConfig, startEmulators, type LocalClientConfig, type RunningEmulators } from '../../../../../labs/targets/local/emulators';
+import type { EventSourceSpec, FunctionSpec, KinesisEventSourceSpec, ServiceName, SqsEventSourceSpec } from '../../../../../labs/targets/local/model';
+import { startRuntime, type LambdaRuntime, type RuntimeFault, type RuntimeOptions } from '../../../../../labs/targets/local/runtime';
 
 /** One line the recorder fixture appends per invocation. */
 export interface Invocation<TEvent = { Records: Array<Record<string, unknown>> }> {
@@ -26,6 +28,55 @@ export interface Invocation<TEvent = { Records: Array<Record<string, unknown>> }
   readonly ids: number[];
   readonly threw: boolean;
   readonly event: TEvent;
+}
+
+/**
+ * The emulators a test file needs, started once for the file, and the runtime each test starts with
+ * `run`: stopped after the test, which then fails if the local cloud reported a fault of its own.
+ * Clients made with `client` are destroyed after the file.
+ */
+export function localRuntimeHarness(services: readonly ServiceName[]) {
+  const faults: RuntimeFault[] = [];
+  const clients: Array<{ destroy(): void }> = [];
+  let emulators: RunningEmulators | undefined;
+  let runtime: LambdaRuntime | undefined;
+  const running = (): RunningEmulators => {
+    if (emulators === undefined) throw new Error('the emulators start in beforeAll: use the harness inside hooks and tests');
+    return emulators;
+  };
+
+  beforeAll(async () => {
+    emulators = await startEmulators(services);
+  });
+
+  afterEach(async () => {
+    await runtime?.stop();
+    runtime = undefined;
+    expect(faults).toEqual([]);
+  });
+
+  afterAll(async () => {
+    for (const client of clients) client.destroy();
+    await emulators?.stop();
+  });
+
+  return {
+    client<C extends { destroy(): void }>(service: ServiceName, make: (config: LocalClientConfig) => C): C {
+      const client = make(localClientConfig(running().endpoints[service] as string));
+      clients.push(client);
+      return client;
+    },
+    async run(
+      functions: FunctionSpec[],
+      eventSources: EventSourceSpec[],
+      queueUrlsByArn: Record<string, string> = {},
+      options: Omit<RuntimeOptions, 'emulators'> = {},
+    ): Promise<LambdaRuntime> {
+      runtime = await startRuntime({ stackName: 'LabTest', outputs: {}, functions, eventSources, queueUrlsByArn }, { emulators: running(), ...options });
+      runtime.onError((fault) => faults.push(fault));
+      return runtime;
+    },
+  };
 }
 
 export function newRecordFile(): string {

@@ -1,44 +1,22 @@
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { CreateTopicCommand, PublishCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import type { SNSEvent } from 'aws-lambda';
-import { localClientConfig, startEmulators, type RunningEmulators } from '../../../../../labs/targets/local/emulators';
-import type { LocalDeployment } from '../../../../../labs/targets/local/model';
-import { DEFAULT_MAX_ENVIRONMENTS_PER_FUNCTION, startRuntime, type LambdaRuntime, type RuntimeFault } from '../../../../../labs/targets/local/runtime';
+import { DEFAULT_MAX_ENVIRONMENTS_PER_FUNCTION } from '../../../../../labs/targets/local/runtime';
 import { fixtureFunction } from './function-specs';
-import { createQueue, drainQueue, maxOverlap, newRecordFile, readInvocations, sqsSource, waitFor } from './local-cloud';
+import { createQueue, drainQueue, localRuntimeHarness, maxOverlap, newRecordFile, readInvocations, sqsSource, waitFor } from './local-cloud';
 
 jest.setTimeout(60_000);
 
 describe('local runtime event sources: SQS and SNS', () => {
-  let emulators: RunningEmulators;
+  const harness = localRuntimeHarness(['sqs', 'sns']);
+  const run = harness.run;
   let sqs: SQSClient;
   let sns: SNSClient;
-  let runtime: LambdaRuntime | undefined;
-  const faults: RuntimeFault[] = [];
 
-  beforeAll(async () => {
-    emulators = await startEmulators(['sqs', 'sns']);
-    sqs = new SQSClient(localClientConfig(emulators.endpoints.sqs as string));
-    sns = new SNSClient(localClientConfig(emulators.endpoints.sns as string));
+  beforeAll(() => {
+    sqs = harness.client('sqs', (config) => new SQSClient(config));
+    sns = harness.client('sns', (config) => new SNSClient(config));
   });
-
-  afterEach(async () => {
-    await runtime?.stop();
-    runtime = undefined;
-    expect(faults).toEqual([]);
-  });
-
-  afterAll(async () => {
-    sqs?.destroy();
-    sns?.destroy();
-    await emulators?.stop();
-  });
-
-  async function run(deployment: LocalDeployment, asyncRetryDelaysMs?: number[]): Promise<LambdaRuntime> {
-    runtime = await startRuntime(deployment, { emulators, asyncRetryDelaysMs });
-    runtime.onError((fault) => faults.push(fault));
-    return runtime;
-  }
 
   function send(queueUrl: string, bodies: readonly object[]): Promise<unknown> {
     return sqs.send(
@@ -62,13 +40,11 @@ describe('local runtime event sources: SQS and SNS', () => {
     });
     const recordFile = newRecordFile();
     const fn = fixtureFunction('recorder', { environment: { RECORD_FILE: recordFile, FAILURE_MODE: 'report-odd' } });
-    await run({
-      stackName: 'LabTest',
-      outputs: {},
-      functions: [fn],
-      eventSources: [sqsSource({ functionName: fn.functionName, queueArn: queue.arn, queueUrl: queue.url, reportBatchItemFailures: true, maximumConcurrency: 2 })],
-      queueUrlsByArn: { [dlq.arn]: dlq.url, [queue.arn]: queue.url },
-    });
+    await run(
+      [fn],
+      [sqsSource({ functionName: fn.functionName, queueArn: queue.arn, queueUrl: queue.url, reportBatchItemFailures: true, maximumConcurrency: 2 })],
+      { [dlq.arn]: dlq.url, [queue.arn]: queue.url },
+    );
 
     // WHEN
     await send(queue.url, [1, 2, 3, 4, 5, 6].map((id) => ({ id })));
@@ -101,13 +77,10 @@ describe('local runtime event sources: SQS and SNS', () => {
     const queue = await createQueue(sqs, 'throwing', { VisibilityTimeout: '1' });
     const recordFile = newRecordFile();
     const fn = fixtureFunction('recorder', { environment: { RECORD_FILE: recordFile, FAILURE_MODE: 'throw-poison' } });
-    await run({
-      stackName: 'LabTest',
-      outputs: {},
-      functions: [fn],
-      eventSources: [sqsSource({ functionName: fn.functionName, queueArn: queue.arn, queueUrl: queue.url, batchSize: 10, maximumBatchingWindowSeconds: 1 })],
-      queueUrlsByArn: {},
-    });
+    await run(
+      [fn],
+      [sqsSource({ functionName: fn.functionName, queueArn: queue.arn, queueUrl: queue.url, batchSize: 10, maximumBatchingWindowSeconds: 1 })],
+    );
 
     // WHEN one batch holds a good and a poison message
     await send(queue.url, [{ id: 1 }, { id: 2, poison: true }]);
@@ -126,13 +99,10 @@ describe('local runtime event sources: SQS and SNS', () => {
     const queue = await createQueue(sqs, 'concurrency', { VisibilityTimeout: '30' });
     const recordFile = newRecordFile();
     const fn = fixtureFunction('recorder', { environment: { RECORD_FILE: recordFile, SLEEP_MS: '150' } });
-    const rt = await run({
-      stackName: 'LabTest',
-      outputs: {},
-      functions: [fn],
-      eventSources: [sqsSource({ functionName: fn.functionName, queueArn: queue.arn, queueUrl: queue.url, batchSize: 1, maximumConcurrency: 3 })],
-      queueUrlsByArn: {},
-    });
+    const rt = await run(
+      [fn],
+      [sqsSource({ functionName: fn.functionName, queueArn: queue.arn, queueUrl: queue.url, batchSize: 1, maximumConcurrency: 3 })],
+    );
 
     // WHEN
     const ids = Array.from({ length: 20 }, (_, index) => index + 1);
@@ -156,13 +126,10 @@ describe('local runtime event sources: SQS and SNS', () => {
     const recordFile = newRecordFile();
     const fn = fixtureFunction('recorder', { environment: { RECORD_FILE: recordFile, SLEEP_MS: '1500' } });
     const maximumConcurrency = DEFAULT_MAX_ENVIRONMENTS_PER_FUNCTION + 2;
-    const rt = await run({
-      stackName: 'LabTest',
-      outputs: {},
-      functions: [fn],
-      eventSources: [sqsSource({ functionName: fn.functionName, queueArn: queue.arn, queueUrl: queue.url, batchSize: 1, maximumConcurrency })],
-      queueUrlsByArn: {},
-    });
+    const rt = await run(
+      [fn],
+      [sqsSource({ functionName: fn.functionName, queueArn: queue.arn, queueUrl: queue.url, batchSize: 1, maximumConcurrency })],
+    );
 
     // WHEN twice as many tasks as environments arrive at once
     const ids = Array.from({ length: maximumConcurrency * 2 }, (_, index) => index + 1);
@@ -190,23 +157,19 @@ describe('local runtime event sources: SQS and SNS', () => {
       asyncInvoke: { maximumRetryAttempts: 2, deadLetterTargetArn: dlq.arn },
     });
     await run(
-      {
-        stackName: 'LabTest',
-        outputs: {},
-        functions: [fn],
-        eventSources: [
-          {
-            kind: 'sns',
-            logicalId: 'Subscription',
-            functionName: fn.functionName,
-            topicArn: TopicArn as string,
-            subscriptionArn: SubscriptionArn as string,
-            relayQueueUrl: relay.url,
-          },
-        ],
-        queueUrlsByArn: { [dlq.arn]: dlq.url },
-      },
-      [200, 300],
+      [fn],
+      [
+        {
+          kind: 'sns',
+          logicalId: 'Subscription',
+          functionName: fn.functionName,
+          topicArn: TopicArn as string,
+          subscriptionArn: SubscriptionArn as string,
+          relayQueueUrl: relay.url,
+        },
+      ],
+      { [dlq.arn]: dlq.url },
+      { asyncRetryDelaysMs: [200, 300] },
     );
 
     // WHEN
