@@ -59,7 +59,7 @@ export function createEventSource(spec: EventSourceSpec, dependencies: EventSour
   const found = EVENT_SOURCES[type];
   if (found === undefined) {
     throw new Error(
-      `event source ${spec.logicalId} reads ${arn} (${type}), which the local runtime cannot poll; it polls ${Object.keys(EVENT_SOURCES).join(', ')}`,
+      `event source ${spec.logicalId} reads ${arn} (${type}), which the local runtime cannot poll (it polls ${Object.keys(EVENT_SOURCES).join(', ')}): run this lab with --target aws`,
     );
   }
   return found.create(spec, dependencies);

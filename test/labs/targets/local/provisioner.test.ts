@@ -286,37 +286,6 @@ describe('provision errors', () => {
     }
   });
 
-  test('fails if a mapping reads a kind of source the local cloud does not poll, naming the mapping and the source', async () => {
-    // GIVEN a mapping on a table's stream
-    const template = {
-      Resources: {
-        Table: {
-          Type: 'AWS::DynamoDB::Table',
-          Properties: {
-            KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-            AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-            BillingMode: 'PAY_PER_REQUEST',
-            StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
-          },
-        },
-        Projector: {
-          Type: 'AWS::Lambda::Function',
-          Properties: { Handler: 'index.handler', Runtime: 'nodejs22.x' },
-          Metadata: { 'aws:asset:path': 'asset.projector' },
-        },
-        Mapping: {
-          Type: 'AWS::Lambda::EventSourceMapping',
-          Properties: { FunctionName: { Ref: 'Projector' }, EventSourceArn: { 'Fn::GetAtt': ['Table', 'StreamArn'] }, StartingPosition: 'LATEST' },
-        },
-      },
-    };
-
-    // WHEN / THEN
-    await expect(run(template)).rejects.toThrow(
-      /AWS::Lambda::EventSourceMapping \(Mapping\): event source arn:aws:dynamodb:\S+\/stream\/2026 is not supported by the local cloud/,
-    );
-  });
-
   test('fails if a needed emulator is not running', async () => {
     await expect(
       provision({

@@ -33,7 +33,7 @@ describe('createEventSource', () => {
   it('fails if the ARN names a source the runtime cannot poll, listing those it can', () => {
     const tableStream = kinesis({ streamArn: 'arn:aws:dynamodb:us-east-1:000000000000:table/orders/stream/2026-12-01T00:00:00.000' });
 
-    expect(() => createEventSource(tableStream, dependencies)).toThrow(/reads arn:aws:dynamodb:.* \(dynamodb:stream\), which the local runtime cannot poll; it polls sqs, sns, kinesis:stream, kinesis:consumer/);
+    expect(() => createEventSource(tableStream, dependencies)).toThrow(/reads arn:aws:dynamodb:.* \(dynamodb:stream\), which the local runtime cannot poll \(it polls sqs, sns, kinesis:stream, kinesis:consumer\): run this lab with --target aws/);
   });
 
   it('fails if the settings do not fit the source the ARN names', () => {
