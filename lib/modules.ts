@@ -1,6 +1,7 @@
-import type { Stack, StackProps } from 'aws-cdk-lib';
+import type { Stack } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { numberFromContext } from './context';
+import { numberFromContext } from './context-values';
+import type { LabStackProps } from './stacks/lab-stack';
 import { FANOUT_OUTPUTS, FanoutStack } from './stacks/fanout-stack';
 import { WORKER_POOL_OUTPUTS, WorkerPoolStack } from './stacks/worker-pool-stack';
 import { STREAM_OUTPUTS, StreamStack } from './stacks/stream-stack';
@@ -30,11 +31,6 @@ export interface LabModule {
   readonly defaultExpiresInHours?: number;
   /** Builds the module's stack; `context` reads CDK context values (`-c key=value`). */
   readonly create: (scope: Construct, id: string, props: LabStackProps) => Stack;
-}
-
-export interface LabStackProps extends StackProps {
-  /** Reads a CDK context value (strings when given on the command line). */
-  readonly context: (key: string) => unknown;
 }
 
 export const MODULES: readonly LabModule[] = [

@@ -3,7 +3,7 @@ import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Schedule, ScheduleExpression, ScheduleTargetInput, TimeWindow } from 'aws-cdk-lib/aws-scheduler';
 import { Universal } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct, type IConstruct } from 'constructs';
-import { numberFromContext } from '../context';
+import { numberFromContext } from '../context-values';
 
 /** Context key of the guard's lifetime: `cdk deploy -c expiresInHours=8`, or `-c expiresInHours=off`. */
 export const EXPIRES_IN_HOURS_CONTEXT = 'expiresInHours';

@@ -1,8 +1,8 @@
-import { CfnOutput, Stack, Token } from 'aws-cdk-lib';
+import { Token } from 'aws-cdk-lib';
 import { FilterOrPolicy, SubscriptionFilter } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { FanOutTopic } from '../constructs/fan-out-topic';
-import type { LabStackProps } from '../modules';
+import { LabStack, type LabStackProps } from './lab-stack';
 
 export interface FanoutStackProps extends LabStackProps {
   /**
@@ -27,13 +27,15 @@ export const FANOUT_OUTPUTS = [
   'NotificationMinAmount',
 ] as const;
 
+export type FanoutOutput = (typeof FANOUT_OUTPUTS)[number];
+
 /**
  * Module 8, fan-out: one order event published to an SNS topic reaches three independent consumers'
  * queues (analytics, inventory, notification). Notification subscribes with a message-body filter,
  * so only orders of at least `notificationMinAmount` reach it. SNS retries a delivery it cannot make
  * and then dead-letters it: each subscription's dead-letter queue is where, and the lab reads its depth.
  */
-export class FanoutStack extends Stack {
+export class FanoutStack extends LabStack<FanoutOutput> {
   public readonly orderEvents: FanOutTopic;
 
   constructor(scope: Construct, id: string, props: FanoutStackProps) {
@@ -52,19 +54,16 @@ export class FanoutStack extends Stack {
       },
     });
 
-    const output = (key: (typeof FANOUT_OUTPUTS)[number], value: string, description: string): void => {
-      new CfnOutput(this, key, { value, description });
-    };
-    output('TopicArn', this.orderEvents.topic.topicArn, 'Order-events topic the lab publishes to');
-    output('AnalyticsQueueUrl', analytics.queue.queueUrl, 'Analytics consumer queue (every order)');
-    output('InventoryQueueUrl', inventory.queue.queueUrl, 'Inventory consumer queue (every order)');
-    output('NotificationQueueUrl', notification.queue.queueUrl, 'Notification consumer queue (filtered by amount)');
-    output('AnalyticsDeadLetterQueueUrl', analytics.deadLetterQueue.queueUrl, 'Dead-letter queue of the analytics queue');
-    output('InventoryDeadLetterQueueUrl', inventory.deadLetterQueue.queueUrl, 'Dead-letter queue of the inventory queue');
-    output('NotificationDeadLetterQueueUrl', notification.deadLetterQueue.queueUrl, 'Dead-letter queue of the notification queue');
-    output('AnalyticsSubscriptionDeadLetterQueueUrl', analytics.subscriptionDeadLetterQueue.queueUrl, 'Deliveries to the analytics queue that SNS gave up on');
-    output('InventorySubscriptionDeadLetterQueueUrl', inventory.subscriptionDeadLetterQueue.queueUrl, 'Deliveries to the inventory queue that SNS gave up on');
-    output('NotificationSubscriptionDeadLetterQueueUrl', notification.subscriptionDeadLetterQueue.queueUrl, 'Deliveries to the notification queue that SNS gave up on');
-    output('NotificationMinAmount', String(notificationMinAmount), 'Smallest order amount delivered to the notification queue');
+    this.output('TopicArn', this.orderEvents.topic.topicArn, 'Order-events topic the lab publishes to');
+    this.output('AnalyticsQueueUrl', analytics.queue.queueUrl, 'Analytics consumer queue (every order)');
+    this.output('InventoryQueueUrl', inventory.queue.queueUrl, 'Inventory consumer queue (every order)');
+    this.output('NotificationQueueUrl', notification.queue.queueUrl, 'Notification consumer queue (filtered by amount)');
+    this.output('AnalyticsDeadLetterQueueUrl', analytics.deadLetterQueue.queueUrl, 'Dead-letter queue of the analytics queue');
+    this.output('InventoryDeadLetterQueueUrl', inventory.deadLetterQueue.queueUrl, 'Dead-letter queue of the inventory queue');
+    this.output('NotificationDeadLetterQueueUrl', notification.deadLetterQueue.queueUrl, 'Dead-letter queue of the notification queue');
+    this.output('AnalyticsSubscriptionDeadLetterQueueUrl', analytics.subscriptionDeadLetterQueue.queueUrl, 'Deliveries to the analytics queue that SNS gave up on');
+    this.output('InventorySubscriptionDeadLetterQueueUrl', inventory.subscriptionDeadLetterQueue.queueUrl, 'Deliveries to the inventory queue that SNS gave up on');
+    this.output('NotificationSubscriptionDeadLetterQueueUrl', notification.subscriptionDeadLetterQueue.queueUrl, 'Deliveries to the notification queue that SNS gave up on');
+    this.output('NotificationMinAmount', String(notificationMinAmount), 'Smallest order amount delivered to the notification queue');
   }
 }

@@ -1,7 +1,6 @@
-import { CfnOutput, Stack } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { JobPipeline, type JobPipelineProps } from '../constructs/job-pipeline';
-import type { LabStackProps } from '../modules';
+import { LabStack, type LabStackProps } from './lab-stack';
 
 export interface PipelineStackProps extends LabStackProps, JobPipelineProps {}
 
@@ -14,11 +13,13 @@ export const PIPELINE_OUTPUTS = [
   'DeadLetterQueueUrl',
 ] as const;
 
+export type PipelineOutput = (typeof PIPELINE_OUTPUTS)[number];
+
 /**
  * Fan-out / fan-in (the seed's ventilator): the lab invokes the ventilator with a job, SNS fans the
  * subtasks out to one worker invocation each, and the results fan in to the jobs table exactly once.
  */
-export class PipelineStack extends Stack {
+export class PipelineStack extends LabStack<PipelineOutput> {
   public readonly pipeline: JobPipeline;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
@@ -30,13 +31,10 @@ export class PipelineStack extends Stack {
       jobRetention: props.jobRetention,
     });
 
-    const output = (key: (typeof PIPELINE_OUTPUTS)[number], value: string, description: string): void => {
-      new CfnOutput(this, key, { value, description });
-    };
-    output('VentilatorFunctionName', this.pipeline.ventilator.functionName, 'Function the lab invokes with a job request');
-    output('SubtaskTopicArn', this.pipeline.topic.topicArn, 'Topic the ventilator publishes subtasks to');
-    output('JobsTableName', this.pipeline.jobsTable.tableName, 'Jobs table: status, completed count and result per job');
-    output('ResultsTableName', this.pipeline.resultsTable.tableName, 'Results table: one item per completed subtask');
-    output('DeadLetterQueueUrl', this.pipeline.deadLetterQueue.queueUrl, 'Subtask invocations that failed every attempt');
+    this.output('VentilatorFunctionName', this.pipeline.ventilator.functionName, 'Function the lab invokes with a job request');
+    this.output('SubtaskTopicArn', this.pipeline.topic.topicArn, 'Topic the ventilator publishes subtasks to');
+    this.output('JobsTableName', this.pipeline.jobsTable.tableName, 'Jobs table: status, completed count and result per job');
+    this.output('ResultsTableName', this.pipeline.resultsTable.tableName, 'Results table: one item per completed subtask');
+    this.output('DeadLetterQueueUrl', this.pipeline.deadLetterQueue.queueUrl, 'Subtask invocations that failed every attempt');
   }
 }

@@ -1,7 +1,6 @@
-import { CfnOutput, Stack } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { PartitionedStream } from '../constructs/partitioned-stream';
-import type { LabStackProps } from '../modules';
+import { LabStack, type LabStackProps } from './lab-stack';
 
 export interface StreamStackProps extends LabStackProps {
   /**
@@ -28,6 +27,8 @@ export const STREAM_OUTPUTS = [
   'ConsumerNames',
 ] as const;
 
+export type StreamOutput = (typeof STREAM_OUTPUTS)[number];
+
 /** The polling consumer: one application whose invocations share the shards (load balancing). */
 export const POLLING_CONSUMER = 'processor';
 /** Enhanced fan-out consumers: independent applications, each reading every shard (fan-out). */
@@ -40,7 +41,7 @@ export const ENHANCED_CONSUMERS = ['analytics', 'search'] as const;
  * Idle cost with the defaults: 4 shards x $0.015/shard-hour + 2 enhanced fan-out consumers x 4 shards x
  * $0.015/consumer-shard-hour = $0.06 + $0.12 = $0.18 per hour while deployed (target: at most $0.25).
  */
-export class StreamStack extends Stack {
+export class StreamStack extends LabStack<StreamOutput> {
   public readonly partitionedStream: PartitionedStream;
 
   constructor(scope: Construct, id: string, props: StreamStackProps) {
@@ -52,16 +53,13 @@ export class StreamStack extends Stack {
     }
 
     const { stream, checkpointTable, failureQueue } = this.partitionedStream;
-    const output = (key: (typeof STREAM_OUTPUTS)[number], value: string, description: string): void => {
-      new CfnOutput(this, key, { value, description });
-    };
-    output('StreamName', stream.streamName, 'Kinesis stream the lab puts records to');
-    output('StreamArn', stream.streamArn, 'ARN of the stream');
-    output('ShardCount', String(this.partitionedStream.shardCount), 'Provisioned shards of the stream');
-    output('CheckpointTableName', checkpointTable.tableName, 'Per (consumer, shardId): records, lastSequenceNumber, orderViolations');
-    output('FailureQueueUrl', failureQueue.queueUrl, 'On-failure destination of every consumer');
-    output('PollingConsumerName', POLLING_CONSUMER, 'Consumer that shares the shards among its invocations');
-    output('EnhancedConsumerNames', ENHANCED_CONSUMERS.join(','), 'Enhanced fan-out consumers, each reading every shard');
-    output('ConsumerNames', [...this.partitionedStream.consumers.keys()].join(','), 'Every consumer, polling first');
+    this.output('StreamName', stream.streamName, 'Kinesis stream the lab puts records to');
+    this.output('StreamArn', stream.streamArn, 'ARN of the stream');
+    this.output('ShardCount', String(this.partitionedStream.shardCount), 'Provisioned shards of the stream');
+    this.output('CheckpointTableName', checkpointTable.tableName, 'Per (consumer, shardId): records, lastSequenceNumber, orderViolations');
+    this.output('FailureQueueUrl', failureQueue.queueUrl, 'On-failure destination of every consumer');
+    this.output('PollingConsumerName', POLLING_CONSUMER, 'Consumer that shares the shards among its invocations');
+    this.output('EnhancedConsumerNames', ENHANCED_CONSUMERS.join(','), 'Enhanced fan-out consumers, each reading every shard');
+    this.output('ConsumerNames', [...this.partitionedStream.consumers.keys()].join(','), 'Every consumer, polling first');
   }
 }

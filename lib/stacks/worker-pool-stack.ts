@@ -1,7 +1,7 @@
-import { CfnOutput, Duration, Stack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { WorkerPool } from '../constructs/worker-pool';
-import type { LabStackProps } from '../modules';
+import { LabStack, type LabStackProps } from './lab-stack';
 
 export interface WorkerPoolStackProps extends LabStackProps {
   /**
@@ -39,11 +39,13 @@ export const WORKER_POOL_OUTPUTS = [
   'MaxTaskWorkMs',
 ] as const;
 
+export type WorkerPoolOutput = (typeof WORKER_POOL_OUTPUTS)[number];
+
 /**
  * Module 8, load balancing: a work queue shared by a pool of Lambda workers; each task is processed
  * by exactly one worker, and the ledger shows which.
  */
-export class WorkerPoolStack extends Stack {
+export class WorkerPoolStack extends LabStack<WorkerPoolOutput> {
   public readonly pool: WorkerPool;
 
   constructor(scope: Construct, id: string, props: WorkerPoolStackProps) {
@@ -55,16 +57,13 @@ export class WorkerPoolStack extends Stack {
       ...(props.workerTimeoutSeconds === undefined ? {} : { timeout: Duration.seconds(props.workerTimeoutSeconds) }),
     });
 
-    const output = (key: (typeof WORKER_POOL_OUTPUTS)[number], value: string, description: string): void => {
-      new CfnOutput(this, key, { value, description });
-    };
-    output('WorkQueueUrl', this.pool.queue.queueUrl, 'Queue the lab sends tasks to');
-    output('DeadLetterQueueUrl', this.pool.deadLetterQueue.queueUrl, 'Tasks that failed maxReceiveCount times');
-    output('LedgerTableName', this.pool.ledger.tableName, 'Which worker completed which task, after how many deliveries');
-    output('WorkerFunctionName', this.pool.handler.functionName, 'The worker function');
-    output('WorkerPoolSize', String(this.pool.poolSize), 'Maximum concurrent workers');
-    output('MaxReceiveCount', String(this.pool.maxReceiveCount), 'Deliveries before a task is dead-lettered');
-    output('VisibilityTimeoutSeconds', String(this.pool.visibilityTimeout.toSeconds()), 'Wait before an unfinished task is redelivered');
-    output('MaxTaskWorkMs', String(this.pool.maxTaskWorkMs), 'Longest workMs a task may ask for');
+    this.output('WorkQueueUrl', this.pool.queue.queueUrl, 'Queue the lab sends tasks to');
+    this.output('DeadLetterQueueUrl', this.pool.deadLetterQueue.queueUrl, 'Tasks that failed maxReceiveCount times');
+    this.output('LedgerTableName', this.pool.ledger.tableName, 'Which worker completed which task, after how many deliveries');
+    this.output('WorkerFunctionName', this.pool.handler.functionName, 'The worker function');
+    this.output('WorkerPoolSize', String(this.pool.poolSize), 'Maximum concurrent workers');
+    this.output('MaxReceiveCount', String(this.pool.maxReceiveCount), 'Deliveries before a task is dead-lettered');
+    this.output('VisibilityTimeoutSeconds', String(this.pool.visibilityTimeout.toSeconds()), 'Wait before an unfinished task is redelivered');
+    this.output('MaxTaskWorkMs', String(this.pool.maxTaskWorkMs), 'Longest workMs a task may ask for');
   }
 }
