@@ -2,6 +2,9 @@
  * Two projects: `unit` (fast: no bundling, no emulators) and `integration` (real emulators, real
  * handler bundles). `npm test` runs both.
  */
+/** The registry imports each module's lab on demand, by the `.js` name Node's ESM rules ask for. */
+const moduleNameMapper = { '^(\\.{1,2}/.*)\\.js$': '$1' };
+
 const transform = {
   '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
 };
@@ -16,6 +19,7 @@ module.exports = {
       testMatch: ['**/*.test.ts'],
       testPathIgnorePatterns: ['\\.integ\\.test\\.ts$'],
       transform,
+      moduleNameMapper,
       setupFiles: ['<rootDir>/test/setup-env.js'],
       snapshotSerializers: ['<rootDir>/test/asset-hash-serializer.js'],
     },
@@ -25,6 +29,7 @@ module.exports = {
       roots: ['<rootDir>/test'],
       testMatch: ['**/*.integ.test.ts'],
       transform,
+      moduleNameMapper,
       setupFiles: ['<rootDir>/test/setup-env.js'],
     },
   ],

@@ -1,12 +1,11 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { MODULES, stackIdFor, type LabModule } from '../lib/modules';
+import { MODULES, checkStackPrefix, stackIdFor, type LabModule } from '../lib/modules';
 import { costCommand } from './cost/command';
 import { errorResult, labResult, toJsonLine, type LabResult } from './report/json';
 import { mark, seconds } from './report/format';
 import { colorsFor, type StreamLike } from './report/style';
 import { renderTable } from './report/table';
 import { createUi, type Ui } from './report/ui';
-import { LABS } from './scenarios';
 import { UsageError, type ModuleLab, type OptionSpec, type Scenario } from './scenarios/scenario';
 import type { Target, TargetName, TargetSession } from './targets/target';
 
@@ -18,8 +17,8 @@ export interface CliIo {
 
 export interface CliDeps {
   readonly io?: CliIo;
+  /** The modules, each with its lab. @default - every module of the registry */
   readonly modules?: readonly LabModule[];
-  readonly labs?: Readonly<Record<string, ModuleLab>>;
   readonly targetFor?: (name: TargetName) => Target;
 }
 
@@ -60,7 +59,7 @@ function parseCount(flag: string, min: number, max?: number): (raw: string) => n
 
 function parseStackPrefix(raw: string): string {
   try {
-    stackIdFor({ stackId: 'Lab' } as LabModule, raw);
+    checkStackPrefix(raw);
   } catch (error) {
     throw new InvalidArgumentError(`${(error as Error).message}.`);
   }
@@ -111,15 +110,21 @@ interface RunReport {
 class Cli {
   private readonly io: CliIo;
   private readonly modules: readonly LabModule[];
-  private readonly labs: Readonly<Record<string, ModuleLab>>;
+  private readonly labs: ReadonlyMap<LabModule, ModuleLab>;
   private readonly targetFor: (name: TargetName) => Target;
   exitCode = EXIT_OK;
 
-  constructor(deps: CliDeps, targetFor: (name: TargetName) => Target) {
-    this.io = deps.io ?? { stdout: process.stdout, stderr: process.stderr, env: process.env };
-    this.modules = deps.modules ?? MODULES;
-    this.labs = deps.labs ?? LABS;
+  constructor(io: CliIo, labs: ReadonlyMap<LabModule, ModuleLab>, targetFor: (name: TargetName) => Target) {
+    this.io = io;
+    this.modules = [...labs.keys()];
+    this.labs = labs;
     this.targetFor = targetFor;
+  }
+
+  private labOf(module: LabModule): ModuleLab {
+    const lab = this.labs.get(module);
+    if (!lab) throw new Error(`module ${module.name} has no lab`);
+    return lab;
   }
 
   program(): Command {
@@ -141,8 +146,7 @@ class Cli {
     );
 
     for (const module of this.modules) {
-      const lab = this.labs[module.name];
-      if (!lab) throw new Error(`module ${module.name} has no lab scenario`);
+      const lab = this.labOf(module);
       const command = this.scenarioCommand(program, module, module.name, lab.main, `labs ${module.name}`);
       for (const sub of lab.subcommands ?? []) {
         this.scenarioCommand(command, module, String(sub.command), sub, `labs ${module.name} ${sub.command}`);
@@ -246,7 +250,7 @@ class Cli {
       stackId: stackIdFor(m, shared.stackPrefix),
       seed: m.seed,
       description: m.description,
-      commands: [m.name, ...(this.labs[m.name]?.subcommands ?? []).map((s) => `${m.name} ${s.command}`)],
+      commands: [m.name, ...(this.labOf(m).subcommands ?? []).map((s) => `${m.name} ${s.command}`)],
     }));
     if (shared.json) {
       this.io.stdout.write(toJsonLine({ modules: rows }));
@@ -261,7 +265,7 @@ class Cli {
     const ui = createUi({ stderr: this.io.stderr, json: shared.json, verbose: shared.verbose, env: this.io.env });
     const results: { result: LabResult; ms: number }[] = [];
     for (const module of this.modules) {
-      const scenario = (this.labs[module.name] as ModuleLab).main;
+      const scenario = this.labOf(module).main;
       if (!shared.json) this.io.stdout.write(`\n== labs ${module.name} (${shared.target}) ==\n`);
       else ui.log(`== labs ${module.name} (${shared.target}) ==`);
       const started = Date.now();
@@ -287,13 +291,15 @@ class Cli {
 
 /** Runs the lab tool with `argv` (as process.argv) and returns the exit code. */
 export async function runCli(argv: readonly string[], deps: CliDeps & { targetFor: (name: TargetName) => Target }): Promise<number> {
-  const cli = new Cli(deps, deps.targetFor);
+  const io = deps.io ?? { stdout: process.stdout, stderr: process.stderr, env: process.env };
   try {
+    const modules = deps.modules ?? MODULES;
+    const labs = new Map(await Promise.all(modules.map(async (m) => [m, await m.lab()] as const)));
+    const cli = new Cli(io, labs, deps.targetFor);
     await cli.program().parseAsync([...argv]);
     return cli.exitCode;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
-    const io = deps.io ?? { stderr: process.stderr };
     io.stderr.write(`labs: ${(error as Error).message}\n`);
     return EXIT_FAILED;
   }

@@ -1,8 +1,8 @@
 import Table from 'cli-table3';
 import { Command } from 'commander';
 import { buildApp } from '../../lib/app';
-import { MODULES, STACK_PREFIX_CONTEXT, findModule, stackIdFor, type LabModule } from '../../lib/modules';
-import { estimateModuleCost, idleTargetPerHour, type ModuleCostEstimate } from './estimate';
+import { MODULES, STACK_PREFIX_CONTEXT, findModule, stackIdFor, type LabModule, type ModuleName } from '../../lib/modules';
+import { estimateModuleCost, type ModuleCostEstimate } from './estimate';
 import { HOURS_PER_MONTH, PRICE_REGION } from './prices';
 import type { CfnTemplate } from './template';
 import { colorsFor, PLAIN, type Colors } from '../report/style';
@@ -24,9 +24,14 @@ export function synthesizeTemplates(modules: readonly LabModule[] = MODULES, con
   });
 }
 
+/** Idle and per-message cost of one synthesized module, by the cost model of the module's lab. */
+export async function estimateTemplate({ module, template }: ModuleTemplate): Promise<ModuleCostEstimate> {
+  return estimateModuleCost(module.name, (await module.lab()).cost, template);
+}
+
 /** Estimates for `modules` (default: every module) with the given CDK context. */
-export function estimateModules(modules: readonly LabModule[] = MODULES, context: Record<string, unknown> = {}): ModuleCostEstimate[] {
-  return synthesizeTemplates(modules, context).map(({ module, template }) => estimateModuleCost(module.name, template));
+export async function estimateModules(modules: readonly LabModule[] = MODULES, context: Record<string, unknown> = {}): Promise<ModuleCostEstimate[]> {
+  return Promise.all(synthesizeTemplates(modules, context).map(estimateTemplate));
 }
 
 /** The `--json` document: dollars rounded to a millionth so figures compare cleanly. */
@@ -49,7 +54,7 @@ export function costReport(estimates: readonly ModuleCostEstimate[]): { region: 
 /** One table per module: the totals, then each line item, then the assumptions. */
 export function renderCostTables(estimates: readonly ModuleCostEstimate[], pc: Colors = PLAIN): string {
   const sections = estimates.map((e) => {
-    const target = idleTargetPerHour(e.module);
+    const target = e.idleTargetPerHour;
     const verdict = e.idlePerHour <= target ? pc.green(`within the $${target}/h target`) : pc.red(`above the $${target}/h target`);
     const table = new Table({ head: ['item', 'idle $/h', 'per million messages'], style: { head: [], border: [] } });
     for (const i of e.lineItems.idle) table.push([`${i.logicalId}: ${i.what}`, money(i.perHour), '']);
@@ -84,13 +89,14 @@ export const IDLE_COST_NOTICE_THRESHOLD_PER_HOUR = 0.01;
  * on AWS, the warning that the deployed stack keeps costing until destroyed; on the local cloud, what
  * the same stack would cost once deployed. `undefined` for modules that cost nothing while idle.
  */
-export function labIdleCostNotice(
-  moduleName: string,
+export async function labIdleCostNotice(
+  moduleName: ModuleName,
   target: 'local' | 'aws',
   context: Record<string, unknown> = {},
-): string | undefined {
-  const [{ module, stackId, template }] = synthesizeTemplates([findModule(moduleName)], context) as [ModuleTemplate];
-  const estimate = estimateModuleCost(module.name, template);
+): Promise<string | undefined> {
+  const [synthesized] = synthesizeTemplates([findModule(moduleName)], context) as [ModuleTemplate];
+  const estimate = await estimateTemplate(synthesized);
+  const { stackId } = synthesized;
   if (estimate.idlePerHour < IDLE_COST_NOTICE_THRESHOLD_PER_HOUR) return undefined;
   const warning = idleCostWarning(estimate, stackId);
   return target === 'aws' ? warning : `Deployed on AWS (not on the local cloud, which is free): ${warning}`;
@@ -117,7 +123,7 @@ export function costCommand(options: CostCommandOptions = {}): Command {
     .argument('[modules...]', `modules to estimate (default: all of ${MODULES.map((m) => m.name).join(', ')})`)
     .option('--json', 'print one JSON object on stdout')
     .option('-c, --context <key=value...>', 'CDK context, as `cdk deploy -c` takes it (e.g. shardCount=2)')
-    .action(function (this: Command, names: string[], flags: { json?: boolean; context?: string[] }) {
+    .action(async function (this: Command, names: string[], flags: { json?: boolean; context?: string[] }) {
       // A misspelt module or context pair is a usage error (exit code 2), said before anything is synthesized.
       let modules: readonly LabModule[];
       let context: Record<string, string>;
@@ -127,7 +133,7 @@ export function costCommand(options: CostCommandOptions = {}): Command {
       } catch (error) {
         return this.error(`error: ${(error as Error).message}`, { exitCode: 2, code: 'labs.cost.usage' });
       }
-      const estimates = estimateModules(modules, context);
+      const estimates = await estimateModules(modules, context);
       write(flags.json ? JSON.stringify(costReport(estimates), null, 2) : renderCostTables(estimates, options.colors ?? colorsFor(process.stdout)));
     });
 }

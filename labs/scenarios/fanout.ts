@@ -1,4 +1,5 @@
 import { GetQueueAttributesCommand, type Message } from '@aws-sdk/client-sqs';
+import type { FanoutOutput } from '../../lib/stacks/fanout-stack';
 import type { TargetSession } from '../targets/target';
 import type { Ui } from '../report/ui';
 import { deleteMessages, publishBatches, receiveMessages } from './batching';
@@ -61,9 +62,9 @@ export interface FanoutObservations {
 
 interface QueueSpec {
   readonly name: string;
-  readonly urlOutput: string;
-  readonly deadLetterUrlOutput: string;
-  readonly subscriptionDeadLetterUrlOutput: string;
+  readonly urlOutput: FanoutOutput;
+  readonly deadLetterUrlOutput: FanoutOutput;
+  readonly subscriptionDeadLetterUrlOutput: FanoutOutput;
   describe(minAmount: number): string;
   admits(order: Order, minAmount: number): boolean;
 }
@@ -171,7 +172,7 @@ interface QueueState {
  * is retried (with new orders) rather than judged, so a failed verdict always comes from a run
  * started after the filters certainly applied.
  */
-export async function runFanout(session: TargetSession, options: FanoutOptions, ui: Ui): Promise<FanoutObservations> {
+export async function runFanout(session: TargetSession<FanoutOutput>, options: FanoutOptions, ui: Ui): Promise<FanoutObservations> {
   const clock = options.clock ?? SYSTEM_CLOCK;
   const window = filterPropagationWindow(session.stackChangedAt, clock.now());
   if (window) ui.log(propagationNotice(session.stackName, window, clock.now()));
@@ -188,7 +189,7 @@ export async function runFanout(session: TargetSession, options: FanoutOptions, 
 }
 
 async function deliverOnce(
-  session: TargetSession,
+  session: TargetSession<FanoutOutput>,
   options: FanoutOptions,
   ui: Ui,
 ): Promise<Omit<FanoutObservations, 'attempts' | 'filterPropagatingUntil'>> {
@@ -268,7 +269,7 @@ function takeRunMessages(messages: readonly Message[], byId: ReadonlyMap<string,
   return ours;
 }
 
-async function queueDepth(session: TargetSession, queueUrl: string): Promise<number> {
+async function queueDepth(session: TargetSession<FanoutOutput>, queueUrl: string): Promise<number> {
   const response = await session.clients.sqs.send(
     new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
   );

@@ -4,15 +4,11 @@ import type { TargetSession } from '../targets/target';
  * Stack outputs arrive as strings. A missing or malformed one means the deployed stack does not match
  * this version of the lab: say which output and what to do.
  */
-export function textOutput(session: TargetSession, key: string): string {
-  const value = session.outputs[key];
-  if (value === undefined || value === '') {
-    throw new Error(`stack ${session.stackName} has no output ${key}: redeploy it with \`npx cdk deploy ${session.stackName}\``);
-  }
-  return value;
+export function textOutput<Output extends string>(session: TargetSession<Output>, key: NoInfer<Output>): string {
+  return session.output(key);
 }
 
-export function numberOutput(session: TargetSession, key: string): number {
+export function numberOutput<Output extends string>(session: TargetSession<Output>, key: NoInfer<Output>): number {
   const raw = textOutput(session, key);
   const value = Number(raw);
   if (!Number.isFinite(value)) {
@@ -21,7 +17,7 @@ export function numberOutput(session: TargetSession, key: string): number {
   return value;
 }
 
-export function integerOutput(session: TargetSession, key: string): number {
+export function integerOutput<Output extends string>(session: TargetSession<Output>, key: NoInfer<Output>): number {
   const value = numberOutput(session, key);
   if (!Number.isSafeInteger(value)) {
     throw new Error(`stack output ${key} of ${session.stackName} must be an integer, but '${value}' was found`);
@@ -30,7 +26,7 @@ export function integerOutput(session: TargetSession, key: string): number {
 }
 
 /** A comma-separated output (`analytics,search`), blanks dropped. */
-export function listOutput(session: TargetSession, key: string): string[] {
+export function listOutput<Output extends string>(session: TargetSession<Output>, key: NoInfer<Output>): string[] {
   return textOutput(session, key)
     .split(',')
     .map((item) => item.trim())

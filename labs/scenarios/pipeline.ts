@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { PipelineOutput } from '../../lib/stacks/pipeline-stack';
 import type { TargetSession } from '../targets/target';
 import type { Ui } from '../report/ui';
 import { textOutput } from './outputs';
@@ -72,7 +73,7 @@ export function pipelineVerdict(o: Pick<PipelineObservations, 'status' | 'subtas
   return verdictOf(failures);
 }
 
-export async function runPipeline(session: TargetSession, options: PipelineOptions, ui: Ui): Promise<PipelineObservations> {
+export async function runPipeline(session: TargetSession<PipelineOutput>, options: PipelineOptions, ui: Ui): Promise<PipelineObservations> {
   const ventilator = textOutput(session, 'VentilatorFunctionName');
   const jobsTable = textOutput(session, 'JobsTableName');
   const resultsTable = textOutput(session, 'ResultsTableName');
@@ -125,7 +126,7 @@ function parseVentilatorResponse(payload: unknown): VentilatorResponse {
   return { jobId: p.jobId, subtasks: p.subtasks, rangeEnd: Number(p.rangeEnd), publishCalls: Number(p.publishCalls ?? 0) };
 }
 
-async function countResults(session: TargetSession, tableName: string, jobId: string): Promise<number> {
+async function countResults(session: TargetSession<PipelineOutput>, tableName: string, jobId: string): Promise<number> {
   let count = 0;
   let startKey: Record<string, unknown> | undefined;
   do {

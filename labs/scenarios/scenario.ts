@@ -1,6 +1,7 @@
 import type { ConcurrencyNeed, TargetSession } from '../targets/target';
 import type { Ui } from '../report/ui';
 import type { Colors } from '../report/style';
+import type { ModuleCostModel } from '../cost/path';
 
 /** Which expectations of a lab failed; empty when the lab's verdict holds. */
 export interface Verdict {
@@ -31,13 +32,17 @@ export interface OptionSpec {
   readonly defaultValue?: number | string | boolean;
 }
 
-/** A scenario bound to its options, ready to open a session and run. */
-export interface PreparedRun {
+/**
+ * A scenario bound to its options, ready to open a session and run. `run` is a property, not a method,
+ * so its session's output keys are checked strictly (a run reading more outputs than a module declares
+ * does not fit that module).
+ */
+export interface PreparedRun<Output extends string = string> {
   /** CDK context the local target synthesizes the stack with. */
   readonly context?: Record<string, unknown>;
   /** Lambda executions the run drives at once, checked against the account's limit on AWS. */
   readonly requiredConcurrency?: (outputs: Readonly<Record<string, string>>) => ConcurrencyNeed | undefined;
-  run(session: TargetSession, ui: Ui): Promise<LabOutcome>;
+  readonly run: (session: TargetSession<Output>, ui: Ui) => Promise<LabOutcome>;
 }
 
 /** What a scenario may know about the invocation beyond its own options. */
@@ -51,19 +56,23 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-export interface Scenario {
+export interface Scenario<Output extends string = string> {
   /** Subcommand name; absent for a module's main scenario. */
   readonly command?: string;
   readonly summary: string;
   readonly options: readonly OptionSpec[];
   /** Checks the combination of parsed options (throws UsageError) and binds them. */
-  prepare(options: Readonly<Record<string, unknown>>, env: ScenarioEnv): PreparedRun;
+  readonly prepare: (options: Readonly<Record<string, unknown>>, env: ScenarioEnv) => PreparedRun<Output>;
 }
 
-/** A module's lab: the main scenario (`labs <module>`) and its subcommands. */
-export interface ModuleLab {
-  readonly main: Scenario;
-  readonly subcommands?: readonly Scenario[];
+/**
+ * A module's lab: the main scenario (`labs <module>`), its subcommands, and what the module costs. The
+ * registry entry (lib/modules.ts) names it; `Output` is the union of the stack's output keys.
+ */
+export interface ModuleLab<Output extends string = string> {
+  readonly main: Scenario<Output>;
+  readonly subcommands?: readonly Scenario<Output>[];
+  readonly cost: ModuleCostModel;
 }
 
 /** Reads an option the CLI parsed; a missing one is a programming error, not a user error. */

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { StreamOutput } from '../../lib/stacks/stream-stack';
 import type { TargetSession } from '../targets/target';
 import type { Ui } from '../report/ui';
 import { encodeKinesisData } from '../../lambda/shared/codecs';
@@ -137,7 +138,7 @@ export function streamVerdict(o: Pick<StreamObservations, 'records' | 'users' | 
   return verdictOf(failures);
 }
 
-export async function runStream(session: TargetSession, options: StreamOptions, ui: Ui, timeoutMs = 90_000): Promise<StreamObservations> {
+export async function runStream(session: TargetSession<StreamOutput>, options: StreamOptions, ui: Ui, timeoutMs = 90_000): Promise<StreamObservations> {
   const { kinesis } = session.clients;
   const streamName = textOutput(session, 'StreamName');
   const checkpointTable = textOutput(session, 'CheckpointTableName');
@@ -220,7 +221,7 @@ function shardObservation(range: ShardRange, expected: readonly PutEvent[], read
 
 type Checkpoints = Map<string, Map<string, { records: number; orderViolations: number }>>;
 
-async function readCheckpoints(session: TargetSession, tableName: string, consumers: readonly string[]): Promise<Checkpoints> {
+async function readCheckpoints(session: TargetSession<StreamOutput>, tableName: string, consumers: readonly string[]): Promise<Checkpoints> {
   const result: Checkpoints = new Map();
   for (const consumer of consumers) {
     const shards = new Map<string, { records: number; orderViolations: number }>();
@@ -329,7 +330,7 @@ export function replayVerdict(o: Pick<ReplayObservations, 'from' | 'replayed' | 
   return verdictOf(failures);
 }
 
-export async function runReplay(session: TargetSession, options: ReplayOptions, ui: Ui): Promise<ReplayObservations> {
+export async function runReplay(session: TargetSession<StreamOutput>, options: ReplayOptions, ui: Ui): Promise<ReplayObservations> {
   const { kinesis } = session.clients;
   const streamName = textOutput(session, 'StreamName');
   const ranges = await listShardRanges(kinesis, streamName);
@@ -471,7 +472,7 @@ export function groupVerdict(o: Pick<GroupObservations, 'consumers' | 'shardCoun
   return verdictOf(failures);
 }
 
-export async function runGroup(session: TargetSession, options: GroupOptions, ui: Ui): Promise<GroupObservations> {
+export async function runGroup(session: TargetSession<StreamOutput>, options: GroupOptions, ui: Ui): Promise<GroupObservations> {
   const { kinesis } = session.clients;
   const streamName = textOutput(session, 'StreamName');
   const ranges = await listShardRanges(kinesis, streamName);
@@ -526,7 +527,7 @@ async function listShardRanges(kinesis: KinesisClient, streamName: string): Prom
   return ranges;
 }
 
-async function putEvents(session: TargetSession, streamName: string, events: readonly StreamEvent[]): Promise<{ calls: number; put: PutEvent[] }> {
+async function putEvents(session: TargetSession<StreamOutput>, streamName: string, events: readonly StreamEvent[]): Promise<{ calls: number; put: PutEvent[] }> {
   const { calls, records } = await putRecordsBatched(
     session.clients.kinesis,
     streamName,

@@ -1,4 +1,5 @@
 import { BatchGetCommand, type BatchGetCommandOutput } from '@aws-sdk/lib-dynamodb';
+import type { WorkerPoolOutput } from '../../lib/stacks/worker-pool-stack';
 import type { TargetSession } from '../targets/target';
 import type { Ui } from '../report/ui';
 import { deleteMessages, receiveMessages, sendMessageBatches } from './batching';
@@ -139,7 +140,7 @@ export function resizeCommand(stackName: string, workers: number, stackPrefix: s
 }
 
 export async function runWorkerPool(
-  session: TargetSession,
+  session: TargetSession<WorkerPoolOutput>,
   options: WorkerPoolOptions & { readonly stackPrefix?: string },
   ui: Ui,
 ): Promise<WorkerPoolObservations> {
@@ -238,7 +239,7 @@ export async function runWorkerPool(
 const BATCH_GET_KEYS = 100;
 
 /** The ledger items of `taskIds` (consistent reads, 100 keys per BatchGetItem, unprocessed keys retried). */
-export async function readLedger(session: TargetSession, tableName: string, taskIds: readonly string[]): Promise<LedgerItem[]> {
+export async function readLedger(session: TargetSession<WorkerPoolOutput>, tableName: string, taskIds: readonly string[]): Promise<LedgerItem[]> {
   const items: LedgerItem[] = [];
   for (let i = 0; i < taskIds.length; i += BATCH_GET_KEYS) {
     let keys: Record<string, unknown>[] | undefined = taskIds.slice(i, i + BATCH_GET_KEYS).map((taskId) => ({ taskId }));
@@ -265,7 +266,7 @@ function toLedgerItem(raw: Record<string, unknown>): LedgerItem {
 
 /** Takes this run's tasks out of the DLQ (other runs' messages stay where they are). */
 async function drainDeadLetters(
-  session: TargetSession,
+  session: TargetSession<WorkerPoolOutput>,
   deadLetterUrl: string,
   taskIds: ReadonlySet<string>,
   found: Set<string>,

@@ -9,7 +9,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { stackIdFor, type LabModule } from '../../lib/modules';
 import { checkAccountConcurrency, checkEventSourceMappings, type PreflightContext } from './aws-preflight';
-import type { FunctionInvoker, LabClients, OpenOptions, Target, TargetSession } from './target';
+import { outputReader, type FunctionInvoker, type LabClients, type OpenOptions, type Target, type TargetSession } from './target';
 
 /** Where the SDK clients point: region, and a profile's credentials when one is named. */
 interface ClientConfig {
@@ -65,7 +65,7 @@ export function describeAwsError(error: unknown, context: { stackName: string; r
 /** Checks a described stack and returns its outputs, or says in one line what to do. */
 export function stackOutputs(
   stack: Stack | undefined,
-  module: LabModule,
+  module: Pick<LabModule, 'outputs'>,
   context: { stackName: string; region: string; stackPrefix: string },
 ): Record<string, string> {
   const deploy = deployCommand(context.stackName, context.stackPrefix);
@@ -134,7 +134,7 @@ export function awsClients(config: ClientConfig): LabClients & { destroy(): void
  */
 export const awsTarget: Target = {
   name: 'aws',
-  async open(module: LabModule, options: OpenOptions): Promise<TargetSession> {
+  async open<Output extends string>(module: LabModule<Output>, options: OpenOptions): Promise<TargetSession<Output>> {
     const stackPrefix = options.stackPrefix ?? '';
     const stackName = stackIdFor(module, stackPrefix);
     const config: ClientConfig = {
@@ -179,7 +179,7 @@ export const awsTarget: Target = {
       region,
       stackName,
       ...(stackChangedAt ? { stackChangedAt } : {}),
-      outputs,
+      output: outputReader(stackName, outputs, `redeploy it with \`${deployCommand(stackName, stackPrefix)}\``),
       clients,
       close: async () => {
         if (!closed) clients.destroy();

@@ -20,15 +20,21 @@ export interface LabClients {
   readonly lambda: FunctionInvoker;
 }
 
-/** One module's deployed (or locally provisioned) stack, ready for a scenario. */
-export interface TargetSession {
+/**
+ * One module's deployed (or locally provisioned) stack, ready for a scenario. `Output` is the union of
+ * the stack's output keys (see LabModule): reading any other key does not compile.
+ */
+export interface TargetSession<Output extends string = string> {
   readonly target: TargetName;
   readonly region: string;
   readonly stackName: string;
   /** When the stack was created or last updated, where the target knows it (AWS). */
   readonly stackChangedAt?: Date;
-  /** The stack's outputs by key (the keys the registry lists for the module). */
-  readonly outputs: Readonly<Record<string, string>>;
+  /**
+   * The stack output `key`; throws, saying to redeploy, when the stack has no such output. A property,
+   * not a method, so that a session of fewer outputs is not accepted where more are read.
+   */
+  readonly output: (key: Output) => string;
   readonly clients: LabClients;
   /** Releases everything the session started (emulators, pollers, clients). Safe to call twice. */
   close(): Promise<void>;
@@ -58,5 +64,22 @@ export interface OpenOptions {
 
 export interface Target {
   readonly name: TargetName;
-  open(module: LabModule, options: OpenOptions): Promise<TargetSession>;
+  open<Output extends string>(module: LabModule<Output>, options: OpenOptions): Promise<TargetSession<Output>>;
+}
+
+/**
+ * The `output` reader of a session over `outputs` (as CloudFormation or the local provisioner reports
+ * them). A missing or empty output means the stack is not of this version of the lab: `whatToDo` says
+ * how to get one that is.
+ */
+export function outputReader<Output extends string>(
+  stackName: string,
+  outputs: Readonly<Record<string, string>>,
+  whatToDo: string,
+): (key: Output) => string {
+  return (key) => {
+    const value = outputs[key];
+    if (value === undefined || value === '') throw new Error(`stack ${stackName} has no output ${key}: ${whatToDo}`);
+    return value;
+  };
 }

@@ -1,8 +1,8 @@
 import { runCli, defaultOptions } from '../../labs/cli';
-import { LABS } from '../../labs/scenarios';
+import type { ModuleCostModel } from '../../labs/cost/path';
 import { verdictOf, type ModuleLab } from '../../labs/scenarios/scenario';
 import type { OpenOptions, Target, TargetName, TargetSession } from '../../labs/targets/target';
-import { MODULES, type LabModule } from '../../lib/modules';
+import { MODULES, findModule, type LabModule } from '../../lib/modules';
 
 interface Captured {
   stdout: string;
@@ -12,7 +12,13 @@ interface Captured {
   closed: number;
 }
 
-function fakeModule(name: string): LabModule {
+/** The cost model of a lab that is never estimated here. */
+const NO_COST: ModuleCostModel = {
+  path: { message: 'item', description: 'not estimated', estimate: () => ({ items: [], assumptions: [] }) },
+  idleTargetPerHour: 0.01,
+};
+
+function fakeModule(name: string, lab: ModuleLab): LabModule {
   return {
     name,
     stackId: `Lab${name[0]?.toUpperCase()}${name.slice(1)}`,
@@ -22,6 +28,7 @@ function fakeModule(name: string): LabModule {
     create: () => {
       throw new Error('not synthesized here');
     },
+    lab: async () => lab,
   };
 }
 
@@ -42,11 +49,12 @@ const DEMO_LAB: ModuleLab = {
       },
     }),
   },
+  cost: NO_COST,
 };
 
 async function run(
   args: string[],
-  options: { modules?: LabModule[]; labs?: Record<string, ModuleLab>; openError?: Error } = {},
+  options: { modules?: LabModule[]; openError?: Error } = {},
 ): Promise<Captured> {
   const captured: Captured = { stdout: '', stderr: '', code: -1, opened: [], closed: 0 };
   const target = (name: TargetName): Target => ({
@@ -58,7 +66,7 @@ async function run(
         target: name,
         region: 'us-east-1',
         stackName: 'LabDemo',
-        outputs: {},
+        output: () => 'unused',
         clients: {} as TargetSession['clients'],
         close: async () => {
           captured.closed++;
@@ -73,14 +81,13 @@ async function run(
       env: {},
     },
     ...(options.modules ? { modules: options.modules } : {}),
-    ...(options.labs ? { labs: options.labs } : {}),
     targetFor: target,
   });
   return captured;
 }
 
-const DEMO_WITH_SUBCOMMAND: ModuleLab = { main: DEMO_LAB.main, subcommands: [{ ...DEMO_LAB.main, command: 'again' }] };
-const demo = { modules: [fakeModule('demo')], labs: { demo: DEMO_WITH_SUBCOMMAND } };
+const DEMO_WITH_SUBCOMMAND: ModuleLab = { ...DEMO_LAB, subcommands: [{ ...DEMO_LAB.main, command: 'again' }] };
+const demo = { modules: [fakeModule('demo', DEMO_WITH_SUBCOMMAND)] };
 
 describe('argument validation (exit code 2, a usage line, no target opened)', () => {
   test.each([
@@ -137,8 +144,12 @@ describe('help', () => {
     expect(out.stdout).toMatch(/--records <n>.*\(default: 30\)/s);
   });
 
-  test('every registered module has a lab and every lab a registered module', () => {
-    expect(Object.keys(LABS).sort()).toEqual(MODULES.map((m) => m.name).sort());
+  test('every registered module loads its lab: a main scenario and a cost model', async () => {
+    for (const module of MODULES) {
+      const lab = await module.lab();
+      expect(lab.main.summary).not.toBe('');
+      expect(lab.cost.idleTargetPerHour).toBeGreaterThan(0);
+    }
   });
 });
 
@@ -207,8 +218,9 @@ describe('running a lab', () => {
   test('the session is closed when the scenario throws', async () => {
     const throwing: ModuleLab = {
       main: { summary: 'x', options: [], prepare: () => ({ run: async () => Promise.reject(new Error('queue vanished')) }) },
+      cost: NO_COST,
     };
-    const out = await run(['demo'], { modules: [fakeModule('demo')], labs: { demo: throwing } });
+    const out = await run(['demo'], { modules: [fakeModule('demo', throwing)] });
     expect(out.code).toBe(1);
     expect(out.stderr).toBe('labs: queue vanished\n');
     expect(out.closed).toBe(1);
@@ -218,8 +230,9 @@ describe('running a lab', () => {
 describe('labs all', () => {
   const failing: ModuleLab = {
     main: { ...(DEMO_LAB.main), prepare: (o, env) => DEMO_LAB.main.prepare({ ...o, fail: true }, env) },
+    cost: NO_COST,
   };
-  const two = { modules: [fakeModule('good'), fakeModule('bad')], labs: { good: DEMO_LAB, bad: failing } };
+  const two = { modules: [fakeModule('good', DEMO_LAB), fakeModule('bad', failing)] };
 
   test('runs every module with its defaults, summarizes, exits 1 if one fails', async () => {
     const out = await run(['all'], two);
@@ -242,7 +255,7 @@ describe('labs all', () => {
   });
 
   test('exits 0 when every lab holds', async () => {
-    const out = await run(['all'], { modules: [fakeModule('good')], labs: { good: DEMO_LAB } });
+    const out = await run(['all'], { modules: [fakeModule('good', DEMO_LAB)] });
     expect(out.code).toBe(0);
   });
 });
@@ -256,9 +269,9 @@ describe('labs list', () => {
   });
 });
 
-test('defaultOptions: what a lab runs with when no option is given', () => {
-  expect(defaultOptions((LABS['worker-pool'] as ModuleLab).main)).toEqual({ tasks: 20, workMs: 200, poison: 0, crash: false });
-  expect(defaultOptions((LABS.stream as ModuleLab).main)).toEqual({ records: 30, users: 5 });
+test('defaultOptions: what a lab runs with when no option is given', async () => {
+  expect(defaultOptions((await findModule('worker-pool').lab()).main)).toEqual({ tasks: 20, workMs: 200, poison: 0, crash: false });
+  expect(defaultOptions((await findModule('stream').lab()).main)).toEqual({ records: 30, users: 5 });
 });
 
 test.each([

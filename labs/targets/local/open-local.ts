@@ -1,6 +1,6 @@
 import { relative } from 'node:path';
 import type { LabModule } from '../../../lib/modules';
-import type { LabClients, OpenOptions, Target, TargetSession } from '../target';
+import { outputReader, type LabClients, type OpenOptions, type Target, type TargetSession } from '../target';
 import { synthesizeModule, type SynthesizedStack } from './assembly';
 import { DeathWatch } from './death-watch';
 import { runOnProcessEnd, startEmulators, type RunningEmulators } from './emulators';
@@ -24,8 +24,10 @@ export interface LocalTimings {
 }
 
 /** A local session, with the parts tests and benchmarks look into besides the Target contract. */
-export interface LocalSession extends TargetSession {
+export interface LocalSession<Output extends string = string> extends TargetSession<Output> {
   readonly target: 'local';
+  /** Every output the provisioner computed, by key. */
+  readonly outputs: Readonly<Record<string, string>>;
   readonly deployment: LocalDeployment;
   readonly runtime: LambdaRuntime;
   readonly emulators: RunningEmulators;
@@ -49,7 +51,7 @@ export const localTarget: Target = {
  * error is rethrown. An emulator that dies later fails every pending and later call of the session
  * with the emulator's exit, instead of leaving the lab waiting.
  */
-export async function openLocal(module: LabModule, options: LocalOpenOptions = {}): Promise<LocalSession> {
+export async function openLocal<Output extends string>(module: LabModule<Output>, options: LocalOpenOptions = {}): Promise<LocalSession<Output>> {
   const log = options.log ?? (() => undefined);
   const verbose = options.verbose ?? false;
   const detail = verbose ? log : undefined;
@@ -132,6 +134,7 @@ export async function openLocal(module: LabModule, options: LocalOpenOptions = {
       region: LOCAL_REGION,
       stackName: synthesized.stackName,
       outputs: deployment.outputs,
+      output: outputReader(synthesized.stackName, deployment.outputs, `the synthesized template of ${module.stackId} does not add it: list it in the stack's outputs`),
       clients: clients.clients,
       deployment,
       runtime,

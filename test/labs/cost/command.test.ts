@@ -1,5 +1,5 @@
-import { costCommand, costReport, idleCostWarning, labIdleCostNotice, parseContext, renderCostTables, synthesizeTemplates, type ModuleTemplate } from '../../../labs/cost/command';
-import { estimateModuleCost, idleTargetPerHour, type ModuleCostEstimate } from '../../../labs/cost/estimate';
+import { costCommand, costReport, estimateTemplate, idleCostWarning, labIdleCostNotice, parseContext, renderCostTables, synthesizeTemplates, type ModuleTemplate } from '../../../labs/cost/command';
+import type { ModuleCostEstimate } from '../../../labs/cost/estimate';
 import { MODULES } from '../../../lib/modules';
 import { createColors } from 'picocolors';
 import { runCli } from '../../../labs/cli';
@@ -7,9 +7,9 @@ import { runCli } from '../../../labs/cli';
 // One synth of every module with its default settings, shared by the tests of this file.
 let templates: ModuleTemplate[];
 let estimates: ModuleCostEstimate[];
-beforeAll(() => {
+beforeAll(async () => {
   templates = synthesizeTemplates();
-  estimates = templates.map(({ module, template }) => estimateModuleCost(module.name, template));
+  estimates = await Promise.all(templates.map(estimateTemplate));
 });
 
 describe('default templates against their idle-cost targets', () => {
@@ -17,7 +17,8 @@ describe('default templates against their idle-cost targets', () => {
     // GIVEN the module's default template WHEN it is estimated
     const estimate = estimates.find((e) => e.module === name)!;
     // THEN
-    expect(estimate.idlePerHour).toBeLessThanOrEqual(idleTargetPerHour(name));
+    expect(estimate.idleTargetPerHour).toBe(name === 'stream' ? 0.25 : 0.01);
+    expect(estimate.idlePerHour).toBeLessThanOrEqual(estimate.idleTargetPerHour);
     expect(estimate.perMillionMessages).toBeGreaterThan(0);
   });
 
@@ -26,7 +27,7 @@ describe('default templates against their idle-cost targets', () => {
     expect(stream.lineItems.idle.map((i) => i.type)).toEqual(
       expect.arrayContaining(['AWS::Kinesis::Stream', 'AWS::Kinesis::StreamConsumer']),
     );
-    expect(stream.idlePerHour).toBeGreaterThan(idleTargetPerHour('fanout'));
+    expect(stream.idlePerHour).toBeGreaterThan(estimates.find((e) => e.module === 'fanout')!.idleTargetPerHour);
   });
 });
 
@@ -62,18 +63,18 @@ describe('report and rendering', () => {
 });
 
 describe('labIdleCostNotice', () => {
-  test('warns on AWS that the deployed stream keeps billing until destroyed', () => {
-    expect(labIdleCostNotice('stream', 'aws')).toMatch(/^LabStream costs about \$0\.1800 per hour .*npx cdk destroy LabStream$/);
+  test('warns on AWS that the deployed stream keeps billing until destroyed', async () => {
+    expect(await labIdleCostNotice('stream', 'aws')).toMatch(/^LabStream costs about \$0\.1800 per hour .*npx cdk destroy LabStream$/);
   });
 
-  test('says on the local cloud what the stream would cost once deployed, with the lab\'s prefix and shard count', () => {
-    expect(labIdleCostNotice('stream', 'local', { stackPrefix: 'alice-', shardCount: 2 })).toMatch(
+  test('says on the local cloud what the stream would cost once deployed, with the lab\'s prefix and shard count', async () => {
+    expect(await labIdleCostNotice('stream', 'local', { stackPrefix: 'alice-', shardCount: 2 })).toMatch(
       /^Deployed on AWS \(not on the local cloud, which is free\): alice-LabStream costs about \$0\.0900 per hour/,
     );
   });
 
-  test.each(['fanout', 'worker-pool', 'pipeline'])('says nothing for %s, which costs (nearly) nothing while idle', (name) => {
-    expect(labIdleCostNotice(name, 'aws')).toBeUndefined();
+  test.each(['fanout', 'worker-pool', 'pipeline'] as const)('says nothing for %s, which costs (nearly) nothing while idle', async (name) => {
+    expect(await labIdleCostNotice(name, 'aws')).toBeUndefined();
   });
 });
 

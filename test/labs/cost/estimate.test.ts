@@ -1,11 +1,11 @@
-import {
-  DEFAULT_ASSUMPTIONS,
-  estimateIdleCost,
-  estimateModuleCost,
-  estimatePathCost,
-  type CostAssumptions,
-  type PathLineItem,
-} from '../../../labs/cost/estimate';
+import { DEFAULT_ASSUMPTIONS, type CostAssumptions } from '../../../labs/cost/assumptions';
+import { estimateModuleCost } from '../../../labs/cost/estimate';
+import { estimateIdleCost } from '../../../labs/cost/idle';
+import { estimatePathCost, type PathLineItem } from '../../../labs/cost/path';
+import { fanoutLab } from '../../../labs/modules/fanout';
+import { pipelineLab } from '../../../labs/modules/pipeline';
+import { streamLab } from '../../../labs/modules/stream';
+import { workerPoolLab } from '../../../labs/modules/worker-pool';
 import type { CfnResource, CfnTemplate } from '../../../labs/cost/template';
 
 const ref = (id: string) => ({ Ref: id });
@@ -148,7 +148,7 @@ describe('cost per million messages', () => {
     // GIVEN
     const t = workerPoolTemplate({ LEDGER_TABLE_NAME: ref('Ledger') });
     // WHEN
-    const path = estimatePathCost('worker-pool', t, assumptions({ workerPoolTaskMs: 100, messageBytes: 1024, logBytesPerInvocation: 1024 }));
+    const path = estimatePathCost(workerPoolLab.cost.path, t, assumptions({ workerPoolTaskMs: 100, messageBytes: 1024, logBytesPerInvocation: 1024 }));
     // THEN
     // SendMessageBatch 100,000 + ReceiveMessage 200,000 + DeleteMessageBatch 200,000 requests x $0.40/M = $0.20
     expect(total(byPrice(path.lineItems, 'sqs.requests'), 'quantity')).toBe(500_000);
@@ -167,7 +167,7 @@ describe('cost per million messages', () => {
 
   test('fails if a function writes a table the model has no write count for', () => {
     const t = workerPoolTemplate({ AUDIT_TABLE_NAME: ref('Ledger') });
-    expect(() => estimatePathCost('worker-pool', t)).toThrow(/Worker writes table Ledger \(AUDIT_TABLE_NAME\), but the cost model does not know/);
+    expect(() => estimatePathCost(workerPoolLab.cost.path, t)).toThrow(/Worker writes table Ledger \(AUDIT_TABLE_NAME\), but the cost model does not know/);
   });
 
   test('fanout: 10 KiB messages fill two 64 KB chunks per PublishBatch of 10, and each queue is drained 10 at a time', () => {
@@ -180,7 +180,7 @@ describe('cost per million messages', () => {
       SubB: { Type: 'AWS::SNS::Subscription', Properties: { TopicArn: ref('Topic'), Protocol: 'sqs', Endpoint: arn('B'), FilterPolicy: { x: ['y'] } } },
     });
     // WHEN
-    const path = estimatePathCost('fanout', t, assumptions({ messageBytes: 10 * 1024 }));
+    const path = estimatePathCost(fanoutLab.cost.path, t, assumptions({ messageBytes: 10 * 1024 }));
     // THEN 100,000 batches x 2 chunks = 200,000 publishes x $0.50/M = $0.10
     expect(byPrice(path.lineItems, 'sns.publishes')[0]!.quantity).toBe(200_000);
     // per queue: 100,000 receives of 10 x 10 KiB (2 chunks) = 200,000 + 100,000 deletes, x 2 queues x $0.40/M = $0.24
@@ -201,7 +201,7 @@ describe('cost per million messages', () => {
       PushedMapping: mapping('Pushed', arn('Reader', 'ConsumerARN'), 50),
     });
     // WHEN
-    const path = estimatePathCost('stream', t, assumptions({ recordBytes: 30 * 1024 }));
+    const path = estimatePathCost(streamLab.cost.path, t, assumptions({ recordBytes: 30 * 1024 }));
     // THEN 2,000,000 units x $0.014/M = $0.028
     expect(byPrice(path.lineItems, 'kinesis.putPayloadUnits')).toEqual([expect.objectContaining({ quantity: 2_000_000 })]);
     expect(byPrice(path.lineItems, 'kinesis.putPayloadUnits')[0]!.usd).toBeCloseTo(0.028, 10);
@@ -226,7 +226,7 @@ describe('cost per million messages', () => {
       Sub: { Type: 'AWS::SNS::Subscription', Properties: { TopicArn: ref('Topic'), Protocol: 'lambda', Endpoint: arn('Worker') } },
     });
     // WHEN
-    const path = estimatePathCost('pipeline', t, assumptions({ pipelineSubtasksPerJob: 100 }));
+    const path = estimatePathCost(pipelineLab.cost.path, t, assumptions({ pipelineSubtasksPerJob: 100 }));
     // THEN 10,000 jobs x (1 job + 2 idempotency) + 3,000,000 (jobs table) + 2,000,000 (results table) WRU
     // = 5,030,000 x $0.625/M
     const writes = byPrice(path.lineItems, 'dynamodb.onDemandWriteRequestUnits');
@@ -240,13 +240,9 @@ describe('cost per million messages', () => {
     expect(byPrice(path.lineItems, 'sns.publishes')[0]!.quantity).toBe(100_000);
   });
 
-  test('fails if the module has no per-message model', () => {
-    expect(() => estimatePathCost('mystery', template({}))).toThrow(/no per-message cost model for module 'mystery'/);
-  });
-
   test('the module estimate adds both parts and keeps every assumption', () => {
     const t = template({ Stream: provisionedStream(1), Poller: fn(128), PollerMapping: mapping('Poller', arn('Stream')) });
-    const estimate = estimateModuleCost('stream', t);
+    const estimate = estimateModuleCost('stream', streamLab.cost, t);
     expect(estimate.idlePerHour).toBeCloseTo(0.015, 10);
     expect(estimate.idlePerMonth).toBeCloseTo(10.95, 10);
     expect(estimate.perMillionMessages).toBeGreaterThan(0);

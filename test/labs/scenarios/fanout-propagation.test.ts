@@ -4,7 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { runFanout, type Order } from '../../../labs/scenarios/fanout';
 import { FILTER_PROPAGATION_MS, filterPropagationWindow, type Clock } from '../../../labs/scenarios/filter-propagation';
 import { createUi } from '../../../labs/report/ui';
-import type { LabClients, TargetSession } from '../../../labs/targets/target';
+import { outputReader, type LabClients, type TargetSession } from '../../../labs/targets/target';
 
 const QUEUES = ['Analytics', 'Inventory', 'Notification'] as const;
 const MIN_AMOUNT = 100;
@@ -50,7 +50,7 @@ function session(stackChangedAt?: Date): TargetSession {
     region: 'us-east-1',
     stackName: 'LabFanout',
     ...(stackChangedAt ? { stackChangedAt } : {}),
-    outputs,
+    output: outputReader('LabFanout', outputs, 'redeploy it'),
     clients: { sns: new SNSClient({ region: 'us-east-1' }), sqs: new SQSClient({ region: 'us-east-1' }) } as unknown as LabClients,
     close: async () => undefined,
   };

@@ -1,0 +1,125 @@
+import type { StreamOutput } from '../../lib/stacks/stream-stack';
+import { labIdleCostNotice } from '../cost/command';
+import { streamShards } from '../cost/idle';
+import { GB, invocationItems, item, KINESIS_PUT_UNIT_BYTES, MILLION, tableWriteItems, type PathModel } from '../cost/path';
+import { renderGroup, renderReplay, renderStream } from '../report/stream';
+import { streamConcurrency } from '../scenarios/concurrency';
+import { integerOutput } from '../scenarios/outputs';
+import { numberOption, optionalText, UsageError, type ModuleLab, type OptionSpec, type Scenario } from '../scenarios/scenario';
+import { groupVerdict, replayVerdict, runGroup, runReplay, runStream, streamVerdict } from '../scenarios/stream';
+
+const STREAM_OPTIONS: readonly OptionSpec[] = [
+  { flags: '--records <n>', description: 'records to put', kind: 'count', min: 1, defaultValue: 30 },
+  { flags: '--users <n>', description: 'distinct users (partition keys)', kind: 'count', min: 1, defaultValue: 5 },
+];
+
+const streamOptions = (o: Readonly<Record<string, unknown>>): { records: number; users: number } => ({
+  records: numberOption(o, 'records'),
+  users: numberOption(o, 'users'),
+});
+
+const main: Scenario<StreamOutput> = {
+  summary: 'put records by user into a multi-shard stream; routing, per-shard reads, every consumer (Modules 6 and 8)',
+  options: STREAM_OPTIONS,
+  prepare: (o, env) => ({
+    requiredConcurrency: streamConcurrency,
+    run: async (session, ui) => {
+      const observations = await runStream(session, streamOptions(o), ui);
+      // Shards and enhanced fan-out consumers bill by the hour: say so after every stream lab.
+      const notice = await labIdleCostNotice('stream', session.target, {
+        shardCount: integerOutput(session, 'ShardCount'),
+        stackPrefix: env.stackPrefix,
+      });
+      if (notice) ui.log(notice);
+      return { verdict: streamVerdict(observations), observations: { ...observations }, render: (c) => renderStream(observations, c) };
+    },
+  }),
+};
+
+const replay: Scenario<StreamOutput> = {
+  command: 'replay',
+  summary: 're-read a shard from a sequence number, AT_SEQUENCE_NUMBER (Module 6, step 4)',
+  options: [
+    { flags: '--from <sequence-number>', description: 'sequence number to replay from (default: put this run\'s records and replay from the middle one)', kind: 'text' },
+    { flags: '--shard <shard-id>', description: 'shard to replay (default: the shard holding --from, or the busiest shard of this run)', kind: 'text' },
+    ...STREAM_OPTIONS,
+  ],
+  prepare: (o) => {
+    const from = optionalText(o, 'from');
+    if (from !== undefined && !/^\d{1,128}$/.test(from)) {
+      throw new UsageError(`--from must be a Kinesis sequence number (decimal digits), but '${from}' was provided`);
+    }
+    const shard = optionalText(o, 'shard');
+    return {
+      requiredConcurrency: streamConcurrency,
+      run: async (session, ui) => {
+        const observations = await runReplay(
+          session,
+          { ...streamOptions(o), ...(from !== undefined ? { from } : {}), ...(shard !== undefined ? { shard } : {}) },
+          ui,
+        );
+        return { verdict: replayVerdict(observations), observations: { ...observations }, render: () => renderReplay(observations) };
+      },
+    };
+  },
+};
+
+const group: Scenario<StreamOutput> = {
+  command: 'group',
+  summary: 'one consumer group shares the shards; more consumers than shards leaves some idle (Module 8, question 2)',
+  options: [
+    { flags: '--consumers <n>', description: 'consumers in the group', kind: 'count', min: 1, defaultValue: 6 },
+    ...STREAM_OPTIONS,
+  ],
+  prepare: (o) => ({
+    requiredConcurrency: streamConcurrency,
+    run: async (session, ui) => {
+      const observations = await runGroup(session, { ...streamOptions(o), consumers: numberOption(o, 'consumers') }, ui);
+      return { verdict: groupVerdict(observations), observations: { ...observations }, render: () => renderGroup(observations) };
+    },
+  }),
+};
+
+/**
+ * stream: producers put records (PUT payload units per started 25 KB); every polling mapping and
+ * every enhanced fan-out consumer reads every record; each invocation handles one full batch of one
+ * shard and makes one checkpoint write; enhanced fan-out bills the bytes it pushes.
+ */
+const STREAM_WRITES_PER_BATCH: Readonly<Record<string, number>> = { CHECKPOINT_TABLE_NAME: 1 };
+
+const path: PathModel = {
+  message: 'record put to the stream',
+  description: 'PUT payload units; per consumer one invocation and one checkpoint write per batch; enhanced fan-out GB retrieved',
+  estimate: (view, a) => {
+    const kinesis = view.single('AWS::Kinesis::Stream', 'the stream model');
+    if (streamShards(kinesis, view) === 'on-demand') {
+      throw new Error(`${kinesis.logicalId} is an on-demand stream: the price table has no on-demand per-GB prices`);
+    }
+    const unitsPerRecord = Math.ceil(a.recordBytes / KINESIS_PUT_UNIT_BYTES);
+    const items = [item(`${kinesis.logicalId}: PUT payload units (${unitsPerRecord} per record)`, MILLION * unitsPerRecord, 'kinesis.putPayloadUnits')];
+    const consumers = view.resources('AWS::Kinesis::StreamConsumer').filter((c) => view.referencedId(c.properties['StreamARN']) === kinesis.logicalId);
+    for (const consumer of consumers) {
+      items.push(item(`${consumer.logicalId}: enhanced fan-out data retrieved`, (MILLION * a.recordBytes) / GB, 'kinesis.enhancedFanOutDataRetrievalGb'));
+    }
+    const readers = new Set([kinesis.logicalId, ...consumers.map((c) => c.logicalId)]);
+    for (const mapping of view.eventSourceMappings().filter((m) => readers.has(m.sourceId))) {
+      const fn = view.function(mapping.functionId);
+      const batches = MILLION / mapping.batchSize;
+      items.push(...invocationItems(fn, batches, a.streamBatchOverheadMs + mapping.batchSize * a.streamRecordMs, a));
+      items.push(...tableWriteItems(fn, view, batches, STREAM_WRITES_PER_BATCH, 'batch'));
+    }
+    return {
+      items,
+      assumptions: [
+        `${a.recordBytes} B per record`,
+        'full batches of each mapping\'s BatchSize (a slow producer gets smaller batches, hence more invocations)',
+        `${a.streamRecordMs} ms per record + ${a.streamBatchOverheadMs} ms per batch`,
+        'polling reads (GetRecords) of a provisioned stream are free; KMS requests of the AWS managed stream key are negligible and not counted',
+        `${a.logBytesPerInvocation} B of logs per invocation`,
+      ],
+    };
+  },
+};
+
+/** The stream module's lab (registered in lib/modules.ts). Shards and consumers bill while idle. */
+export const streamLab: ModuleLab<StreamOutput> = { main, subcommands: [replay, group], cost: { path, idleTargetPerHour: 0.25 } };
