@@ -6,10 +6,13 @@ import { estimateModuleCost, type ModuleCostEstimate } from './estimate';
 import { HOURS_PER_MONTH, PRICE_REGION } from './prices';
 import type { CfnTemplate } from './template';
 import { colorsFor, PLAIN, type Colors } from '../report/style';
+import { cdkCommand, type StackName } from '../cdk-command';
 
 export interface ModuleTemplate {
   readonly module: LabModule;
   readonly stackId: string;
+  /** The prefix of `stackId` ('' when none). */
+  readonly stackPrefix: string;
   readonly template: CfnTemplate;
 }
 
@@ -20,7 +23,7 @@ export function synthesizeTemplates(modules: readonly LabModule[] = MODULES, con
   const prefix = String(app.node.tryGetContext(STACK_PREFIX_CONTEXT) ?? '');
   return modules.map((module) => {
     const stackId = stackIdFor(module, prefix);
-    return { module, stackId, template: assembly.getStackByName(stackId).template as CfnTemplate };
+    return { module, stackId, stackPrefix: prefix, template: assembly.getStackByName(stackId).template as CfnTemplate };
   });
 }
 
@@ -72,12 +75,12 @@ export function renderCostTables(estimates: readonly ModuleCostEstimate[], pc: C
 }
 
 /** The warning a lab prints before it runs against a deployed stack that bills while idle. */
-export function idleCostWarning(estimate: ModuleCostEstimate, stackId: string): string {
+export function idleCostWarning(estimate: ModuleCostEstimate, stack: StackName): string {
   const billed = estimate.lineItems.idle.map((i) => i.what).join(', ');
   return (
-    `${stackId} costs about ${money(estimate.idlePerHour)} per hour (${money(estimate.idlePerHour * 24, 2)} per day, ` +
+    `${stack.stackName} costs about ${money(estimate.idlePerHour)} per hour (${money(estimate.idlePerHour * 24, 2)} per day, ` +
     `${money(estimate.idlePerHour * HOURS_PER_MONTH, 2)} per month) while it stays deployed, even with no traffic ` +
-    `(${billed}). Delete it when you are done: npx cdk destroy ${stackId}`
+    `(${billed}). Delete it when you are done: ${cdkCommand('destroy', stack)}`
   );
 }
 
@@ -96,9 +99,9 @@ export async function labIdleCostNotice(
 ): Promise<string | undefined> {
   const [synthesized] = synthesizeTemplates([findModule(moduleName)], context) as [ModuleTemplate];
   const estimate = await estimateTemplate(synthesized);
-  const { stackId } = synthesized;
+  const { stackId, stackPrefix } = synthesized;
   if (estimate.idlePerHour < IDLE_COST_NOTICE_THRESHOLD_PER_HOUR) return undefined;
-  const warning = idleCostWarning(estimate, stackId);
+  const warning = idleCostWarning(estimate, { stackName: stackId, stackPrefix });
   return target === 'aws' ? warning : `Deployed on AWS (not on the local cloud, which is free): ${warning}`;
 }
 

@@ -3,6 +3,7 @@ import type { WorkerPoolOutput } from '../../lib/stacks/worker-pool-stack';
 import type { TargetSession } from '../targets/target';
 import type { Ui } from '../report/ui';
 import { deleteMessages, receiveMessages, sendMessageBatches } from './batching';
+import { cdkCommand } from '../cdk-command';
 import { integerOutput, textOutput } from './outputs';
 import { newRunId, pollUntil } from './polling';
 import { verdictOf, type Verdict } from './scenario';
@@ -135,8 +136,7 @@ export function workerPoolVerdict(o: Omit<WorkerPoolObservations, 'runId' | 'wor
 
 /** The command that resizes the deployed pool (the pool size is a deploy-time setting on AWS). */
 export function resizeCommand(stackName: string, workers: number, stackPrefix: string): string {
-  const prefix = stackPrefix === '' ? '' : ` -c stackPrefix=${stackPrefix}`;
-  return `npx cdk deploy ${stackName}${prefix} -c workerPoolSize=${workers}`;
+  return cdkCommand('deploy', { stackName, stackPrefix }, { workerPoolSize: workers });
 }
 
 export async function runWorkerPool(

@@ -9,6 +9,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { stackIdFor, type LabModule } from '../../lib/modules';
 import { checkAccountConcurrency, checkEventSourceMappings, type PreflightContext } from './aws-preflight';
+import { cdkCommand } from '../cdk-command';
 import { outputReader, type FunctionInvoker, type LabClients, type OpenOptions, type Target, type TargetSession } from './target';
 
 /** Where the SDK clients point: region, and a profile's credentials when one is named. */
@@ -18,10 +19,6 @@ interface ClientConfig {
   readonly credentials?: ReturnType<typeof fromIni>;
 }
 
-/** The command that deploys (or updates) a module's stack, with the student's prefix if any. */
-export function deployCommand(stackName: string, stackPrefix = ''): string {
-  return `npx cdk deploy ${stackName}${stackPrefix === '' ? '' : ` -c stackPrefix=${stackPrefix}`}`;
-}
 
 /** Stack states whose outputs describe a working stack. */
 const USABLE_STATES = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'UPDATE_ROLLBACK_COMPLETE', 'IMPORT_COMPLETE', 'IMPORT_ROLLBACK_COMPLETE']);
@@ -50,7 +47,7 @@ export function describeAwsError(error: unknown, context: { stackName: string; r
     return `your AWS credentials were rejected (${name}): check the profile or keys in use`;
   }
   if (name === 'ValidationError' && /does not exist/i.test(message)) {
-    return `stack ${context.stackName} is not deployed in ${context.region}: run \`${deployCommand(context.stackName, context.stackPrefix)}\``;
+    return `stack ${context.stackName} is not deployed in ${context.region}: run \`${cdkCommand('deploy', context)}\``;
   }
   const code = (error as { code?: unknown }).code;
   if (name === 'TimeoutError' || (typeof code === 'string' && NETWORK_ERROR_CODES.has(code))) {
@@ -68,7 +65,7 @@ export function stackOutputs(
   module: Pick<LabModule, 'outputs'>,
   context: { stackName: string; region: string; stackPrefix: string },
 ): Record<string, string> {
-  const deploy = deployCommand(context.stackName, context.stackPrefix);
+  const deploy = cdkCommand('deploy', context);
   if (!stack || stack.StackStatus === 'DELETE_COMPLETE') {
     throw new Error(`stack ${context.stackName} is not deployed in ${context.region}: run \`${deploy}\``);
   }
@@ -77,7 +74,7 @@ export function stackOutputs(
     throw new Error(`stack ${context.stackName} in ${context.region} is ${status}: wait for it to finish, then rerun`);
   }
   if (!USABLE_STATES.has(status)) {
-    throw new Error(`stack ${context.stackName} in ${context.region} is ${status}: fix or delete it (\`npx cdk destroy ${context.stackName}\`), then run \`${deploy}\``);
+    throw new Error(`stack ${context.stackName} in ${context.region} is ${status}: fix or delete it (\`${cdkCommand('destroy', context)}\`), then run \`${deploy}\``);
   }
   const outputs: Record<string, string> = {};
   for (const output of stack.Outputs ?? []) {
@@ -163,7 +160,7 @@ export const awsTarget: Target = {
         throw new Error(describeAwsError(error, context), { cause: error });
       }
       options.log?.(`using stack ${stackName} in ${region}`);
-      const preflight: PreflightContext = { stackName, region, deploy: deployCommand(stackName, stackPrefix), log: options.log ?? (() => undefined) };
+      const preflight: PreflightContext = { stackName, region, deploy: cdkCommand('deploy', context), log: options.log ?? (() => undefined) };
       await checkEventSourceMappings(cloudformation, preflightLambda, preflight);
       const need = options.requiredConcurrency?.(outputs);
       if (need !== undefined) await checkAccountConcurrency(preflightLambda, need, preflight);
@@ -179,7 +176,7 @@ export const awsTarget: Target = {
       region,
       stackName,
       ...(stackChangedAt ? { stackChangedAt } : {}),
-      output: outputReader(stackName, outputs, `redeploy it with \`${deployCommand(stackName, stackPrefix)}\``),
+      output: outputReader(stackName, outputs, `redeploy it with \`${cdkCommand('deploy', context)}\``),
       clients,
       close: async () => {
         if (!closed) clients.destroy();

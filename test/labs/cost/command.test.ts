@@ -57,7 +57,7 @@ describe('report and rendering', () => {
 
   test('the stream warning names the hourly cost, what bills, and how to stop it', () => {
     const stream = templates.find((t) => t.module.name === 'stream')!;
-    const warning = idleCostWarning(estimates.find((e) => e.module === 'stream')!, stream.stackId);
+    const warning = idleCostWarning(estimates.find((e) => e.module === 'stream')!, { stackName: stream.stackId, stackPrefix: stream.stackPrefix });
     expect(warning).toMatch(/^LabStream costs about \$0\.\d{4} per hour .*provisioned shard.*enhanced fan-out consumer.*npx cdk destroy LabStream$/);
   });
 });
@@ -69,7 +69,7 @@ describe('labIdleCostNotice', () => {
 
   test('says on the local cloud what the stream would cost once deployed, with the lab\'s prefix and shard count', async () => {
     expect(await labIdleCostNotice('stream', 'local', { stackPrefix: 'alice-', shardCount: 2 })).toMatch(
-      /^Deployed on AWS \(not on the local cloud, which is free\): alice-LabStream costs about \$0\.0900 per hour/,
+      /^Deployed on AWS \(not on the local cloud, which is free\): alice-LabStream costs about \$0\.0900 per hour .*npx cdk destroy alice-LabStream -c stackPrefix=alice-$/,
     );
   });
 

@@ -129,6 +129,13 @@ test('fails if the stack failed to create', async () => {
   expect(await openError()).toMatch(/^stack LabFanout in us-east-1 is ROLLBACK_COMPLETE: fix or delete it .*`npx cdk deploy LabFanout`$/);
 });
 
+test('fails if a prefixed stack failed to create, with the prefix in the destroy and deploy commands', async () => {
+  cfn.on(DescribeStacksCommand).resolves(deployed({ StackName: 'bob-LabFanout', StackStatus: 'ROLLBACK_COMPLETE' }));
+  expect(await openError({ region: 'us-east-1', stackPrefix: 'bob-' })).toBe(
+    'stack bob-LabFanout in us-east-1 is ROLLBACK_COMPLETE: fix or delete it (`npx cdk destroy bob-LabFanout -c stackPrefix=bob-`), then run `npx cdk deploy bob-LabFanout -c stackPrefix=bob-`',
+  );
+});
+
 test('fails if expired credentials are used', async () => {
   cfn.on(DescribeStacksCommand).rejects(Object.assign(new Error('The security token included in the request is expired'), { name: 'ExpiredToken' }));
   expect(await openError()).toMatch(/credentials have expired/);
