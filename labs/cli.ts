@@ -44,14 +44,14 @@ export async function closeOpenSessions(): Promise<void> {
   openSessions.clear();
 }
 
-function parseCount(flag: string, min: number, max?: number): (raw: string) => number {
+function parseCount(flag: string, min: number, max: number): (raw: string) => number {
   return (raw) => {
     const value = Number(raw);
     if (!/^-?\d+$/.test(raw.trim()) || !Number.isSafeInteger(value)) {
       throw new InvalidArgumentError(`${flag} takes a whole number, but '${raw}' was provided.`);
     }
-    if (value < min || (max !== undefined && value > max)) {
-      throw new InvalidArgumentError(`${flag} must be ${max === undefined ? `at least ${min}` : `between ${min} and ${max}`}, but ${value} was provided.`);
+    if (value < min || value > max) {
+      throw new InvalidArgumentError(`${flag} must be between ${min} and ${max}, but ${value} was provided.`);
     }
     return value;
   };
@@ -67,7 +67,9 @@ function parseStackPrefix(raw: string): string {
 }
 
 function toOption(spec: OptionSpec): Option {
-  const option = new Option(spec.flags, spec.description);
+  // A count's maximum is part of its help line, so the limit is known before it is hit.
+  const description = spec.kind === 'count' ? `${spec.description} (at most ${spec.max.toLocaleString('en-US')})` : spec.description;
+  const option = new Option(spec.flags, description);
   const flag = spec.flags.split(' ')[0] as string;
   if (spec.kind === 'count') option.argParser(parseCount(flag, spec.min ?? 0, spec.max));
   if (spec.defaultValue !== undefined && spec.kind !== 'flag') option.default(spec.defaultValue);

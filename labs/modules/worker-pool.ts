@@ -19,16 +19,22 @@ import { numberOption, optionalNumber, UsageError, type ModuleLab, type Scenario
 const main: Scenario<WorkerPoolOutput> = {
   summary: 'send tasks to a work queue shared by a pool of Lambda workers (Module 8, load balancing)',
   options: [
-    { flags: '--tasks <n>', description: 'tasks to send', kind: 'count', min: 1, defaultValue: 20 },
+    // The lab's deadline grows with the tasks (tasks / workers x work): 1,000 tasks of the default 200 ms
+    // on the default 3 workers is about a minute of work.
+    { flags: '--tasks <n>', description: 'tasks to send', kind: 'count', min: 1, max: 1000, defaultValue: 20 },
     {
       flags: '--workers <n>',
       description: 'worker pool size (local: synthesized with it; AWS: must match the deployed pool) (default: the stack\'s, 3)',
       kind: 'count',
       min: 2,
-      max: 1000,
+      // Each local worker is a thread with its own heap: a pool of 100 ran 1,000 tasks in about 1 GB.
+      // On AWS a pool this size already needs a concurrency quota above a new account's 10.
+      max: 100,
     },
-    { flags: '--work-ms <ms>', description: 'simulated work per task, in milliseconds', kind: 'count', min: 0, defaultValue: 200 },
-    { flags: '--poison <n>', description: 'tasks that fail on every attempt and end in the dead-letter queue', kind: 'count', min: 0, defaultValue: 0 },
+    // Lambda's 15-minute timeout bounds any task; the deployed pool's own MaxTaskWorkMs is checked when the lab starts.
+    { flags: '--work-ms <ms>', description: 'simulated work per task, in milliseconds', kind: 'count', min: 0, max: 900_000, defaultValue: 200 },
+    // At most --tasks, checked below.
+    { flags: '--poison <n>', description: 'tasks that fail on every attempt and end in the dead-letter queue', kind: 'count', min: 0, max: 1000, defaultValue: 0 },
     { flags: '--crash', description: 'one task kills its worker mid-task; watch it come back and complete elsewhere', kind: 'flag', defaultValue: false },
   ],
   prepare: (o, env) => {

@@ -20,16 +20,35 @@ export interface LabOutcome {
   render(colors: Colors): string;
 }
 
-/** A command-line option of a scenario; integer options are parsed and checked by the CLI. */
-export interface OptionSpec {
+/**
+ * A command-line option of a scenario; integer options are parsed and checked by the CLI. Every count
+ * states its maximum, shown in `--help` and enforced as a usage error: what the lab can really do on the
+ * local cloud and within AWS limits, so a large number is refused in one line instead of exhausting memory.
+ */
+export type OptionSpec = CountOptionSpec | TextOptionSpec | FlagOptionSpec;
+
+interface OptionSpecBase {
   /** Commander flags, e.g. `--tasks <n>`. */
   readonly flags: string;
   readonly description: string;
-  /** `count`: integer >= min (default 0); `text`: any string; `flag`: boolean. */
-  readonly kind: 'count' | 'text' | 'flag';
+}
+
+/** An integer between `min` (default 0) and `max`. */
+export interface CountOptionSpec extends OptionSpecBase {
+  readonly kind: 'count';
   readonly min?: number;
-  readonly max?: number;
-  readonly defaultValue?: number | string | boolean;
+  readonly max: number;
+  readonly defaultValue?: number;
+}
+
+export interface TextOptionSpec extends OptionSpecBase {
+  readonly kind: 'text';
+  readonly defaultValue?: string;
+}
+
+export interface FlagOptionSpec extends OptionSpecBase {
+  readonly kind: 'flag';
+  readonly defaultValue?: boolean;
 }
 
 /**

@@ -37,7 +37,7 @@ const DEMO_LAB: ModuleLab = {
   main: {
     summary: 'demo',
     options: [
-      { flags: '--items <n>', description: 'items', kind: 'count', min: 1, defaultValue: 3 },
+      { flags: '--items <n>', description: 'items', kind: 'count', min: 1, max: 10, defaultValue: 3 },
       { flags: '--fail', description: 'fail the verdict', kind: 'flag' },
     ],
     prepare: (o) => ({
@@ -91,16 +91,26 @@ const demo = { modules: [fakeModule('demo', DEMO_WITH_SUBCOMMAND)] };
 
 describe('argument validation (exit code 2, a usage line, no target opened)', () => {
   test.each([
-    [['worker-pool', '--tasks', '-1'], /--tasks must be at least 1, but -1 was provided/, /Usage: labs worker-pool \[options\]/],
+    [['worker-pool', '--tasks', '-1'], /--tasks must be between 1 and 1000, but -1 was provided/, /Usage: labs worker-pool \[options\]/],
     [['worker-pool', '--tasks', '2.5'], /--tasks takes a whole number, but '2.5'/, /Usage: labs worker-pool/],
     [['worker-pool', '--tasks', '3', '--poison', '5'], /--poison \(5\) cannot exceed --tasks \(3\)/, /Usage: labs worker-pool/],
     [['worker-pool', '--tasks', '2', '--poison', '2', '--crash'], /--crash needs at least one task that is not poison/, /Usage: labs worker-pool/],
-    [['worker-pool', '--workers', '1'], /--workers must be between 2 and 1000, but 1/, /Usage: labs worker-pool/],
+    [['worker-pool', '--workers', '1'], /--workers must be between 2 and 100, but 1/, /Usage: labs worker-pool/],
     [['fanout', '--orders', 'many'], /--orders takes a whole number/, /Usage: labs fanout/],
-    [['stream', 'group', '--consumers', '0'], /--consumers must be at least 1, but 0/, /Usage: labs stream group/],
+    [['stream', 'group', '--consumers', '0'], /--consumers must be between 1 and 100, but 0/, /Usage: labs stream group/],
     [['stream', 'replay', '--from', 'abc'], /--from must be a Kinesis sequence number/, /Usage: labs stream replay/],
     [['pipeline', '--subtasks', '20', '--range-end', '10'], /--subtasks \(20\) cannot exceed --range-end \(10\)/, /Usage: labs pipeline/],
     [['pipeline', '--range-end', '1000000000000'], /--range-end must be between 1 and 100000000, but 1000000000000/, /Usage: labs pipeline/],
+    [['stream', '--records', '100000000'], /--records must be between 1 and 10000, but 100000000 was provided/, /Usage: labs stream/],
+    [['stream', '--users', '1001'], /--users must be between 1 and 1000, but 1001/, /Usage: labs stream/],
+    [['stream', 'replay', '--records', '10001'], /--records must be between 1 and 10000, but 10001/, /Usage: labs stream replay/],
+    [['stream', 'group', '--consumers', '101'], /--consumers must be between 1 and 100, but 101/, /Usage: labs stream group/],
+    [['fanout', '--orders', '1001'], /--orders must be between 1 and 1000, but 1001/, /Usage: labs fanout/],
+    [['worker-pool', '--tasks', '1001'], /--tasks must be between 1 and 1000, but 1001/, /Usage: labs worker-pool/],
+    [['worker-pool', '--work-ms', '900001'], /--work-ms must be between 0 and 900000, but 900001/, /Usage: labs worker-pool/],
+    [['worker-pool', '--workers', '101'], /--workers must be between 2 and 100, but 101/, /Usage: labs worker-pool/],
+    [['worker-pool', '--poison', '1001'], /--poison must be between 0 and 1000, but 1001/, /Usage: labs worker-pool/],
+    [['pipeline', '--subtasks', '1001'], /--subtasks must be between 1 and 1000, but 1001/, /Usage: labs pipeline/],
     [['nope'], /unknown command 'nope'/, /Usage: labs <module>/],
     [['fanout', '--target', 'gcp'], /argument 'gcp' is invalid. Allowed choices are local, aws/, /Usage: labs fanout/],
     [['fanout', '--stack-prefix', '1bad'], /stackPrefix must start with a letter/, /Usage: labs fanout/],
@@ -114,6 +124,31 @@ describe('argument validation (exit code 2, a usage line, no target opened)', ()
     expect(out.stderr).toMatch(usage);
     expect(out.stdout).toBe('');
     expect(out.opened).toHaveLength(0);
+  });
+});
+
+describe('count limits', () => {
+  test.each([
+    [['stream', '--records', '10000', '--users', '1000']],
+    [['stream', 'group', '--consumers', '100']],
+    [['fanout', '--orders', '1000']],
+    [['worker-pool', '--tasks', '1000', '--poison', '999', '--work-ms', '900000']],
+  ])('labs %j: a count at its maximum is accepted and reaches the target', async (args) => {
+    const out = await run(args, { openError: new Error('stop here') });
+    expect(out.opened).toHaveLength(1);
+    expect(out.stderr).toBe('labs: stop here\n');
+  });
+
+  test('every count option states its maximum in --help', async () => {
+    const help = async (...args: string[]) => (await run([...args, '--help'])).stdout.replace(/\s+/g, ' ');
+    expect(await help('stream')).toMatch(/--records <n> records to put \(at most 10,000\) \(default: 30\)/);
+    expect(await help('stream')).toMatch(/--users <n> .*\(at most 1,000\)/);
+    expect(await help('stream', 'group')).toMatch(/--consumers <n> consumers in the group \(at most 100\)/);
+    expect(await help('fanout')).toMatch(/--orders <n> order events to publish \(at most 1,000\)/);
+    expect(await help('worker-pool')).toMatch(/--tasks <n> tasks to send \(at most 1,000\)/);
+    expect(await help('worker-pool')).toMatch(/--workers <n> .*\(at most 100\)/);
+    expect(await help('worker-pool')).toMatch(/--work-ms <ms> .*\(at most 900,000\)/);
+    expect(await help('pipeline')).toMatch(/--range-end <n> .*\(at most 100,000,000\)/);
   });
 });
 
