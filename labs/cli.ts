@@ -1,5 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { MODULES, checkStackPrefix, stackIdFor, type LabModule } from '../lib/modules';
+import { cloudCommands } from './cloud/commands';
 import { costCommand } from './cost/command';
 import { errorResult, labResult, toJsonLine, type LabResult } from './report/json';
 import { mark, seconds } from './report/format';
@@ -163,6 +164,7 @@ class Cli {
         .copyInheritedSettings(program)
         .showHelpAfterError('Usage: labs cost [options] [modules...]; run `labs cost --help` for the options'),
     );
+    for (const command of cloudCommands(this.io, this.modules)) program.addCommand(command.copyInheritedSettings(program));
     return program;
   }
 

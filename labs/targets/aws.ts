@@ -12,11 +12,14 @@ import { checkAccountConcurrency, checkEventSourceMappings, type PreflightContex
 import { cdkCommand } from '../cdk-command';
 import { outputReader, type FunctionInvoker, type LabClients, type OpenOptions, type Target, type TargetSession } from './target';
 
-/** Where the SDK clients point: region, and a profile's credentials when one is named. */
-interface ClientConfig {
+/** Where the SDK clients point: region, and a profile's credentials when one is named (or an endpoint and its key). */
+export interface ClientConfig {
   readonly region?: string;
   readonly profile?: string;
-  readonly credentials?: ReturnType<typeof fromIni>;
+  readonly credentials?: ReturnType<typeof fromIni> | { readonly accessKeyId: string; readonly secretAccessKey: string };
+  /** The running local cloud's endpoint (`labs up`), which takes every service. */
+  readonly endpoint?: string;
+  readonly requestHandler?: NodeHttpHandler;
 }
 
 

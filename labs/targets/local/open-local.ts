@@ -1,5 +1,6 @@
 import { relative } from 'node:path';
 import type { LabModule } from '../../../lib/modules';
+import { attachToCloud } from '../../cloud/attach';
 import { outputReader, type LabClients, type OpenOptions, type Target, type TargetSession } from '../target';
 import { synthesizeModule, type SynthesizedStack } from './assembly';
 import { DeathWatch } from './death-watch';
@@ -42,7 +43,8 @@ export interface LocalSession<Output extends string = string> extends TargetSess
  */
 export const localTarget: Target = {
   name: 'local',
-  open: (module, options) => openLocal(module, options),
+  // A lab attaches to the cloud `labs up` keeps running when it has the module, else builds its own.
+  open: async (module, options) => attachToCloud(module, options) ?? openLocal(module, options),
 };
 
 /**
