@@ -29,11 +29,17 @@ export const JAVA_MISSING_MESSAGE =
 
 /** The `java` executable on PATH, or a one-line error saying what to install. */
 export function findJava(path = process.env.PATH ?? ''): string {
+  const java = findExecutable('java', path);
+  if (java === undefined) throw new Error(JAVA_MISSING_MESSAGE);
+  return java;
+}
+
+function findExecutable(name: string, path: string): string | undefined {
   for (const dir of path.split(delimiter)) {
     if (dir === '') {
       continue;
     }
-    const candidate = join(dir, 'java');
+    const candidate = join(dir, name);
     try {
       accessSync(candidate, constants.X_OK);
       return candidate;
@@ -41,10 +47,24 @@ export function findJava(path = process.env.PATH ?? ''): string {
       // Not in this directory.
     }
   }
-  throw new Error(JAVA_MISSING_MESSAGE);
+  return undefined;
 }
 
-/** DynamoDB Local on a free port (the emulator has no bind-address option: it listens on all interfaces). */
+/**
+ * Binds DynamoDB Local to 127.0.0.1 (it has no option for it). Java runs it as a source file, which
+ * needs the compiler of a JDK; with a JRE alone the emulator listens on all interfaces, as it does by itself.
+ */
+const LOOPBACK_LAUNCHER = join(__dirname, 'LoopbackDynamoDbLocal.java');
+
+function launchArgs(dir: string, log?: (line: string) => void): string[] {
+  if (findExecutable('javac', process.env.PATH ?? '') !== undefined) {
+    return ['-cp', `${join(dir, 'DynamoDBLocal.jar')}${delimiter}${join(dir, 'DynamoDBLocal_lib', '*')}`, LOOPBACK_LAUNCHER];
+  }
+  log?.('no JDK compiler (javac) on PATH: DynamoDB Local listens on all interfaces for this run; install a JDK (e.g. openjdk-17-jdk-headless) to keep it on 127.0.0.1');
+  return ['-jar', join(dir, 'DynamoDBLocal.jar')];
+}
+
+/** DynamoDB Local on a free loopback port (see LOOPBACK_LAUNCHER). */
 export function startDynamoDbLocal(log?: (line: string) => void): Promise<StartedEmulator> {
   const java = findJava();
   return startWithRetry(async () => {
@@ -56,8 +76,7 @@ export function startDynamoDbLocal(log?: (line: string) => void): Promise<Starte
       args: [
         ...JVM_FLAGS,
         `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`,
-        '-jar',
-        join(dir, 'DynamoDBLocal.jar'),
+        ...launchArgs(dir, log),
         '-inMemory',
         // One database for every access key and region: handlers see the tables the provisioner made.
         '-sharedDb',

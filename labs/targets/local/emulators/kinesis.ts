@@ -7,6 +7,8 @@ import { freePort } from './ports';
 import { spawnSupervised } from './process';
 
 const HEALTH_TIMEOUT_MS = 30_000;
+/** Binds kinesis-local's servers to loopback (it has no bind-address option of its own). */
+const LOOPBACK_ONLY = join(__dirname, 'loopback-only.cjs');
 /**
  * kinesis-local simulates the time AWS takes to create a stream or register a consumer (500 ms by
  * default); a lab has nothing to learn from that wait.
@@ -34,7 +36,7 @@ export function startKinesisLocal(log?: (line: string) => void): Promise<Started
     const child = spawnSupervised({
       name: 'kinesis-local',
       command: process.execPath,
-      args: [join(packageDir, 'main.js')],
+      args: ['--require', LOOPBACK_ONLY, join(packageDir, 'main.js')],
       cwd: packageDir,
       env: {
         ...process.env,
