@@ -160,6 +160,7 @@ export class LocalCloud {
   private async startEmulators(services: readonly ServiceName[]): Promise<void> {
     this.log(`starting emulators for ${services.join(', ')}...`);
     const emulators = await startEmulators(services, {
+      queueUrlHost: new URL(this.url).host,
       onExit: (error) => {
         if (this.stopping !== undefined || this.death !== undefined) return;
         this.death = error;
@@ -248,6 +249,9 @@ export class LocalCloud {
       secretAccessKey: this.credentials.secretAccessKey,
       startedAt: this.startedAt.toISOString(),
       modules,
+      emulators: this.emulators.flatMap((emulators) =>
+        emulators.processes.map((p) => ({ name: p.name, endpoint: p.endpoint, ...(p.pid ? { pid: p.pid } : {}), ...(p.emulatorPid ? { emulatorPid: p.emulatorPid } : {}) })),
+      ),
     };
   }
 

@@ -19,6 +19,8 @@ export interface CloudState {
   readonly secretAccessKey: string;
   readonly startedAt: string;
   readonly modules: Readonly<Record<string, CloudModuleState>>;
+  /** The emulator processes behind the endpoint (loopback addresses, pids), for diagnosis. */
+  readonly emulators: readonly { readonly name: string; readonly endpoint: string; readonly pid?: number; readonly emulatorPid?: number }[];
 }
 
 const PROJECT_ROOT = resolve(__dirname, '..', '..');

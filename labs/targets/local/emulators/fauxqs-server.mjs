@@ -12,6 +12,13 @@ import { buildApp } from 'fauxqs';
 const { SqsStore } = await import(new URL('./sqs/sqsStore.js', import.meta.resolve('fauxqs')).href);
 const sqsStore = new SqsStore();
 sqsStore.host = '';
+// A cloud behind one endpoint (`labs up`) names that endpoint in every queue URL instead, so a client
+// that dials a queue URL goes through it too.
+const queueUrlHost = process.env.FAUXQS_QUEUE_URL_HOST;
+if (queueUrlHost) {
+  const buildQueueUrl = sqsStore.buildQueueUrl.bind(sqsStore);
+  sqsStore.buildQueueUrl = (queueName, port, _requestHost, region) => buildQueueUrl(queueName, port, queueUrlHost, region);
+}
 
 const app = buildApp({ logger: false, defaultRegion: process.env.AWS_REGION, stores: { sqsStore } });
 await app.listen({ host: '127.0.0.1', port: 0 });

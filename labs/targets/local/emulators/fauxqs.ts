@@ -11,13 +11,16 @@ export interface StartedEmulator {
   readonly process: SupervisedProcess;
 }
 
-/** fauxqs (SQS and SNS in one server) on a loopback port it picks itself and reports. */
-export async function startFauxqs(log?: (line: string) => void): Promise<StartedEmulator> {
+/**
+ * fauxqs (SQS and SNS in one server) on a loopback port it picks itself and reports. Its queue URLs
+ * name `queueUrlHost` (`127.0.0.1:4566`) when given, else the host each request came to.
+ */
+export async function startFauxqs(log?: (line: string) => void, queueUrlHost?: string): Promise<StartedEmulator> {
   const child = spawnSupervised({
     name: 'fauxqs',
     command: process.execPath,
     args: [SERVER_SCRIPT],
-    env: { ...process.env, AWS_REGION: LOCAL_REGION },
+    env: { ...process.env, AWS_REGION: LOCAL_REGION, ...(queueUrlHost ? { FAUXQS_QUEUE_URL_HOST: queueUrlHost } : {}) },
     watchdog: false,
     ...(log ? { log } : {}),
   });

@@ -22,6 +22,8 @@ export interface StartEmulatorsOptions {
   readonly log?: (line: string) => void;
   /** Called once if an emulator exits before `stop()`: the run cannot go on without it. */
   readonly onExit?: (error: Error) => void;
+  /** The host:port SQS queue URLs name (the endpoint of `labs up`). @default - the emulator's own */
+  readonly queueUrlHost?: string;
 }
 
 export interface RunningEmulators {
@@ -47,7 +49,7 @@ const EMULATOR_OF: Record<ServiceName, EmulatorName> = {
   kinesis: 'kinesis-local',
   dynamodb: 'dynamodb-local',
 };
-const STARTERS: Record<EmulatorName, (log?: (line: string) => void) => Promise<StartedEmulator>> = {
+const STARTERS: Record<EmulatorName, (log?: (line: string) => void, queueUrlHost?: string) => Promise<StartedEmulator>> = {
   fauxqs: startFauxqs,
   'kinesis-local': startKinesisLocal,
   'dynamodb-local': startDynamoDbLocal,
@@ -70,7 +72,7 @@ export async function startEmulators(
     findJava();
   }
   const log = options.log;
-  const results = await Promise.allSettled(names.map((name) => STARTERS[name](log)));
+  const results = await Promise.allSettled(names.map((name) => STARTERS[name](log, options.queueUrlHost)));
   const running = results.flatMap((result, index) =>
     result.status === 'fulfilled' ? [{ name: names[index], ...result.value }] : [],
   );
