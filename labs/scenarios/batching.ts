@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
@@ -184,6 +185,22 @@ export async function receiveMessages(sqs: SQSClient, queueUrl: string, waitTime
     }),
   );
   return response.Messages ?? [];
+}
+
+/**
+ * Makes received messages visible again at once (another run's, or a student's, in a shared queue), so
+ * their owner does not wait a visibility timeout for them; 10 per call.
+ */
+export async function releaseMessages(sqs: SQSClient, queueUrl: string, messages: readonly Message[]): Promise<void> {
+  const handles = messages.flatMap((m) => (m.ReceiptHandle ? [m.ReceiptHandle] : []));
+  for (let i = 0; i < handles.length; i += SQS_BATCH_ENTRIES) {
+    await sqs.send(
+      new ChangeMessageVisibilityBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: handles.slice(i, i + SQS_BATCH_ENTRIES).map((handle, j) => ({ Id: String(j), ReceiptHandle: handle, VisibilityTimeout: 0 })),
+      }),
+    );
+  }
 }
 
 /** Deletes received messages, 10 per call. */

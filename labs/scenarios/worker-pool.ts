@@ -2,7 +2,7 @@ import { BatchGetCommand, type BatchGetCommandOutput } from '@aws-sdk/lib-dynamo
 import type { WorkerPoolOutput } from '../../lib/stacks/worker-pool-stack';
 import type { TargetSession } from '../targets/target';
 import type { Ui } from '../report/ui';
-import { deleteMessages, receiveMessages, sendMessageBatches } from './batching';
+import { deleteMessages, receiveMessages, releaseMessages, sendMessageBatches } from './batching';
 import { cdkCommand } from '../cdk-command';
 import { integerOutput, textOutput } from './outputs';
 import { newRunId, pollUntil } from './polling';
@@ -279,6 +279,7 @@ async function drainDeadLetters(
     return true;
   });
   await deleteMessages(session.clients.sqs, deadLetterUrl, ours);
+  await releaseMessages(session.clients.sqs, deadLetterUrl, messages.filter((m) => !ours.includes(m)));
 }
 
 function taskIdOf(body: string | undefined): string | undefined {

@@ -1,8 +1,8 @@
 import { mockClient } from 'aws-sdk-client-mock';
-import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityBatchCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
 import { KinesisClient, PutRecordsCommand, type PutRecordsCommandInput } from '@aws-sdk/client-kinesis';
-import { chunkBatches, publishBatches, putRecordsBatched, sendMessageBatches, SQS_BATCH_BYTES } from '../../../labs/scenarios/batching';
+import { chunkBatches, publishBatches, putRecordsBatched, releaseMessages, sendMessageBatches, SQS_BATCH_BYTES } from '../../../labs/scenarios/batching';
 
 describe('chunkBatches', () => {
   const size = (s: string): number => s.length;
@@ -112,5 +112,22 @@ describe('putRecordsBatched', () => {
     const result = await putRecordsBatched(new KinesisClient({ region: 'us-east-1' }), 'stream', many);
     expect(result.calls).toBe(3);
     expect(kinesis.commandCalls(PutRecordsCommand).map((c) => c.args[0].input.Records?.length)).toEqual([500, 500, 1]);
+  });
+});
+
+describe('releaseMessages', () => {
+  const sqs = mockClient(SQSClient);
+  beforeEach(() => sqs.reset());
+
+  test("makes other runs' messages visible again at once, 10 per call", async () => {
+    // GIVEN 12 received messages that belong to someone else
+    const messages = Array.from({ length: 12 }, (_, i) => ({ MessageId: `m${i}`, ReceiptHandle: `h${i}` }));
+    // WHEN
+    await releaseMessages(new SQSClient({ region: 'us-east-1' }), 'http://q', messages);
+    // THEN
+    const calls = sqs.commandCalls(ChangeMessageVisibilityBatchCommand).map((c) => c.args[0].input.Entries ?? []);
+    expect(calls.map((entries) => entries.length)).toEqual([10, 2]);
+    expect(calls.flat().every((entry) => entry.VisibilityTimeout === 0)).toBe(true);
+    expect(calls[1]?.map((entry) => entry.ReceiptHandle)).toEqual(['h10', 'h11']);
   });
 });
