@@ -59,9 +59,16 @@ export const SAMPLES = {
 } as const;
 
 /** Signs a POST to `/` for `service`, as any SigV4 client would. */
-export async function signRaw(service: string, headers: Record<string, string>, body: string, credentials = KEY): Promise<IncomingRequest> {
+export async function signRaw(
+  service: string,
+  headers: Record<string, string>,
+  body: string,
+  credentials: { accessKeyId: string; secretAccessKey: string } = KEY,
+  endpoint = 'http://127.0.0.1:4566',
+): Promise<IncomingRequest> {
+  const { hostname, port, host } = new URL(endpoint);
   const signer = new SignatureV4({ credentials, region: 'us-east-1', service, sha256: Sha256 });
-  const signed = await signer.sign({ method: 'POST', protocol: 'http:', hostname: '127.0.0.1', port: 4566, path: '/', headers: { host: '127.0.0.1:4566', ...headers }, body });
+  const signed = await signer.sign({ method: 'POST', protocol: 'http:', hostname, port: Number(port), path: '/', headers: { host, ...headers }, body });
   const lower = Object.fromEntries(Object.entries(signed.headers).map(([name, value]) => [name.toLowerCase(), value]));
   return { method: 'POST', url: '/', headers: lower, body: Buffer.from(body) };
 }

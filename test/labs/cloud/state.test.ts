@@ -1,0 +1,86 @@
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NO_CLOUD_MESSAGE, readState, removeState, requireState, writeState, type CloudState } from '../../../labs/cloud/state';
+import { envLines, resolveFunction } from '../../../labs/cloud/commands';
+
+const dir = mkdtempSync(join(tmpdir(), 'labs-state-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function state(over: Partial<CloudState> = {}): CloudState {
+  return {
+    pid: process.pid,
+    port: 4566,
+    url: 'http://127.0.0.1:4566',
+    region: 'us-east-1',
+    accessKeyId: 'AKIAEXAMPLEEXAMPLE00',
+    secretAccessKey: 'secret/with+base64=',
+    startedAt: '2026-12-01T19:00:00.000Z',
+    modules: { pipeline: { stackName: 'LabPipeline', outputs: { ResultsTableName: 't' }, functions: { JobPipelineVentilator1A2B3C4D: 'LabPipeline-Ventilator-XYZ' } } },
+    emulators: [],
+    ...over,
+  };
+}
+
+describe('the state file', () => {
+  test('reads back the state of a running cloud, readable by its owner only', () => {
+    const path = join(dir, 'live.json');
+    writeState(state(), path);
+    expect(readState(path)).toEqual(state());
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+  });
+
+  test('removes a stale file whose process is gone, and does not trust it', () => {
+    // GIVEN a state left by a cloud killed with SIGKILL (a pid no process has)
+    const path = join(dir, 'stale.json');
+    writeState(state({ pid: 2 ** 22 + 1 }), path);
+    // WHEN
+    const found = readState(path);
+    // THEN
+    expect([found, existsSync(path)]).toEqual([undefined, false]);
+  });
+
+  test('removes a file that is not a state', () => {
+    const path = join(dir, 'garbage.json');
+    writeFileSync(path, '{"pid":');
+    expect([readState(path), existsSync(path)]).toEqual([undefined, false]);
+  });
+
+  test('fails with one line saying how to start a cloud when none runs', () => {
+    expect(() => requireState(join(dir, 'none.json'))).toThrow(NO_CLOUD_MESSAGE);
+    expect(NO_CLOUD_MESSAGE).toMatch(/npx labs up/);
+  });
+
+  test("is removed only by the cloud that wrote it", () => {
+    const path = join(dir, 'owned.json');
+    writeState(state(), path);
+    removeState(process.pid + 1, path);
+    expect(existsSync(path)).toBe(true);
+    removeState(process.pid, path);
+    expect(existsSync(path)).toBe(false);
+  });
+});
+
+describe('labs env', () => {
+  test('exports the endpoint, region and key, quoted, and unsets what could reach a real account', () => {
+    const lines = envLines(state()).split('\n');
+    expect(lines).toEqual([
+      "export AWS_ENDPOINT_URL='http://127.0.0.1:4566'",
+      "export AWS_REGION='us-east-1'",
+      "export AWS_DEFAULT_REGION='us-east-1'",
+      "export AWS_ACCESS_KEY_ID='AKIAEXAMPLEEXAMPLE00'",
+      "export AWS_SECRET_ACCESS_KEY='secret/with+base64='",
+      expect.stringMatching(/^unset AWS_PROFILE .*AWS_SESSION_TOKEN .*AWS_ENDPOINT_URL_SQS /),
+    ]);
+  });
+});
+
+describe('resolveFunction', () => {
+  test.each(['JobPipelineVentilator', 'jobpipelineventilator', 'JobPipelineVentilator1A2B3C4D', 'LabPipeline-Ventilator-XYZ'])('finds a function by %s', (wanted) => {
+    expect(resolveFunction(state(), wanted)).toBe('LabPipeline-Ventilator-XYZ');
+  });
+
+  test('fails naming the functions there are', () => {
+    expect(() => resolveFunction(state(), 'Worker')).toThrow(/no function 'Worker' in the local cloud: choose one of JobPipelineVentilator/);
+  });
+});
