@@ -3,6 +3,7 @@ import type { Colors } from '../labs/report/style';
 import { renderTable } from '../labs/report/table';
 import { MAX_CALL_RATIO } from './api-calls';
 import { MAX_BUNDLE_BYTES } from './bundles';
+import { MAX_ATTACH_SECONDS, MAX_GATEWAY_RATIO, MAX_UP_SECONDS } from './cloud';
 import { MAX_COLD_START_SECONDS } from './cold-start';
 import { MIN_RECORDS_PER_SECOND } from './handlers';
 import { MAX_POOL_OVERHEAD } from './local-worker-pool';
@@ -93,6 +94,23 @@ export function renderBench(result: BenchResult, colors: Colors): string {
         ),
       ),
     );
+  }
+  const cloud = result.cloud;
+  if (cloud?.up) {
+    const f = cloud.up;
+    parts.push(section('labs up: start to ready, every module', `< ${MAX_UP_SECONDS} s`, command('up'),
+      renderTable(['modules', 'start to ready', 'ok'], [[f.modules.join(', '), `${f.seconds} s`, mark(colors, f.meets)]])));
+  }
+  if (cloud?.gateway) {
+    const f = cloud.gateway;
+    parts.push(section('The endpoint of labs up: SendMessage through it vs straight to fauxqs', `median ratio <= ${MAX_GATEWAY_RATIO}`, command('gateway'),
+      renderTable(['messages', 'endpoint median', 'endpoint p99', 'direct median', 'direct p99', 'median ratio', 'ok'],
+        [[f.messages, `${f.endpointMedianMs} ms`, `${f.endpointP99Ms} ms`, `${f.directMedianMs} ms`, `${f.directP99Ms} ms`, f.medianRatio, mark(colors, f.meets)]])));
+  }
+  if (cloud?.attach) {
+    const f = cloud.attach;
+    parts.push(section('labs fanout attached to a running cloud: start to first publish', `< ${MAX_ATTACH_SECONDS} s (inside the lab tool)`, command('attach'),
+      renderTable(['inside the lab tool', 'as a new process (Node.js, tsx, CLI)', 'ok'], [[`${f.inProcessSeconds} s`, `${f.processSeconds} s`, mark(colors, f.meets)]])));
   }
   if (result.localWorkerPool) {
     const f = result.localWorkerPool;

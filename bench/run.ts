@@ -1,6 +1,7 @@
 import { createUi, type Ui } from '../labs/report/ui';
 import { localTarget } from '../labs/targets/local';
 import type { Target } from '../labs/targets/target';
+import { measureCloud, type CloudFigures } from './cloud';
 import { measureColdStart, type ColdStartFigure } from './cold-start';
 import { DEFAULT_MESSAGE_COUNTS, measureApiCalls, SMOKE_MESSAGE_COUNTS, type ApiCallFigure } from './api-calls';
 import { breakdown, measureBundles, synthesizeBundles, type BundleBreakdown, type BundleFigure } from './bundles';
@@ -8,7 +9,7 @@ import { measureHandlers, type HandlerFigure } from './handlers';
 import { measureLocalWorkerPool, type LocalWorkerPoolFigure, type LocalWorkerPoolOptions } from './local-worker-pool';
 import { measureSynth, measureUnitSuite, type SynthFigure } from './synth';
 
-export const SECTIONS = ['apiCalls', 'handlers', 'bundles', 'coldStart', 'localWorkerPool', 'synth'] as const;
+export const SECTIONS = ['apiCalls', 'handlers', 'bundles', 'coldStart', 'localWorkerPool', 'synth', 'up', 'gateway', 'attach'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -27,6 +28,10 @@ export interface BenchPlan {
   readonly synthRuns: number;
   readonly localWorkerPool: LocalWorkerPoolOptions;
   readonly unitSuite: boolean;
+  /** SendMessage calls through the endpoint of `labs up`, and as many straight to the emulator. */
+  readonly gatewayMessages: number;
+  /** The modules of the `labs up` the cloud sections measure; none means every module. */
+  readonly cloudModules: readonly string[];
 }
 
 export function planFor(options: BenchOptions): BenchPlan {
@@ -39,6 +44,8 @@ export function planFor(options: BenchOptions): BenchPlan {
         synthRuns: 1,
         localWorkerPool: { tasks: 30, workers: 3, taskMs: 100 },
         unitSuite: false,
+        gatewayMessages: 100,
+        cloudModules: ['fanout'],
       }
     : {
         messageCounts: DEFAULT_MESSAGE_COUNTS,
@@ -47,6 +54,8 @@ export function planFor(options: BenchOptions): BenchPlan {
         synthRuns: Math.min(runs, 3),
         localWorkerPool: { tasks: 300, workers: 3, taskMs: 100 },
         unitSuite: true,
+        gatewayMessages: 1_000,
+        cloudModules: [],
       };
 }
 
@@ -69,6 +78,8 @@ export interface BenchResult {
   readonly unitSuitePassed?: boolean | null;
   /** The failing tests, when the unit suite did not pass. */
   readonly unitSuiteFailures?: readonly string[];
+  /** `labs up` (start to ready), its endpoint against the emulator, and a lab attached to it. */
+  readonly cloud?: CloudFigures;
 }
 
 export interface BenchIo {
@@ -138,6 +149,11 @@ export async function runBench(options: BenchOptions, io: BenchIo): Promise<Benc
       result.unitSuiteSeconds = null;
       result.unitSuitePassed = null;
     }
+  }
+  const cloud = { up: selected('up'), gateway: selected('gateway'), attach: selected('attach') };
+  if (cloud.up || cloud.gateway || cloud.attach) {
+    ui.log(`up, gateway, attach: one \`labs up ${plan.cloudModules.join(' ')}\`, ${plan.gatewayMessages} SendMessage calls each way`);
+    result.cloud = await measureCloud(cloud, plan, ui);
   }
   return result;
 }

@@ -77,3 +77,11 @@ test('localWorkerPool: the pool processes every task once on the local cloud', (
 test('synth: one figure per stack', () => {
   expect(result.synth?.stacks.map((s) => s.stack).sort()).toEqual(['LabFanout', 'LabPipeline', 'LabStream', 'LabWorkerPool']);
 });
+
+test('up, gateway, attach: a labs up came up, its endpoint answered every SendMessage, a lab attached to it', () => {
+  const cloud = result.cloud;
+  expect(cloud?.up).toEqual(expect.objectContaining({ modules: ['fanout'] }));
+  expect(cloud?.gateway).toEqual(expect.objectContaining({ messages: 100 }));
+  expect(cloud?.gateway?.endpointMedianMs).toBeGreaterThan(0);
+  expect(cloud?.attach?.inProcessSeconds).toBeGreaterThan(0);
+});
