@@ -159,7 +159,7 @@ async function measureAttach(statePath: string, ui: Ui): Promise<AttachFigure> {
   // The same lab inside this process: the session on the running cloud to the first publish.
   let firstPublish = 0;
   const opened = Date.now();
-  const session = attachToCloud(findModule('fanout'), {}, statePath);
+  const session = await attachToCloud(findModule('fanout'), {}, statePath);
   if (session === undefined) throw new Error('the bench cloud has no fanout module');
   const quiet: Ui = {
     colors: ui.colors,

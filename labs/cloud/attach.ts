@@ -1,15 +1,21 @@
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { LabModule } from '../../lib/modules';
 import { awsClients } from '../targets/aws';
 import { outputReader, type OpenOptions, type TargetSession } from '../targets/target';
-import { readState, statePath } from './state';
+import { isAlive, readState, statePath } from './state';
 
 /**
  * A lab session on the running cloud (`labs up`), when it has the module as the lab needs it: no
  * synth, no emulators of its own. Undefined when there is no cloud, the cloud lacks the module, or the
  * lab's options change the stack (then the lab builds its own cloud, as without `labs up`).
+ *
+ * Labs of one module take turns: two fanout labs would consume each other's messages from the same
+ * queues (and each receive counts towards the queue's redrive to its DLQ), so the second waits for the
+ * first to finish. Labs of different modules run side by side.
  */
-export function attachToCloud(module: LabModule, options: OpenOptions, path = statePath()): TargetSession | undefined {
+export async function attachToCloud(module: LabModule, options: OpenOptions, path = statePath()): Promise<TargetSession | undefined> {
   const state = readState(path);
   const running = state?.modules[module.name];
   if (state === undefined || running === undefined) return undefined;
@@ -20,6 +26,7 @@ export function attachToCloud(module: LabModule, options: OpenOptions, path = st
     log(`not using the local cloud on 127.0.0.1:${state.port}: ${why}; starting a local cloud of its own`);
     return undefined;
   }
+  const releaseTurn = await takeTurn(`${path}.${module.name}.lock`, () => log(`another ${module.name} lab is running on the local cloud: waiting for it to finish`));
   const clients = awsClients({
     region: state.region,
     endpoint: state.url,
@@ -36,8 +43,51 @@ export function attachToCloud(module: LabModule, options: OpenOptions, path = st
     output: outputReader(running.stackName, running.outputs, `redeploy it into the local cloud with \`npx labs up ${module.name}\``),
     clients,
     close: async () => {
-      if (!closed) clients.destroy();
+      if (!closed) {
+        clients.destroy();
+        releaseTurn();
+      }
       closed = true;
     },
   };
+}
+
+const TURN_POLL_MS = 200;
+
+/**
+ * Takes the module's turn on the cloud (a lock file holding this pid), waiting while a live process
+ * holds it; a holder that died (killed lab) leaves a stale file, which is taken over. Returns the release.
+ */
+async function takeTurn(lockPath: string, onWait: () => void): Promise<() => void> {
+  let waited = false;
+  let unreadable = 0;
+  for (;;) {
+    try {
+      writeFileSync(lockPath, String(process.pid), { flag: 'wx' });
+      return () => {
+        if (readHolder(lockPath) === process.pid) rmSync(lockPath, { force: true });
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const holder = readHolder(lockPath);
+    // An empty file may be one being written this instant: only a second empty read makes it stale.
+    unreadable = holder === undefined ? unreadable + 1 : 0;
+    if ((holder !== undefined && !isAlive(holder)) || unreadable > 1) {
+      rmSync(lockPath, { force: true });
+      continue;
+    }
+    if (!waited) onWait();
+    waited = true;
+    await sleep(TURN_POLL_MS);
+  }
+}
+
+function readHolder(lockPath: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(lockPath, 'utf8'));
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
 }

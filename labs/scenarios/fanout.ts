@@ -2,7 +2,7 @@ import { GetQueueAttributesCommand, type Message } from '@aws-sdk/client-sqs';
 import type { FanoutOutput } from '../../lib/stacks/fanout-stack';
 import type { TargetSession } from '../targets/target';
 import type { Ui } from '../report/ui';
-import { deleteMessages, publishBatches, receiveMessages, releaseMessages } from './batching';
+import { deleteMessages, publishBatches, receiveMessages } from './batching';
 import { filterPropagationWindow, propagationNotice, SYSTEM_CLOCK, type Clock } from './filter-propagation';
 import { numberOutput, textOutput } from './outputs';
 import { newRunId, pollUntil } from './polling';
@@ -228,7 +228,6 @@ async function deliverOnce(
             const messages = await receiveMessages(sqs, s.url, reachedBefore ? settleSeconds : 1);
             const ours = takeRunMessages(messages, byId, s);
             await deleteMessages(sqs, s.url, ours);
-            await releaseMessages(sqs, s.url, messages.filter((m) => !ours.includes(m)));
             if (reachedBefore && ours.length === 0) s.drainedAfterDone = true;
           }),
       );

@@ -44,7 +44,7 @@ export interface LocalSession<Output extends string = string> extends TargetSess
 export const localTarget: Target = {
   name: 'local',
   // A lab attaches to the cloud `labs up` keeps running when it has the module, else builds its own.
-  open: async (module, options) => attachToCloud(module, options) ?? openLocal(module, options),
+  open: async (module, options) => (await attachToCloud(module, options)) ?? openLocal(module, options),
 };
 
 /**
