@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { LabModule } from '../../lib/modules';
 import { synthesizeModule, type SynthesizedStack } from '../targets/local/assembly';
 import { runOnProcessEnd, startEmulators, type RunningEmulators } from '../targets/local/emulators';
@@ -129,16 +132,26 @@ export class LocalCloud {
 
   private async deployNow(modules: readonly LabModule[]): Promise<void> {
     const synthesized: { module: LabModule; stack: SynthesizedStack }[] = [];
+    const known = this.knownServices();
+    // The emulators the modules needed last time start while they synthesize (synthesis holds the
+    // event loop: the processes are spawned first); whatever the templates need besides starts after.
+    const predicted = [...new Set(modules.flatMap((module) => known[module.name] ?? []))].filter((service) => this.endpoints()[service] === undefined);
+    const early = predicted.length > 0 ? this.startEmulators(predicted) : undefined;
+    early?.catch(() => undefined);
     try {
+      if (early) await sleep(EARLY_SPAWN_MS);
       for (const module of modules) {
         const started = Date.now();
         this.log(`synthesizing ${module.stackId} with its handlers bundled...`);
         synthesized.push({ module, stack: synthesizeModule(module, { bundling: true }) });
         this.log(`synthesized ${module.stackId} in ${seconds(Date.now() - started)}`);
+        await new Promise((resolve) => setImmediate(resolve));
       }
-      const wanted = new Set(synthesized.flatMap(({ stack }) => requiredServices(stack.template)));
+      await early;
+      const needs = Object.fromEntries(synthesized.map(({ module, stack }) => [module.name, requiredServices(stack.template)]));
+      this.rememberServices({ ...known, ...needs });
       const running = this.endpoints();
-      const missing = [...wanted].filter((service) => running[service] === undefined);
+      const missing = [...new Set(Object.values(needs).flat())].filter((service) => running[service] === undefined);
       if (missing.length > 0) await this.startEmulators(missing);
       const endpoints = this.endpoints();
       const deployed = await Promise.all(synthesized.map(({ module, stack }) => this.provisionAndRun(module, stack, endpoints)));
@@ -155,6 +168,25 @@ export class LocalCloud {
       throw error;
     }
     this.saveState();
+  }
+
+  /** The services each module's template needed when last synthesized here (a hint, never trusted). */
+  private knownServices(): Record<string, ServiceName[]> {
+    try {
+      return JSON.parse(readFileSync(this.servicesFile(), 'utf8')) as Record<string, ServiceName[]>;
+    } catch {
+      return {};
+    }
+  }
+
+  private rememberServices(services: Record<string, ServiceName[]>): void {
+    mkdirSync(dirname(this.servicesFile()), { recursive: true });
+    writeFileSync(this.servicesFile(), `${JSON.stringify(services)}\n`);
+  }
+
+  /** Beside the default state file: a cloud with its own state file (tests, the bench) still learns. */
+  private servicesFile(): string {
+    return join(dirname(statePath({})), 'cloud-services.json');
   }
 
   private async startEmulators(services: readonly ServiceName[]): Promise<void> {
@@ -285,6 +317,9 @@ export class LocalCloud {
     for (const entry of this.running()) entry.synthesized.close();
   }
 }
+
+/** Long enough for the emulator processes to be spawned before synthesis holds the event loop. */
+const EARLY_SPAWN_MS = 150;
 
 function seconds(millis: number): string {
   return `${(millis / 1000).toFixed(1)} s`;
