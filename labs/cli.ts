@@ -164,7 +164,7 @@ class Cli {
         .copyInheritedSettings(program)
         .showHelpAfterError('Usage: labs cost [options] [modules...]; run `labs cost --help` for the options'),
     );
-    for (const command of cloudCommands(this.io, this.modules)) program.addCommand(command.copyInheritedSettings(program));
+    for (const command of cloudCommands(this.io, this.modules)) program.addCommand(command.copyInheritedSettings(program).showHelpAfterError(`run \`labs ${command.name()} --help\` for the options`));
     return program;
   }
 

@@ -24,10 +24,18 @@ export function cloudCommands(io: CloudCommandsIo, modules: readonly LabModule[]
   const path = (): string => statePath(io.env);
   const out = (text: string): void => void io.stdout.write(`${text}\n`);
   const err = (text: string): void => void io.stderr.write(`${text}\n`);
-  const moduleNamed = (name: string): LabModule => {
+  const findIn = (name: string): LabModule => {
     const found = modules.find((m) => m.name === name);
     if (found === undefined) throw new InvalidArgumentError(`unknown module '${name}': choose one of ${modules.map((m) => m.name).join(', ')}`);
     return found;
+  };
+  // A misspelt module is a usage error (exit code 2), said before anything starts.
+  const moduleNamed = (command: Command, name: string): LabModule => {
+    try {
+      return findIn(name);
+    } catch (error) {
+      return command.error(`error: ${(error as Error).message}`, { exitCode: 2, code: 'labs.cloud.usage' });
+    }
   };
 
   const up = new Command('up')
@@ -36,7 +44,7 @@ export function cloudCommands(io: CloudCommandsIo, modules: readonly LabModule[]
     .option('--port <port>', `the endpoint's port on 127.0.0.1 (0 picks a free one)`, parsePort, DEFAULT_PORT)
     .option('--verbose', 'show handler logs as they come')
     .action(async (names: string[], flags: { port: number; verbose?: boolean }) => {
-      const wanted = (names.length > 0 ? names : modules.map((m) => m.name)).map(moduleNamed);
+      const wanted = (names.length > 0 ? names : modules.map((m) => m.name)).map((name) => moduleNamed(up, name));
       const running = readState(path());
       if (running !== undefined) {
         if (names.length === 0) {
@@ -49,7 +57,7 @@ export function cloudCommands(io: CloudCommandsIo, modules: readonly LabModule[]
         for (const name of names) out(renderOutputs(name, deployed[name] as CloudModuleState));
         return;
       }
-      const cloud = new LocalCloud({ port: flags.port, log: err, verbose: flags.verbose ?? false, statePath: path(), findModule: (name) => moduleNamed(name) });
+      const cloud = new LocalCloud({ port: flags.port, log: err, verbose: flags.verbose ?? false, statePath: path(), findModule: findIn });
       const started = Date.now();
       try {
         await cloud.start(wanted);
@@ -80,7 +88,7 @@ export function cloudCommands(io: CloudCommandsIo, modules: readonly LabModule[]
     .option('--region <region>', 'AWS region (--target aws)')
     .option('--profile <profile>', 'AWS profile (--target aws)')
     .action(async (name: string, flags: { json?: boolean; target: string; stackPrefix?: string; region?: string; profile?: string }) => {
-      const module = moduleNamed(name);
+      const module = moduleNamed(outputs, name);
       let found: CloudModuleState;
       if (flags.target === 'aws') {
         const session = await awsTarget.open(module, {
