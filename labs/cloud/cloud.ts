@@ -281,6 +281,7 @@ export class LocalCloud {
       secretAccessKey: this.credentials.secretAccessKey,
       startedAt: this.startedAt.toISOString(),
       modules,
+      assemblies: this.running().map((entry) => entry.synthesized.assemblyDir),
       emulators: this.emulators.flatMap((emulators) =>
         emulators.processes.map((p) => ({ name: p.name, endpoint: p.endpoint, ...(p.pid ? { pid: p.pid } : {}), ...(p.emulatorPid ? { emulatorPid: p.emulatorPid } : {}) })),
       ),

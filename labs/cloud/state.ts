@@ -19,11 +19,15 @@ export interface CloudState {
   readonly secretAccessKey: string;
   readonly startedAt: string;
   readonly modules: Readonly<Record<string, CloudModuleState>>;
+  /** The modules' cloud assemblies: a cloud killed with SIGKILL cannot remove them, the next command does. */
+  readonly assemblies?: readonly string[];
   /** The emulator processes behind the endpoint (loopback addresses, pids), for diagnosis. */
   readonly emulators: readonly { readonly name: string; readonly endpoint: string; readonly pid?: number; readonly emulatorPid?: number }[];
 }
 
 const PROJECT_ROOT = resolve(__dirname, '..', '..');
+/** Where the local target synthesizes (labs/targets/local/assembly.ts). */
+const ASSEMBLIES_DIR = join(PROJECT_ROOT, '.cache', 'assemblies');
 
 /** The state file; `LABS_CLOUD_STATE` moves it (tests keep their clouds apart with it). */
 export function statePath(env: NodeJS.ProcessEnv = process.env): string {
@@ -52,6 +56,10 @@ export function readState(path = statePath()): CloudState | undefined {
   const raw = readRaw(path);
   if (raw === undefined) return undefined;
   if (!isCloudState(raw) || !isAlive(raw.pid)) {
+    for (const dir of (raw as Partial<CloudState>).assemblies ?? []) {
+      // Only what lies under the assemblies folder: the file is not trusted.
+      if (typeof dir === 'string' && dirname(resolve(dir)) === ASSEMBLIES_DIR) rmSync(dir, { recursive: true, force: true });
+    }
     rmSync(path, { force: true });
     return undefined;
   }

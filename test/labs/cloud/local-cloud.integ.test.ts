@@ -208,7 +208,9 @@ describe('a running local cloud', () => {
 
 test('nothing outlives labs up killed with SIGKILL, and the state it leaves is found stale', async () => {
   const pids = emulatorPids(killed.state);
+  const assemblies = killed.state.assemblies ?? [];
   expect(pids.length > 0 && pids.every(isAlive)).toBe(true);
+  expect(assemblies.length === 1 && existsSync(assemblies[0] as string)).toBe(true);
   killed.child.kill('SIGKILL');
   await killed.exited;
   expect(await waitUntilGone(pids)).toEqual([]);
@@ -216,6 +218,8 @@ test('nothing outlives labs up killed with SIGKILL, and the state it leaves is f
   expect(existsSync(killedStatePath)).toBe(true);
   const env = await labs(['env'], killedStatePath);
   expect([env.code, env.output.trim(), existsSync(killedStatePath)]).toEqual([1, 'labs: no local cloud is running: start one with `npx labs up` (in another terminal)', false]);
+  // What the killed cloud could not remove goes with its state.
+  expect(existsSync(assemblies[0] as string)).toBe(false);
 });
 
 /** A signed request's headers for fetch, which sets Host itself (to the same value). */

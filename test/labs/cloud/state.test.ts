@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NO_CLOUD_MESSAGE, readState, removeState, requireState, writeState, type CloudState } from '../../../labs/cloud/state';
@@ -38,6 +38,20 @@ describe('the state file', () => {
     const found = readState(path);
     // THEN
     expect([found, existsSync(path)]).toEqual([undefined, false]);
+  });
+
+  test('removes the assemblies a stale state names under the assemblies folder, and nothing elsewhere', () => {
+    // GIVEN a killed cloud's state naming its assembly, and a path outside the assemblies folder
+    const assemblies = join(__dirname, '..', '..', '..', '.cache', 'assemblies');
+    mkdirSync(assemblies, { recursive: true });
+    const assembly = mkdtempSync(join(assemblies, 'fanout-'));
+    const elsewhere = mkdtempSync(join(dir, 'keep-'));
+    const path = join(dir, 'stale-assembly.json');
+    writeState(state({ pid: 2 ** 22 + 1, assemblies: [assembly, elsewhere] }), path);
+    // WHEN
+    readState(path);
+    // THEN
+    expect([existsSync(assembly), existsSync(elsewhere)]).toEqual([false, true]);
   });
 
   test('removes a file that is not a state', () => {
