@@ -2,6 +2,7 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient, GetRecordsCommand } from '@aws-sdk/client-dynamodb-streams';
 import { KinesisClient, ListStreamsCommand } from '@aws-sdk/client-kinesis';
 import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -51,9 +52,7 @@ export const SAMPLES = {
   sns: () => signedBy((c) => new SNSClient(c), new ListTopicsCommand({})),
   kinesis: () => signedBy((c) => new KinesisClient(c), new ListStreamsCommand({})),
   dynamodb: () => signedBy((c) => new DynamoDBClient(c), new ListTablesCommand({})),
-  // No DynamoDB Streams client is installed: the request is signed as that client signs it.
-  'dynamodb-streams': () =>
-    signRaw('dynamodb', { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'DynamoDBStreams_20120810.GetRecords' }, '{"ShardIterator":"it"}'),
+  'dynamodb-streams': () => signedBy((c) => new DynamoDBStreamsClient(c), new GetRecordsCommand({ ShardIterator: 'it' })),
   'lambda-invoke': () =>
     signedBy((c) => new LambdaClient(c), new InvokeCommand({ FunctionName: 'LabPipeline-Ventilator-ABC', Payload: new TextEncoder().encode('{"a":1}') })),
 } as const;
