@@ -1,9 +1,9 @@
 import { processSubtask, type FanInPort, type FinalizeOutcome, type RecordOutcome } from '../lambda/pipeline/core';
-import { MAX_SUBTASKS } from '../lambda/pipeline/schemas';
+import { MAX_SUBTASKS } from '../lambda/pipeline/messages';
 import { startJob, type VentilatorPorts } from '../lambda/pipeline/ventilator-core';
 import { processShardBatch, type CheckpointPort } from '../lambda/stream/core';
 import { performTask, type WorkerPorts } from '../lambda/worker-pool/core';
-import { taskSchema, type WorkerTask } from '../lambda/worker-pool/schema';
+import { taskSchema, type WorkerTask } from '../lambda/worker-pool/messages';
 import { makeEvents } from '../labs/scenarios/stream';
 import { makeTasks } from '../labs/scenarios/worker-pool';
 import { elapsedMs, median, sample } from './stats';

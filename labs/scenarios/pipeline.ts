@@ -3,6 +3,8 @@ import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { PipelineOutput } from '../../lib/stacks/pipeline-stack';
 import type { TargetSession } from '../targets/target';
 import type { Ui } from '../report/ui';
+import { JobStartedSchema, type JobRequest } from '../../lambda/pipeline/messages';
+import { parseMessage } from '../../lambda/shared/messages';
 import { textOutput } from './outputs';
 import { pollUntil } from './polling';
 import { verdictOf, type Verdict } from './scenario';
@@ -30,13 +32,6 @@ export function countPrimesBelow(n: number): number {
     for (let j = i * i; j < n; j += i) composite[j] = 1;
   }
   return count;
-}
-
-interface VentilatorResponse {
-  readonly jobId: string;
-  readonly subtasks: number;
-  readonly rangeEnd: number;
-  readonly publishCalls: number;
 }
 
 export interface PipelineObservations {
@@ -82,8 +77,8 @@ export async function runPipeline(session: TargetSession<PipelineOutput>, option
   ui.log(`starting a job of ${options.subtasks} subtasks: count the primes below ${options.rangeEnd}`);
   const started = Date.now();
   // The client token of this job request: a retry of the same request gets this job back, not a second one.
-  const request = { requestId: randomUUID(), subtasks: options.subtasks, rangeEnd: options.rangeEnd };
-  const job = parseVentilatorResponse(await session.clients.lambda.invoke(ventilator, request));
+  const request: JobRequest = { requestId: randomUUID(), subtasks: options.subtasks, rangeEnd: options.rangeEnd };
+  const job = parseMessage(await session.clients.lambda.invoke(ventilator, request), JobStartedSchema, 'ventilator response');
   const published = Date.now();
   ui.log(`job ${job.jobId}: ${job.subtasks} subtasks published in ${job.publishCalls} PublishBatch call(s)`);
 
@@ -116,14 +111,6 @@ export async function runPipeline(session: TargetSession<PipelineOutput>, option
     totalMs: finished - started,
     timedOut,
   };
-}
-
-function parseVentilatorResponse(payload: unknown): VentilatorResponse {
-  const p = (payload ?? {}) as Record<string, unknown>;
-  if (typeof p.jobId !== 'string' || typeof p.subtasks !== 'number') {
-    throw new Error(`the ventilator answered ${JSON.stringify(payload)}, expected { jobId, subtasks, rangeEnd, publishCalls }`);
-  }
-  return { jobId: p.jobId, subtasks: p.subtasks, rangeEnd: Number(p.rangeEnd), publishCalls: Number(p.publishCalls ?? 0) };
 }
 
 async function countResults(session: TargetSession<PipelineOutput>, tableName: string, jobId: string): Promise<number> {

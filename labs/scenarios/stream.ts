@@ -4,21 +4,12 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { StreamOutput } from '../../lib/stacks/stream-stack';
 import type { TargetSession } from '../targets/target';
 import type { Ui } from '../report/ui';
-import { encodeKinesisData } from '../../lambda/shared/codecs';
+import { encodeStreamEvent, readStreamEvent, type StreamEvent } from '../../lambda/stream/messages';
 import { putRecordsBatched } from './batching';
 import { listOutput, textOutput } from './outputs';
 import { newRunId, pollUntil } from './polling';
 import { verdictOf, type Verdict } from './scenario';
 import { assignLeases, compareSequenceNumbers, hashKeyOf, shardForHashKey, type ShardRange } from './stream-routing';
-
-/** A clickstream event, as the seed's `kinesis_multi_shard.py` puts it; partition key = userId. */
-export interface StreamEvent {
-  readonly runId: string;
-  readonly eventId: number;
-  readonly userId: string;
-  readonly action: string;
-  readonly timestamp: string;
-}
 
 export interface StreamOptions {
   readonly records: number;
@@ -531,7 +522,7 @@ async function putEvents(session: TargetSession<StreamOutput>, streamName: strin
   const { calls, records } = await putRecordsBatched(
     session.clients.kinesis,
     streamName,
-    events.map((event) => ({ data: encodeKinesisData(event), partitionKey: event.userId })),
+    events.map((event) => ({ data: encodeStreamEvent(event), partitionKey: event.userId })),
   );
   return {
     calls,
@@ -576,7 +567,7 @@ async function readShard(
       records.push({
         sequenceNumber: String(record.SequenceNumber),
         partitionKey: String(record.PartitionKey),
-        ...decodeEvent(record.Data),
+        ...eventOf(record.Data),
       });
     }
     if (matching() >= wanted) break;
@@ -589,14 +580,7 @@ async function readShard(
   return records.filter((r) => r.event?.runId === runId);
 }
 
-function decodeEvent(data: Uint8Array | undefined): { event?: StreamEvent } {
-  if (!data) return {};
-  try {
-    const parsed = JSON.parse(new TextDecoder().decode(data)) as Partial<StreamEvent>;
-    return typeof parsed.runId === 'string' && typeof parsed.userId === 'string' && typeof parsed.eventId === 'number'
-      ? { event: parsed as StreamEvent }
-      : {};
-  } catch {
-    return {};
-  }
+function eventOf(data: Uint8Array | undefined): { event?: StreamEvent } {
+  const event = readStreamEvent(data);
+  return event ? { event } : {};
 }

@@ -2,6 +2,7 @@ import { BatchGetCommand, type BatchGetCommandOutput } from '@aws-sdk/lib-dynamo
 import type { WorkerPoolOutput } from '../../lib/stacks/worker-pool-stack';
 import type { TargetSession } from '../targets/target';
 import type { Ui } from '../report/ui';
+import { encodeTask, taskIdOf, type WorkerTask } from '../../lambda/worker-pool/messages';
 import { deleteMessages, receiveMessages, releaseMessages, sendMessageBatches } from './batching';
 import { cdkCommand } from '../cdk-command';
 import { integerOutput, textOutput } from './outputs';
@@ -15,15 +16,6 @@ export interface WorkerPoolOptions {
   readonly workMs: number;
   readonly poison: number;
   readonly crash: boolean;
-}
-
-/** A task message, as the worker's schema expects it. */
-export interface TaskBody {
-  readonly runId: string;
-  readonly taskId: string;
-  readonly workMs: number;
-  readonly poison?: true;
-  readonly crash?: true;
 }
 
 export interface WorkerShare {
@@ -81,15 +73,15 @@ export function spreadIndices(total: number, count: number): number[] {
   return Array.from({ length: count }, (_, j) => Math.floor(((j + 0.5) * total) / count));
 }
 
-export function makeTasks(runId: string, options: Pick<WorkerPoolOptions, 'tasks' | 'workMs' | 'poison' | 'crash'>): TaskBody[] {
+export function makeTasks(runId: string, options: Pick<WorkerPoolOptions, 'tasks' | 'workMs' | 'poison' | 'crash'>): WorkerTask[] {
   const poison = new Set(spreadIndices(options.tasks, options.poison));
   const crashIndex = options.crash ? [...Array(options.tasks).keys()].find((i) => !poison.has(i)) : undefined;
   return Array.from({ length: options.tasks }, (_, i) => ({
     runId,
     taskId: `${runId}-${String(i).padStart(4, '0')}`,
     workMs: options.workMs,
-    ...(poison.has(i) ? { poison: true as const } : {}),
-    ...(i === crashIndex ? { crash: true as const } : {}),
+    ...(poison.has(i) ? { poison: true } : {}),
+    ...(i === crashIndex ? { crash: true } : {}),
   }));
 }
 
@@ -172,7 +164,7 @@ export async function runWorkerPool(
   ui.log(
     `sending ${tasks.length} tasks (${options.poison} poison${crashTask ? ', 1 crashing' : ''}, ${options.workMs} ms each) to a pool of ${poolSize} workers (run ${runId})`,
   );
-  const { calls } = await sendMessageBatches(sqs, queueUrl, tasks.map((t) => JSON.stringify(t)));
+  const { calls } = await sendMessageBatches(sqs, queueUrl, tasks.map(encodeTask));
   ui.debug(
     `waiting at most ${Math.round(timeoutMs / 1000)} s: ${maxReceiveCount} receives x ${visibilityTimeoutSeconds} s visibility timeout for poison tasks, plus the work`,
   );
@@ -280,13 +272,4 @@ async function drainDeadLetters(
   });
   await deleteMessages(session.clients.sqs, deadLetterUrl, ours);
   await releaseMessages(session.clients.sqs, deadLetterUrl, messages.filter((m) => !ours.includes(m)));
-}
-
-function taskIdOf(body: string | undefined): string | undefined {
-  try {
-    const parsed = JSON.parse(body ?? '') as { taskId?: unknown };
-    return typeof parsed.taskId === 'string' ? parsed.taskId : undefined;
-  } catch {
-    return undefined;
-  }
 }

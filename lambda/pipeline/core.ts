@@ -1,4 +1,4 @@
-import type { SubtaskMessage } from './schemas';
+import type { SubtaskMessage } from './messages';
 
 /**
  * The worker's logic: count the primes of one sub-range (deterministic, CPU-bound) and fan the result

@@ -1,4 +1,4 @@
-import type { JobSpec, SubtaskMessage } from './schemas';
+import type { JobSpec, JobStarted, SubtaskMessage } from './messages';
 
 /** SNS PublishBatch accepts at most 10 entries per call. */
 export const PUBLISH_BATCH_SIZE = 10;
@@ -96,14 +96,6 @@ export interface VentilatorOptions {
   readonly ttlSeconds: number;
   /** @default DEFAULT_PUBLISH_ATTEMPTS */
   readonly maxPublishAttempts?: number;
-}
-
-export interface JobStarted {
-  readonly jobId: string;
-  readonly subtasks: number;
-  readonly rangeEnd: number;
-  /** PublishBatch calls made, retries of refused entries included. */
-  readonly publishCalls: number;
 }
 
 /** Thrown when SNS keeps refusing entries of a batch: the job cannot complete, so its start fails. */

@@ -2,14 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import { parse } from '@aws-lambda-powertools/parser';
 import type { Context } from 'aws-lambda';
 import { createDocumentClient } from '../shared/clients';
 import { requireEnv, requireIntEnv } from '../shared/env';
 import { createLogger } from '../shared/logger';
-import { jobRequestSchema, type JobRequest } from './schemas';
+import { parseMessage } from '../shared/messages';
+import { jobRequestSchema, type JobRequest, type JobStarted } from './messages';
 import { putJob } from './store';
-import { startJob, type JobStarted, type PublishBatchPort, type PublishFailure } from './ventilator-core';
+import { startJob, type PublishBatchPort, type PublishFailure } from './ventilator-core';
 
 const JOBS_TABLE_NAME = requireEnv('JOBS_TABLE_NAME');
 const SUBTASK_TOPIC_ARN = requireEnv('SUBTASK_TOPIC_ARN');
@@ -72,12 +72,12 @@ const startJobOnce = makeIdempotent(
 
 /**
  * Invoked synchronously by the lab with `{ requestId, subtasks, rangeEnd, failSubtasks? }`; an invalid
- * request (validated before any idempotency record is written) or a subtask SNS keeps refusing fails
- * the invocation.
+ * request (validated before any idempotency record is written; InvalidMessageError names the field)
+ * or a subtask SNS keeps refusing fails the invocation.
  */
 export const handler = async (event: unknown, context: Context): Promise<JobStarted> => {
   logger.addContext(context);
-  const request = parse(event, undefined, requestSchema);
+  const request = parseMessage(event, requestSchema, 'request');
   // An in-progress record then expires with this invocation, so a start that timed out can be retried.
   idempotencyConfig.registerLambdaContext(context);
   return startJobOnce(request);

@@ -5,7 +5,7 @@ import { requireEnv, requireIntEnv } from '../shared/env';
 import { createLogger } from '../shared/logger';
 import { InvalidMessageError, parseJsonMessage } from '../shared/messages';
 import { processSubtask, type SubtaskOutcome } from './core';
-import { SubtaskMessageSchema } from './schemas';
+import { SubtaskMessageSchema } from './messages';
 import { dynamoFanIn } from './store';
 
 const fanIn = dynamoFanIn(createDocumentClient(), {

@@ -3,9 +3,8 @@
  */
 
 /** Kinesis hands record data to Lambda base64-encoded; producers put UTF-8 JSON. */
-export function decodeKinesisData(base64Data: string): unknown {
-  const text = Buffer.from(base64Data, 'base64').toString('utf8');
-  return JSON.parse(text) as unknown;
+export function decodeKinesisText(base64Data: string): string {
+  return Buffer.from(base64Data, 'base64').toString('utf8');
 }
 
 export function encodeKinesisData(value: unknown): Uint8Array {

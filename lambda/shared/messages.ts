@@ -1,5 +1,6 @@
 import { ParseError, parse } from '@aws-lambda-powertools/parser';
 import type { ZodType, output } from 'zod';
+import { decodeKinesisText } from './codecs';
 
 /** One reason a message was refused, at a dotted path (`body.workMs`). */
 export interface MessageIssue {
@@ -22,9 +23,22 @@ export class InvalidMessageError extends Error {
 }
 
 /**
- * Decodes a message that carries JSON as text (an SQS body, an SNS Message) and validates it with
- * Powertools parser; `location` names the field the text came from (`body`), as the prefix of every
- * issue path.
+ * Validates a decoded message (a synchronous invocation's event, a parsed body) with Powertools
+ * parser; `location` names where it came from (`body`, `request`), as the prefix of every issue path.
+ */
+export function parseMessage<S extends ZodType>(value: unknown, schema: S, location: string): output<S> {
+  try {
+    // The Standard Schema output of a zod schema is its zod output; TypeScript cannot see that through S.
+    return parse(value, undefined, schema) as output<S>;
+  } catch (error) {
+    if (!(error instanceof ParseError)) throw error;
+    throw new InvalidMessageError(issuesOf(error, location), { cause: error });
+  }
+}
+
+/**
+ * Decodes a message that carries JSON as text (an SQS body, an SNS Message), then validates it as
+ * parseMessage does.
  *
  * The text is decoded here, with JSON.parse, rather than by the parser's envelopes or its
  * JSONStringified helper: those import zod's whole namespace, every locale included, which more than
@@ -37,13 +51,12 @@ export function parseJsonMessage<S extends ZodType>(text: string, schema: S, loc
   } catch (error) {
     throw new InvalidMessageError([{ path: location, message: `not JSON (${(error as Error).message})` }], { cause: error });
   }
-  try {
-    // The Standard Schema output of a zod schema is its zod output; TypeScript cannot see that through S.
-    return parse(value, undefined, schema) as output<S>;
-  } catch (error) {
-    if (!(error instanceof ParseError)) throw error;
-    throw new InvalidMessageError(issuesOf(error, location), { cause: error });
-  }
+  return parseMessage(value, schema, location);
+}
+
+/** Like parseJsonMessage, for the base64-encoded data of a Kinesis record as Lambda delivers it. */
+export function parseKinesisMessage<S extends ZodType>(base64Data: string, schema: S, location: string): output<S> {
+  return parseJsonMessage(decodeKinesisText(base64Data), schema, location);
 }
 
 type PathSegment = PropertyKey | { readonly key: PropertyKey };
@@ -56,4 +69,20 @@ function issuesOf(error: ParseError, location: string): MessageIssue[] {
     path: [location, ...(issue.path ?? []).map((segment) => String(typeof segment === 'object' ? segment.key : segment))].join('.'),
     message: issue.message,
   }));
+}
+
+/**
+ * The message in `text` when it is JSON its schema accepts, otherwise undefined: for a lab reading
+ * back a queue or a stream that may also hold other runs' or other tools' messages.
+ */
+export function readJsonMessage<S extends ZodType>(text: string | undefined, schema: S): output<S> | undefined {
+  if (text === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const parsed = schema.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
 }

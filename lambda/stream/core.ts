@@ -1,5 +1,5 @@
-import { comparableSequenceNumber, decodeKinesisData } from '../shared/codecs';
-import { StreamEventSchema, type StreamEvent } from './schema';
+import { comparableSequenceNumber } from '../shared/codecs';
+import { parseStreamEvent, type StreamEvent } from './messages';
 
 /**
  * What every stream consumer does with a batch of one shard: validate each record, then record per
@@ -64,29 +64,66 @@ export type RecordOutcome =
   /** Not processed: Lambda retries it (and everything after it in the batch). */
   | { readonly status: 'failed'; readonly reason: string };
 
-/** Decodes and validates one record's data; the error names the offending field. */
-export function parseStreamEvent(data: string): StreamEvent {
-  let decoded: unknown;
-  try {
-    decoded = decodeKinesisData(data);
-  } catch (error) {
-    throw new Error(`field data: not base64-encoded JSON (${errorMessage(error)})`, { cause: error });
-  }
-  const parsed = StreamEventSchema.safeParse(decoded);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((issue) => {
-      const field = issue.path.length > 0 ? issue.path.join('.') : '(record)';
-      return `field ${field}: ${issue.message}`;
-    });
-    throw new Error(`invalid stream event: ${issues.join('; ')}`);
-  }
-  return parsed.data;
-}
-
 interface ValidRecord {
   readonly index: number;
   readonly sequenceNumber: string;
   readonly event: StreamEvent;
+}
+
+/** One record of an invocation, as the event source delivers it. */
+export interface StreamRecord extends ShardRecord {
+  readonly shardId: string;
+}
+
+export interface ShardSummary {
+  readonly shardId: string;
+  readonly counts: Readonly<Record<RecordOutcome['status'], number>>;
+}
+
+export interface StreamBatchResult {
+  /** One per record, in the invocation's order. */
+  readonly outcomes: readonly RecordOutcome[];
+  /** What happened in each shard of the invocation, for the log. */
+  readonly shards: readonly ShardSummary[];
+}
+
+/** `shardId-000000000001:4959...`: Lambda names the shard in each record's event id. */
+export function shardIdOfEventId(eventId: string): string {
+  return eventId.split(':')[0] ?? eventId;
+}
+
+/**
+ * Processes one invocation of a consumer. A batch normally holds one shard, but nothing promises it:
+ * each shard's records are processed as their own batch, with their own checkpoint, in the order they
+ * arrived.
+ */
+export async function processStreamBatch(
+  consumer: string,
+  records: readonly StreamRecord[],
+  checkpoints: CheckpointPort,
+): Promise<StreamBatchResult> {
+  const byShard = new Map<string, number[]>();
+  records.forEach((record, index) => {
+    const indices = byShard.get(record.shardId);
+    if (indices) indices.push(index);
+    else byShard.set(record.shardId, [index]);
+  });
+
+  const outcomes: RecordOutcome[] = [];
+  const shards: ShardSummary[] = [];
+  for (const [shardId, indices] of byShard) {
+    const shardRecords = indices.map((index) => records[index] as StreamRecord);
+    const shardOutcomes = await processShardBatch({ consumer, shardId, records: shardRecords }, checkpoints);
+    indices.forEach((index, i) => (outcomes[index] = shardOutcomes[i] as RecordOutcome));
+    shards.push({ shardId, counts: countByStatus(shardOutcomes) });
+  }
+  return { outcomes, shards };
+}
+
+function countByStatus(outcomes: readonly RecordOutcome[]): Record<RecordOutcome['status'], number> {
+  const counts = { recorded: 0, redelivered: 0, outOfOrder: 0, failed: 0 };
+  for (const outcome of outcomes) counts[outcome.status] += 1;
+  return counts;
 }
 
 /**

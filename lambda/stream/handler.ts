@@ -4,7 +4,7 @@ import { createDocumentClient } from '../shared/clients';
 import { requireEnv } from '../shared/env';
 import { createLogger } from '../shared/logger';
 import { createCheckpointStore } from './checkpoint-store';
-import { processShardBatch, type RecordOutcome } from './core';
+import { processStreamBatch, shardIdOfEventId, type RecordOutcome, type StreamRecord } from './core';
 
 /**
  * Every consumer of the stream (the polling one and each enhanced fan-out one) runs this handler;
@@ -15,10 +15,11 @@ const consumer = requireEnv('CONSUMER_NAME');
 const checkpoints = createCheckpointStore(createDocumentClient(), requireEnv('CHECKPOINT_TABLE_NAME'));
 const processor = new BatchProcessor(EventType.KinesisDataStreams);
 
-/** `shardId-000000000001:4959...`: Lambda names the shard in each record's event id. */
-function shardIdOf(record: KinesisStreamRecord): string {
-  return record.eventID.split(':')[0] ?? record.eventID;
-}
+const streamRecord = (record: KinesisStreamRecord): StreamRecord => ({
+  shardId: shardIdOfEventId(record.eventID),
+  sequenceNumber: record.kinesis.sequenceNumber,
+  data: record.kinesis.data,
+});
 
 /**
  * The core decides the whole batch first, because it writes a contiguous run of records with one
@@ -27,29 +28,12 @@ function shardIdOf(record: KinesisStreamRecord): string {
  * bisect the batch).
  */
 export const handler: KinesisStreamHandler = async (event, context) => {
-  const byShard = new Map<string, KinesisStreamRecord[]>();
-  for (const record of event.Records) {
-    const shardId = shardIdOf(record);
-    const records = byShard.get(shardId);
-    if (records) records.push(record);
-    else byShard.set(shardId, [record]);
-  }
-
-  const outcomes = new Map<string, RecordOutcome>();
-  for (const [shardId, records] of byShard) {
-    const shardOutcomes = await processShardBatch(
-      { consumer, shardId, records: records.map((r) => ({ sequenceNumber: r.kinesis.sequenceNumber, data: r.kinesis.data })) },
-      checkpoints,
-    );
-    records.forEach((record, i) => {
-      const outcome = shardOutcomes[i];
-      if (outcome) outcomes.set(record.eventID, outcome);
-    });
-    logger.info('shard batch processed', { consumer, shardId, ...countByStatus(shardOutcomes) });
-  }
+  const { outcomes, shards } = await processStreamBatch(consumer, event.Records.map(streamRecord), checkpoints);
+  for (const shard of shards) logger.info('shard batch processed', { consumer, shardId: shard.shardId, ...shard.counts });
+  const outcomeOf = new Map(event.Records.map((record, i) => [record.eventID, outcomes[i]]));
 
   const recordHandler = (record: KinesisStreamRecord): RecordOutcome['status'] => {
-    const outcome = outcomes.get(record.eventID);
+    const outcome = outcomeOf.get(record.eventID);
     if (outcome === undefined) throw new Error(`no outcome for record ${record.eventID}`);
     if (outcome.status === 'failed') {
       logger.warn('record failed', { consumer, sequenceNumber: record.kinesis.sequenceNumber, reason: outcome.reason });
@@ -59,9 +43,3 @@ export const handler: KinesisStreamHandler = async (event, context) => {
   };
   return processPartialResponse(event, recordHandler, processor, { context, processInParallel: false });
 };
-
-function countByStatus(outcomes: readonly RecordOutcome[]): Record<RecordOutcome['status'], number> {
-  const counts = { recorded: 0, redelivered: 0, outOfOrder: 0, failed: 0 };
-  for (const outcome of outcomes) counts[outcome.status] += 1;
-  return counts;
-}

@@ -1,4 +1,4 @@
-import type { WorkerTask } from './schema';
+import type { WorkerTask } from './messages';
 
 /** How long a ledger entry is kept (DynamoDB TTL): long enough to inspect a run, then gone. */
 export const LEDGER_TTL_SECONDS = 24 * 60 * 60;

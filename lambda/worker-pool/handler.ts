@@ -8,7 +8,7 @@ import { createLogger } from '../shared/logger';
 import { parseJsonMessage } from '../shared/messages';
 import { performTask, type TaskOutcome } from './core';
 import { createLedger } from './ledger';
-import { taskSchema } from './schema';
+import { taskSchema } from './messages';
 
 const LEDGER_TABLE_NAME = requireEnv('LEDGER_TABLE_NAME');
 const MAX_TASK_WORK_MS = requireIntEnv('MAX_TASK_WORK_MS');

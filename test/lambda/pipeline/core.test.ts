@@ -8,7 +8,7 @@ import {
   type FanInPort,
   type WorkerContext,
 } from '../../../lambda/pipeline/core';
-import type { SubtaskMessage } from '../../../lambda/pipeline/schemas';
+import type { SubtaskMessage } from '../../../lambda/pipeline/messages';
 import { planSubtasks } from '../../../lambda/pipeline/ventilator-core';
 import { FakeFanInStore } from './fake-fan-in';
 

@@ -1,4 +1,4 @@
-import { jobRequestSchema, type JobRequest, type SubtaskMessage } from '../../../lambda/pipeline/schemas';
+import { jobRequestSchema, type JobRequest, type SubtaskMessage } from '../../../lambda/pipeline/messages';
 import {
   PUBLISH_BATCH_SIZE,
   PublishError,

@@ -5,6 +5,7 @@ import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { handler } from '../../../lambda/pipeline/ventilator';
+import { InvalidMessageError } from '../../../lambda/shared/messages';
 import type { Context } from 'aws-lambda';
 import { installFakeIdempotencyTable } from '../shared/fake-idempotency-table';
 
@@ -82,13 +83,15 @@ describe('ventilator handler', () => {
     await expect(handler({ requestId: 'run-1', subtasks: 2, rangeEnd: 10 }, context)).rejects.toThrow(/SNS refused 1 subtask message\(s\).*KMSDisabled/);
   });
 
-  test.each<[string, unknown]>([
-    ['subtasks is above 1000', { requestId: 'run-1', subtasks: 1001, rangeEnd: 100_000 }],
-    ['rangeEnd is above MAX_RANGE_END', { requestId: 'run-1', subtasks: 1, rangeEnd: 1_000_001 }],
-    ['requestId is missing', { subtasks: 1, rangeEnd: 10 }],
-    ['the request is not an object', 'count primes please'],
-  ])('fails, without writing or publishing, if %s', async (_name, request) => {
-    await expect(handler(request, context)).rejects.toThrow(/Failed to parse schema/);
+  test.each<[string, unknown, RegExp]>([
+    ['subtasks is above 1000', { requestId: 'run-1', subtasks: 1001, rangeEnd: 100_000 }, /^request\.subtasks: /],
+    ['rangeEnd is above MAX_RANGE_END', { requestId: 'run-1', subtasks: 1, rangeEnd: 1_000_001 }, /^request\.rangeEnd: /],
+    ['requestId is missing', { subtasks: 1, rangeEnd: 10 }, /^request\.requestId: /],
+    ['the request is not an object', 'count primes please', /^request: /],
+  ])('fails, naming the field, without writing or publishing, if %s', async (_name, request, message) => {
+    const refusal = handler(request, context);
+    await expect(refusal).rejects.toBeInstanceOf(InvalidMessageError);
+    await expect(refusal).rejects.toThrow(message);
     expect(dynamo).toHaveReceivedCommandTimes(PutCommand, 0);
     expect(sns).toHaveReceivedCommandTimes(PublishBatchCommand, 0);
     expect(idempotencyClient).toHaveReceivedCommandTimes(PutItemCommand, 0);

@@ -1,7 +1,8 @@
 import { comparableSequenceNumber } from '../../../lambda/shared/codecs';
 import {
-  parseStreamEvent,
   processShardBatch,
+  processStreamBatch,
+  shardIdOfEventId,
   type AppendResult,
   type CheckpointKey,
   type CheckpointPort,
@@ -155,9 +156,9 @@ describe('processShardBatch', () => {
   });
 
   test.each([
-    { name: 'undecodable data', bad: badRecord(2, '!!!not base64 json!!!'), reason: /field data: not base64-encoded JSON/ },
-    { name: 'a missing field', bad: rec(2, { ...event(2), userId: undefined }), reason: /field userId: .*expected string/ },
-    { name: 'a field of the wrong type', bad: rec(2, { ...event(2), eventId: 'two' }), reason: /field eventId: .*expected number/ },
+    { name: 'undecodable data', bad: badRecord(2, '!!!not base64 json!!!'), reason: /^data: not JSON/ },
+    { name: 'a missing field', bad: rec(2, { ...event(2), userId: undefined }), reason: /^data\.userId: .*expected string/ },
+    { name: 'a field of the wrong type', bad: rec(2, { ...event(2), eventId: 'two' }), reason: /^data\.eventId: .*expected number/ },
     { name: 'a malformed sequence number', bad: { sequenceNumber: 'abc', data: data(event(2)) }, reason: /not a Kinesis sequence number: 'abc'/ },
   ])('stops at the first failure ($name): the records after it fail without being processed', async ({ bad, reason }) => {
     // GIVEN
@@ -218,18 +219,50 @@ describe('processShardBatch', () => {
   });
 });
 
-describe('parseStreamEvent', () => {
-  test('returns the event of valid base64 JSON', () => {
-    expect(parseStreamEvent(data(event(7)))).toEqual(event(7));
+describe('processStreamBatch', () => {
+  const OTHER = 'shardId-000000000002';
+  const inShard = (shardId: string, seq: number, payload: unknown = event(seq)) => ({ shardId, ...rec(seq, payload) });
+
+  /** Applies every run, remembering which shard it was for. */
+  class ShardCheckpoints implements CheckpointPort {
+    public readonly runs: Array<{ shardId: string; run: CheckpointRun }> = [];
+    async appendRun(key: CheckpointKey, run: CheckpointRun): Promise<AppendResult> {
+      expect(key.consumer).toBe(KEY.consumer);
+      this.runs.push({ shardId: key.shardId, run });
+      return { applied: true };
+    }
+    async addOrderViolations(): Promise<void> {
+      throw new Error('no violations expected');
+    }
+  }
+
+  test('processes each shard as its own batch and answers in the invocation order', async () => {
+    // GIVEN: two shards interleaved, the second shard's second record invalid
+    const checkpoints = new ShardCheckpoints();
+    const records = [inShard(KEY.shardId, 1), inShard(OTHER, 1), inShard(KEY.shardId, 2), inShard(OTHER, 2, { nope: true }), inShard(KEY.shardId, 3)];
+    // WHEN
+    const result = await processStreamBatch(KEY.consumer, records, checkpoints);
+    // THEN: the failure in one shard leaves the other shard's records recorded
+    expect(result.outcomes.map((o) => o.status)).toEqual(['recorded', 'recorded', 'recorded', 'failed', 'recorded']);
+    expect(result.shards).toEqual([
+      { shardId: KEY.shardId, counts: { recorded: 3, redelivered: 0, outOfOrder: 0, failed: 0 } },
+      { shardId: OTHER, counts: { recorded: 1, redelivered: 0, outOfOrder: 0, failed: 1 } },
+    ]);
+    expect(checkpoints.runs).toEqual([
+      { shardId: KEY.shardId, run: { firstSequenceNumber: pad(1), lastSequenceNumber: pad(3), records: 3, orderViolations: 0 } },
+      { shardId: OTHER, run: { firstSequenceNumber: pad(1), lastSequenceNumber: pad(1), records: 1, orderViolations: 0 } },
+    ]);
   });
 
-  test.each([
-    { name: 'not JSON', input: Buffer.from('not json').toString('base64'), message: /^field data: not base64-encoded JSON/ },
-    { name: 'not an object', input: data(42), message: /^invalid stream event: field \(record\): / },
-    { name: 'a negative eventId', input: data({ ...event(1), eventId: -1 }), message: /field eventId: / },
-    { name: 'an empty action', input: data({ ...event(1), action: '' }), message: /field action: / },
-    { name: 'a missing runId and timestamp', input: data({ eventId: 1, userId: 'a', action: 'b' }), message: /field runId: .*; field timestamp: / },
-  ])('fails naming the field for $name', ({ input, message }) => {
-    expect(() => parseStreamEvent(input)).toThrow(message);
+  test('an empty invocation writes nothing', async () => {
+    const checkpoints = new ShardCheckpoints();
+    expect(await processStreamBatch(KEY.consumer, [], checkpoints)).toEqual({ outcomes: [], shards: [] });
+    expect(checkpoints.runs).toEqual([]);
+  });
+});
+
+describe('shardIdOfEventId', () => {
+  test('is the part of the event id before the sequence number', () => {
+    expect(shardIdOfEventId('shardId-000000000001:49590338271490256608559692538361571095921575989136588898')).toBe('shardId-000000000001');
   });
 });

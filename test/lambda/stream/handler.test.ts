@@ -115,7 +115,7 @@ describe('stream handler', () => {
         message: 'record failed',
         consumer: 'analytics',
         sequenceNumber: seq(2),
-        reason: expect.stringMatching(/field action: /),
+        reason: expect.stringMatching(/^data\.action: /),
       }),
     );
   });

@@ -9,7 +9,7 @@ import {
   type RecordResult,
   type WorkerPorts,
 } from '../../../lambda/worker-pool/core';
-import type { WorkerTask } from '../../../lambda/worker-pool/schema';
+import type { WorkerTask } from '../../../lambda/worker-pool/messages';
 
 const NOW = new Date('2026-03-01T12:00:00.000Z');
 

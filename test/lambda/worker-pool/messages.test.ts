@@ -1,4 +1,5 @@
-import { taskSchema } from '../../../lambda/worker-pool/schema';
+import { encodeTask, taskIdOf, taskSchema, type WorkerTask } from '../../../lambda/worker-pool/messages';
+import { parseJsonMessage } from '../../../lambda/shared/messages';
 
 const schema = taskSchema(100);
 const valid = { runId: 'r', taskId: 'r-1', workMs: 100 };
@@ -24,5 +25,22 @@ describe('taskSchema', () => {
     const result = schema.safeParse(body);
     expect(result.success).toBe(false);
     expect(result.error?.issues.map((issue) => issue.path.join('.'))).toEqual([field]);
+  });
+});
+
+describe('task messages', () => {
+  const task: WorkerTask = { runId: 'r', taskId: 'r-0001', workMs: 100, crash: true };
+
+  test('what the lab sends is what the worker parses', () => {
+    expect(parseJsonMessage(encodeTask(task), schema, 'body')).toEqual(task);
+  });
+
+  test.each<[string, string | undefined, string | undefined]>([
+    ['a task', encodeTask(task), 'r-0001'],
+    ['no body', undefined, undefined],
+    ['a body that is not JSON', 'hello', undefined],
+    ['JSON without a task id', '{"orderId":"o-1"}', undefined],
+  ])('the lab finds the task id of %s in the dead-letter queue', (_name, body, taskId) => {
+    expect(taskIdOf(body)).toBe(taskId);
   });
 });

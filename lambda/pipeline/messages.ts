@@ -1,8 +1,9 @@
 import * as z from 'zod';
 
 /**
- * Wire formats of the pipeline: the job request the lab sends to the ventilator, and the subtask
- * message the ventilator publishes and the workers receive. One definition serves both sides.
+ * Wire formats of the pipeline: the job request the lab sends to the ventilator and the ventilator's
+ * answer, and the subtask message the ventilator publishes and the workers receive. One definition
+ * serves both sides.
  */
 
 /** SNS PublishBatch takes at most this many subtasks per call; more than 1000 is beyond a lab. */
@@ -52,3 +53,14 @@ export type JobRequest = z.infer<ReturnType<typeof jobRequestSchema>>;
 
 /** What a job is, without the client token that only the ventilator's idempotency reads. */
 export type JobSpec = Omit<JobRequest, 'requestId'>;
+
+/** The ventilator's answer: the job it started (or, for a repeated requestId, the one it started before). */
+export const JobStartedSchema = z.object({
+  jobId: z.uuid(),
+  subtasks: z.int().min(1).max(MAX_SUBTASKS),
+  rangeEnd: z.int().min(1),
+  /** PublishBatch calls made, retries of refused entries included. */
+  publishCalls: z.int().min(0),
+});
+
+export type JobStarted = z.infer<typeof JobStartedSchema>;

@@ -1,0 +1,39 @@
+import * as z from 'zod';
+import { encodeKinesisData } from '../shared/codecs';
+import { parseKinesisMessage, readJsonMessage } from '../shared/messages';
+
+/**
+ * The stream lab's record: its schema, its type, the encoder the lab puts records with, and the
+ * decoders of both readers (a consumer function, which gets base64 from Lambda, and the lab, which
+ * reads raw bytes back with GetRecords), so producer and consumers cannot drift apart.
+ */
+
+/**
+ * One clickstream event as the stream lab's producer puts it (the seed's `{eventId, userId, action,
+ * timestamp}`, plus the run it belongs to so a lab can tell its own records from an earlier run's).
+ * The partition key is `userId`.
+ */
+export const StreamEventSchema = z.object({
+  runId: z.string().min(1),
+  eventId: z.number().int().nonnegative(),
+  userId: z.string().min(1),
+  action: z.string().min(1),
+  timestamp: z.string().min(1),
+});
+
+export type StreamEvent = z.infer<typeof StreamEventSchema>;
+
+/** The record data PutRecords takes for an event. */
+export function encodeStreamEvent(event: StreamEvent): Uint8Array {
+  return encodeKinesisData(event);
+}
+
+/** A record's data as Lambda delivers it (base64); InvalidMessageError names the offending field. */
+export function parseStreamEvent(base64Data: string): StreamEvent {
+  return parseKinesisMessage(base64Data, StreamEventSchema, 'data');
+}
+
+/** A record's data as GetRecords returns it, or undefined when it is not a stream event (a stream may hold anything). */
+export function readStreamEvent(data: Uint8Array | undefined): StreamEvent | undefined {
+  return readJsonMessage(data && new TextDecoder().decode(data), StreamEventSchema);
+}
