@@ -1,0 +1,12 @@
+export { makeEvents, userNames, type StreamOptions } from './events';
+export { groupVerdict, runGroup, type GroupMember, type GroupObservations, type GroupOptions, type GroupShardRead } from './group';
+export {
+  runStream,
+  streamVerdict,
+  type ConsumerObservation,
+  type ConsumerShardCount,
+  type ShardObservation,
+  type StreamObservations,
+  type UserRouting,
+} from './main';
+export { replayVerdict, runReplay, type ReplayedRecord, type ReplayObservations, type ReplayOptions } from './replay';
