@@ -7,6 +7,7 @@ import { listOutput, textOutput } from '../outputs';
 import { newRunId, pollUntil } from '../polling';
 import { verdictOf, type Verdict } from '../scenario';
 import { hashKeyOf, shardForHashKey, type ShardRange } from '../stream-routing';
+import { waitForActiveConsumers } from './consumer-status';
 import { makeEvents, putEvents, type PutEvent, type StreamOptions } from './events';
 import { listShardRanges, readShard, type ReadRecord } from './shard-reader';
 
@@ -98,6 +99,12 @@ export async function runStream(session: TargetSession<StreamOutput>, options: S
   const pollingName = textOutput(session, 'PollingConsumerName');
   const consumerNames = listOutput(session, 'ConsumerNames');
   const ranges = await listShardRanges(kinesis, streamName);
+  // Right after a deploy an enhanced fan-out consumer may still be registering: judge none before it reads.
+  await waitForActiveConsumers(
+    kinesis,
+    textOutput(session, 'StreamArn'),
+    consumerNames.filter((name) => name !== pollingName),
+  );
   // Consumers accumulate across runs on AWS: what this run did is the difference.
   const before = await readCheckpoints(session, checkpointTable, consumerNames);
   ui.debug(`consumers before this run: ${[...before].map(([name, shards]) => `${name} ${[...shards.values()].reduce((n, s) => n + s.records, 0)}`).join(', ')}`);
