@@ -14,7 +14,7 @@ import { sleep } from './abortable-sleep';
 import type { RuntimeContext } from './runtime-context';
 import { kinesisRecords } from './kinesis-records';
 import type { ShardProcessor } from './shard-processor';
-import { ERROR_BACKOFF_MS, StreamSource, type ShardPosition, type ShardReader, type StreamShard } from './stream-source';
+import { ERROR_BACKOFF_MS, StreamSource, type ShardPoller, type ShardPosition, type ShardReader, type StreamShard } from './stream-source';
 
 /** What both Kinesis mappings share: Kinesis records, shards listed with ListShards. */
 abstract class KinesisSource extends StreamSource<KinesisRecord, KinesisStreamRecord> {
@@ -60,26 +60,32 @@ function kinesisPosition(position: ShardPosition): StartingPosition {
 
 /** A standard (polling) mapping: GetRecords on each shard, at most `batchSize` records per call. */
 export class KinesisPollingSource extends KinesisSource {
-  protected override openShard(shardId: string, position: ShardPosition, processor: ShardProcessor<KinesisRecord>): Promise<ShardReader> {
+  protected override openShard(
+    shardId: string,
+    position: ShardPosition,
+    processor: ShardProcessor<KinesisRecord>,
+    signal: AbortSignal,
+  ): Promise<ShardReader> {
     const { context, spec } = this;
-    return this.pollingReader(shardId, position, processor, {
+    const poller: ShardPoller<KinesisRecord> = {
       async iterator(id, from) {
         const { Type, SequenceNumber, Timestamp } = kinesisPosition(from);
         const response = await context.kinesis().send(
           new GetShardIteratorCommand({ StreamARN: spec.streamArn, ShardId: id, ShardIteratorType: Type, StartingSequenceNumber: SequenceNumber, Timestamp }),
-          { abortSignal: context.signal },
+          { abortSignal: signal },
         );
         return response.ShardIterator;
       },
       async getRecords(iterator) {
         const response = await context.kinesis().send(
           new GetRecordsCommand({ ShardIterator: iterator, Limit: Math.min(10_000, spec.batchSize), StreamARN: spec.streamArn }),
-          { abortSignal: context.signal },
+          { abortSignal: signal },
         );
         return { records: response.Records ?? [], nextIterator: response.NextShardIterator };
       },
       isExpiredIterator: (error) => error instanceof ExpiredIteratorException,
-    });
+    };
+    return this.pollingReader(shardId, position, processor, poller, signal);
   }
 }
 
@@ -89,15 +95,19 @@ export class KinesisPollingSource extends KinesisSource {
  * on AWS). Each consumer reads independently of every other consumer and of polling mappings.
  */
 export class KinesisFanOutSource extends KinesisSource {
-  protected override async openShard(shardId: string, position: ShardPosition, processor: ShardProcessor<KinesisRecord>): Promise<ShardReader> {
+  protected override async openShard(
+    shardId: string,
+    position: ShardPosition,
+    processor: ShardProcessor<KinesisRecord>,
+    signal: AbortSignal,
+  ): Promise<ShardReader> {
     const first = kinesisPosition(position);
-    let events = await this.subscribe(shardId, first);
+    let events = await this.subscribe(shardId, first, signal);
     return async () => {
-      const { signal } = this.context;
       let next: StartingPosition = first;
       while (!signal.aborted) {
         try {
-          events ??= await this.subscribe(shardId, next);
+          events ??= await this.subscribe(shardId, next, signal);
           if (events === undefined) throw new Error(`SubscribeToShard on ${shardId} returned no event stream`);
           for await (const event of events) {
             if (signal.aborted) return;
@@ -124,10 +134,14 @@ export class KinesisFanOutSource extends KinesisSource {
     };
   }
 
-  private async subscribe(shardId: string, position: StartingPosition): Promise<AsyncIterable<SubscribeToShardEventStream> | undefined> {
+  private async subscribe(
+    shardId: string,
+    position: StartingPosition,
+    signal: AbortSignal,
+  ): Promise<AsyncIterable<SubscribeToShardEventStream> | undefined> {
     const response = await this.context.kinesis().send(
       new SubscribeToShardCommand({ ConsumerARN: this.spec.consumerArn, ShardId: shardId, StartingPosition: position }),
-      { abortSignal: this.context.signal },
+      { abortSignal: signal },
     );
     return response.EventStream;
   }

@@ -2,12 +2,21 @@ import { createHash } from 'node:crypto';
 import type { RuntimeContext } from './runtime-context';
 import type { StreamBatchEngine } from './stream-batch-engine';
 
-/** Wakes waiters when something changed; a wait also ends on timeout or abort. */
+/**
+ * Wakes waiters when something changed; a wait also ends on timeout or abort. The signal gets one
+ * abort listener for all waiters, not one per wait: every lane of a shard waits at once.
+ */
 class Signal {
-  private waiters: Array<() => void> = [];
+  private readonly waiters = new Set<() => void>();
+
+  constructor(abort: AbortSignal) {
+    abort.addEventListener('abort', () => this.notify(), { once: true });
+  }
 
   notify(): void {
-    for (const waiter of this.waiters.splice(0)) waiter();
+    const waiters = [...this.waiters];
+    this.waiters.clear();
+    for (const waiter of waiters) waiter();
   }
 
   wait(timeoutMs: number | undefined, abort: AbortSignal): Promise<void> {
@@ -15,12 +24,11 @@ class Signal {
       if (abort.aborted) return resolve();
       const done = (): void => {
         if (timer !== undefined) clearTimeout(timer);
-        abort.removeEventListener('abort', done);
+        this.waiters.delete(done);
         resolve();
       };
       const timer = timeoutMs === undefined ? undefined : setTimeout(done, Math.max(0, timeoutMs));
-      abort.addEventListener('abort', done, { once: true });
-      this.waiters.push(done);
+      this.waiters.add(done);
     });
   }
 }
@@ -38,7 +46,7 @@ interface Lane<R> {
  */
 export class ShardProcessor<R> {
   private readonly lanes: Lane<R>[];
-  private readonly changed = new Signal();
+  private readonly changed: Signal;
   private readonly loops: Promise<void>[];
   private closing = false;
 
@@ -48,6 +56,7 @@ export class ShardProcessor<R> {
     private readonly shardId: string,
     private readonly settings: { batchSize: number; maximumBatchingWindowSeconds: number; parallelizationFactor: number; logicalId: string },
   ) {
+    this.changed = new Signal(context.signal);
     const laneCount = Math.max(1, settings.parallelizationFactor);
     this.lanes = Array.from({ length: laneCount }, () => ({ buffer: [], firstBufferedAt: 0 }));
     this.loops = this.lanes.map((lane) => this.run(lane));

@@ -70,18 +70,26 @@ export abstract class StreamSource<R, L> {
   /** Every shard of the stream, open and closed. */
   protected abstract listShards(): Promise<readonly StreamShard[]>;
 
-  /** Positions a reader on the shard (resolving once it is), returning the reading loop. */
-  protected abstract openShard(shardId: string, position: ShardPosition, processor: ShardProcessor<R>): Promise<ShardReader>;
+  /**
+   * Positions a reader on the shard (resolving once it is), returning the reading loop. `signal` is the
+   * shard's own, aborted with the runtime's.
+   */
+  protected abstract openShard(shardId: string, position: ShardPosition, processor: ShardProcessor<R>, signal: AbortSignal): Promise<ShardReader>;
 
   protected get backlogLimit(): number {
     return this.spec.batchSize * Math.max(1, this.spec.parallelizationFactor) * MAX_BACKLOG_BATCHES;
   }
 
   /** A reader that calls GetRecords until the shard ends, taking a new iterator when one expires. */
-  protected async pollingReader(shardId: string, position: ShardPosition, processor: ShardProcessor<R>, poller: ShardPoller<R>): Promise<ShardReader> {
+  protected async pollingReader(
+    shardId: string,
+    position: ShardPosition,
+    processor: ShardProcessor<R>,
+    poller: ShardPoller<R>,
+    signal: AbortSignal,
+  ): Promise<ShardReader> {
     let iterator = await poller.iterator(shardId, position);
     return async () => {
-      const { signal } = this.context;
       let lastSequenceNumber: string | undefined;
       while (!signal.aborted && iterator !== undefined) {
         await processor.waitForRoom(this.backlogLimit);
@@ -133,8 +141,12 @@ export abstract class StreamSource<R, L> {
         this.started.add(shardId);
         const afterReadParent = parentShardIds.some((parent) => this.polled.has(parent));
         const position: ShardPosition = afterReadParent ? { type: 'TRIM_HORIZON' } : this.initialPosition();
-        const processor = new ShardProcessor(this.context, this.engine, shardId, this.spec);
-        const read = await this.openShard(shardId, position, processor);
+        // Each shard's reader and lanes wait on a signal of their own (AbortSignal.any adds no listener to
+        // the runtime's): on one shared signal, every shard of every mapping waiting at once is dozens of
+        // abort listeners, which Node reports as a leak.
+        const signal = AbortSignal.any([this.context.signal]);
+        const processor = new ShardProcessor({ ...this.context, signal }, this.engine, shardId, this.spec);
+        const read = await this.openShard(shardId, position, processor, signal);
         this.polled.add(shardId);
         this.runs.push(this.runShard(shardId, read, processor));
       }),
