@@ -71,6 +71,16 @@ export class FunctionPool {
     }
   }
 
+  /**
+   * Invokes only when an environment is free right now (a warm one, or a new one under the limit);
+   * otherwise `undefined`: the invocation is throttled, as Lambda answers 429 when the function has no
+   * concurrency left. Asynchronous invocations are throttled; synchronous callers and pollers wait.
+   */
+  tryInvoke(event: unknown): Promise<InvocationOutcome> | undefined {
+    if (this.stopped || (this.idle.length === 0 && this.active >= this.limit)) return undefined;
+    return this.invoke(event);
+  }
+
   snapshot(): FunctionStats {
     return { ...this.stats, concurrent: this.active };
   }

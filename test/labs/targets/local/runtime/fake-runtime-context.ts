@@ -10,16 +10,29 @@ export interface SentMessage {
 
 /**
  * A runtime context with one function, answering each invocation with `respond(event)`, whose
- * destinations and faults are recorded instead of delivered.
+ * destinations and faults are recorded instead of delivered. The function runs at most `limit`
+ * invocations at once: `tryInvoke` beyond that is a throttle, as FunctionPool's is.
  */
-export function fakeRuntimeContext(spec: FunctionSpec, respond: (event: unknown) => InvocationOutcome) {
+export function fakeRuntimeContext(
+  spec: FunctionSpec,
+  respond: (event: unknown) => InvocationOutcome | Promise<InvocationOutcome>,
+  { limit = Number.POSITIVE_INFINITY } = {},
+) {
   const sent: SentMessage[] = [];
   const faults: unknown[] = [];
+  let active = 0;
+  const invoke = async (event: unknown): Promise<InvocationOutcome> => {
+    active += 1;
+    try {
+      return await respond(event);
+    } finally {
+      active -= 1;
+    }
+  };
   const pool = {
     spec,
-    async invoke(event: unknown): Promise<InvocationOutcome> {
-      return respond(event);
-    },
+    invoke,
+    tryInvoke: (event: unknown) => (active >= limit ? undefined : invoke(event)),
   } as unknown as FunctionPool;
   const context = {
     deployment: { stackName: 'LabTest', outputs: {}, functions: [spec], eventSources: [], queueUrlsByArn: {} },
