@@ -26,6 +26,12 @@ const SQS_BATCH_LIMIT = 10;
  * batchSize messages, gathered for at most the batching window), invoking the function with it and
  * deleting what succeeded. A function error or timeout deletes nothing: the messages come back after
  * the visibility timeout and the queue's redrive policy takes over, as on AWS.
+ *
+ * On a FIFO queue the queue itself hands out a message group to one batch at a time (SQS keeps the
+ * rest of a group hidden while any of its messages is in flight), so batches of one group never run
+ * together, and Lambda retries the failed messages before the group goes on. What the mapping adds is
+ * that a failure returns the rest of its group: every message after a failed one in the same group is
+ * left on the queue, so a group never skips ahead of a message that has not been processed.
  */
 export class SqsSource {
   private readonly loops: Promise<void>[] = [];
@@ -74,8 +80,9 @@ export class SqsSource {
       if (!outcome.ok) continue;
       const failedIds = this.spec.reportBatchItemFailures ? failedMessageIds(outcome.payload, messages) : new Set<string>();
       if (failedIds === undefined) continue;
+      const kept = isFifoQueueArn(this.spec.queueArn) ? withRestOfTheirGroups(messages, failedIds) : failedIds;
       try {
-        await deleteMessages(this.context, this.spec.queueUrl, messages.filter((message) => !failedIds.has(message.MessageId ?? '')));
+        await deleteMessages(this.context, this.spec.queueUrl, messages.filter((message) => !kept.has(message.MessageId ?? '')));
       } catch (error) {
         this.context.report(this.spec.logicalId, error);
       }
@@ -178,6 +185,26 @@ function toLambdaAttribute(value: MessageAttributeValue): SQSMessageAttribute {
   if (value.StringValue !== undefined) attribute.stringValue = value.StringValue;
   if (value.BinaryValue !== undefined) attribute.binaryValue = Buffer.from(value.BinaryValue).toString('base64');
   return attribute;
+}
+
+export function isFifoQueueArn(queueArn: string): boolean {
+  return queueArn.endsWith('.fifo');
+}
+
+/**
+ * The ids to leave on a FIFO queue after a partial batch failure: each failed message and every message
+ * of its group that comes after it in the batch (the batch is in group order, as SQS returned it).
+ */
+export function withRestOfTheirGroups(messages: readonly Message[], failedIds: ReadonlySet<string>): Set<string> {
+  const blockedGroups = new Set<string>();
+  const kept = new Set<string>();
+  for (const message of messages) {
+    const id = message.MessageId ?? '';
+    const group = message.Attributes?.MessageGroupId ?? '';
+    if (failedIds.has(id)) blockedGroups.add(group);
+    if (blockedGroups.has(group)) kept.add(id);
+  }
+  return kept;
 }
 
 /**
