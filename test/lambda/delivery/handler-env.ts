@@ -1,0 +1,17 @@
+/**
+ * The environment the stack gives the delivery consumers. Imported first by the handler tests: the
+ * handlers read it at module load, as they do at a cold start.
+ */
+export const EFFECTS_TABLE_NAME = 'effects-table';
+export const ACK_QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/000000000000/ack-queue';
+
+Object.assign(process.env, {
+  EFFECTS_TABLE_NAME,
+  ACK_QUEUE_URL,
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'test',
+  AWS_SECRET_ACCESS_KEY: 'test',
+  AWS_LAMBDA_FUNCTION_NAME: 'LabDelivery-AckConsumer',
+  POWERTOOLS_SERVICE_NAME: 'delivery',
+  POWERTOOLS_DEV: 'true',
+});
