@@ -8,15 +8,49 @@ export class PoisonMessageError extends Error {
   }
 }
 
-/** Where the ordering consumer records what it saw, in the order it saw it. */
-export interface OrderingPorts {
-  recordArrival(message: SequencedMessage): Promise<void>;
+/** One processed message of a group, with when its processing began and ended (epoch ms). */
+export interface Arrival {
+  readonly runId: string;
+  readonly group: string;
+  readonly seq: number;
+  readonly startedAt: number;
+  readonly endedAt: number;
 }
 
-/** One delivery: a poisoned message fails; any other is recorded with its arrival. */
-export async function receiveSequenced(message: SequencedMessage, ports: OrderingPorts): Promise<void> {
+/** Where the ordering consumer records what it processed, in the order it did; `work` stands for the processing itself. */
+export interface OrderingPorts {
+  now(): number;
+  work(): Promise<void>;
+  recordArrival(arrival: Arrival): Promise<void>;
+}
+
+/** One delivery: a poisoned message fails; any other is worked and recorded with its processing interval. */
+export async function receiveSequenced(message: SequencedMessage, ports: OrderingPorts): Promise<Arrival> {
   if (message.poison) throw new PoisonMessageError(message);
-  await ports.recordArrival(message);
+  const startedAt = ports.now();
+  await ports.work();
+  const arrival = { runId: message.runId, group: message.group, seq: message.seq, startedAt, endedAt: ports.now() };
+  await ports.recordArrival(arrival);
+  return arrival;
+}
+
+/** The most groups whose processing intervals overlapped at one instant (parallelism across groups). */
+export function maxGroupsInFlight(arrivals: ReadonlyArray<Pick<Arrival, 'group' | 'startedAt' | 'endedAt'>>): number {
+  const edges = arrivals.flatMap((a) => [
+    { at: a.startedAt, group: a.group, delta: 1 },
+    { at: a.endedAt, group: a.group, delta: -1 },
+  ]);
+  // An interval ending at the instant another starts does not overlap it.
+  edges.sort((x, y) => x.at - y.at || x.delta - y.delta);
+  const running = new Map<string, number>();
+  let most = 0;
+  for (const edge of edges) {
+    const count = (running.get(edge.group) ?? 0) + edge.delta;
+    if (count === 0) running.delete(edge.group);
+    else running.set(edge.group, count);
+    most = Math.max(most, running.size);
+  }
+  return most;
 }
 
 /**

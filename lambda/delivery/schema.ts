@@ -25,3 +25,11 @@ export const sequencedMessageSchema = z.object({
   poison: z.boolean().default(false),
 });
 export type SequencedMessage = z.infer<typeof sequencedMessageSchema>;
+
+/** A message to the constrained downstream, by whichever path; `sentAt` (epoch ms) gives its latency. */
+export const downstreamMessageSchema = z.object({
+  runId: z.string().min(1),
+  messageId: z.string().min(1),
+  sentAt: z.number().int().nonnegative(),
+});
+export type DownstreamMessage = z.infer<typeof downstreamMessageSchema>;

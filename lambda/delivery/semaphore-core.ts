@@ -26,3 +26,32 @@ export async function withPermit<T>(capacity: number, ports: SemaphorePorts, wor
     await ports.release();
   }
 }
+
+/** A call the downstream completed, for the lab's processed count and latency. */
+export interface Completion {
+  readonly runId: string;
+  readonly messageId: string;
+  readonly sentAt: number;
+  readonly completedAt: number;
+}
+
+export interface DownstreamPorts extends SemaphorePorts {
+  now(): number;
+  /** The downstream's own work while the permit is held. */
+  work(): Promise<void>;
+  recordCompletion(completion: Completion): Promise<void>;
+}
+
+/** One call into the downstream: admitted with a permit, worked, recorded; refused as overloaded when K calls are in. */
+export async function callDownstream(
+  message: { readonly runId: string; readonly messageId: string; readonly sentAt: number },
+  capacity: number,
+  ports: DownstreamPorts,
+): Promise<Completion> {
+  return withPermit(capacity, ports, async () => {
+    await ports.work();
+    const completion = { runId: message.runId, messageId: message.messageId, sentAt: message.sentAt, completedAt: ports.now() };
+    await ports.recordCompletion(completion);
+    return completion;
+  });
+}

@@ -1,7 +1,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { GuaranteePorts } from './guarantees-core';
-import type { SemaphorePorts } from './semaphore-core';
+import type { Arrival } from './ordering-core';
+import type { Completion, SemaphorePorts } from './semaphore-core';
 
 /** The key of the one semaphore item the downstream's permits are counted in. */
 export const SEMAPHORE_KEY = { name: 'downstream' } as const;
@@ -65,6 +66,51 @@ export function dynamoEffects(client: DynamoDBDocumentClient, tableName: string)
         if (error instanceof ConditionalCheckFailedException) return false;
         throw error;
       }
+    },
+  };
+}
+
+/** The key of a group's arrival list in the arrivals table: one item per run, queue kind and group. */
+export function arrivalsKey(runId: string, kind: 'standard' | 'fifo', group: string): { groupKey: string } {
+  return { groupKey: `${runId}#${kind}#${group}` };
+}
+
+/**
+ * Appends each processed message to its group's list, in one atomic update per message, so the list
+ * is the order the consumers processed the group in.
+ */
+export function dynamoArrivals(client: DynamoDBDocumentClient, tableName: string, kind: 'standard' | 'fifo') {
+  return {
+    async recordArrival(arrival: Arrival): Promise<void> {
+      await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: arrivalsKey(arrival.runId, kind, arrival.group),
+          UpdateExpression: 'SET arrivals = list_append(if_not_exists(arrivals, :none), :arrival)',
+          ExpressionAttributeValues: { ':none': [], ':arrival': [{ seq: arrival.seq, startedAt: arrival.startedAt, endedAt: arrival.endedAt }] },
+        }),
+      );
+    },
+  };
+}
+
+/** The key of a completed downstream call in the downstream table (next to the semaphore item). */
+export function completionKey(runId: string, messageId: string): { name: string } {
+  return { name: `done#${runId}#${messageId}` };
+}
+
+/** Records a completed call; `calls` counts completions, so a duplicate delivery shows as 2. */
+export function dynamoCompletions(client: DynamoDBDocumentClient, tableName: string) {
+  return {
+    async recordCompletion(completion: Completion): Promise<void> {
+      await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: completionKey(completion.runId, completion.messageId),
+          UpdateExpression: 'SET sentAt = :sentAt, completedAt = :completedAt ADD calls :one',
+          ExpressionAttributeValues: { ':sentAt': completion.sentAt, ':completedAt': completion.completedAt, ':one': 1 },
+        }),
+      );
     },
   };
 }

@@ -1,4 +1,4 @@
-import { PoisonMessageError, orderViolations, receiveSequenced } from '../../../lambda/delivery/ordering-core';
+import { PoisonMessageError, maxGroupsInFlight, orderViolations, receiveSequenced, type OrderingPorts } from '../../../lambda/delivery/ordering-core';
 
 const arrivals = (text: string) => text.split(' ').filter(Boolean).map((item) => ({ group: item[0] ?? '', seq: Number(item.slice(1)) }));
 
@@ -14,18 +14,35 @@ describe('orderViolations', () => {
   });
 });
 
+describe('maxGroupsInFlight', () => {
+  const span = (group: string, startedAt: number, endedAt: number) => ({ group, startedAt, endedAt });
+  it.each([
+    ['nothing', [], 0],
+    ['one group, back to back', [span('a', 0, 10), span('a', 10, 20)], 1],
+    ['two groups overlapping', [span('a', 0, 10), span('b', 5, 15)], 2],
+    ['two groups one after the other', [span('a', 0, 10), span('b', 10, 20)], 1],
+    ['three groups, two at a time', [span('a', 0, 10), span('b', 5, 15), span('c', 12, 20)], 2],
+    ['one group twice at once counts once', [span('a', 0, 10), span('a', 2, 8), span('b', 3, 4)], 2],
+  ])('%s: %i', (_name, spans, expected) => {
+    expect(maxGroupsInFlight(spans)).toBe(expected);
+  });
+});
+
 describe('receiveSequenced', () => {
-  it('records an ordinary message', async () => {
-    const recorded: number[] = [];
-    await receiveSequenced({ runId: 'r', group: 'g', seq: 4, poison: false }, { recordArrival: async (m) => void recorded.push(m.seq) });
-    expect(recorded).toEqual([4]);
+  function ports(recorded: unknown[]): OrderingPorts {
+    let clock = 100;
+    return { now: () => clock, work: async () => void (clock += 25), recordArrival: async (arrival) => void recorded.push(arrival) };
+  }
+
+  it('works an ordinary message and records its processing interval', async () => {
+    const recorded: unknown[] = [];
+    await receiveSequenced({ runId: 'r', group: 'g', seq: 4, poison: false }, ports(recorded));
+    expect(recorded).toEqual([{ runId: 'r', group: 'g', seq: 4, startedAt: 100, endedAt: 125 }]);
   });
 
   it('fails a poisoned message without recording it', async () => {
-    const recorded: number[] = [];
-    await expect(
-      receiveSequenced({ runId: 'r', group: 'g', seq: 2, poison: true }, { recordArrival: async (m) => void recorded.push(m.seq) }),
-    ).rejects.toThrow(PoisonMessageError);
+    const recorded: unknown[] = [];
+    await expect(receiveSequenced({ runId: 'r', group: 'g', seq: 2, poison: true }, ports(recorded))).rejects.toThrow(PoisonMessageError);
     expect(recorded).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import { DownstreamOverloadedError, withPermit, type SemaphorePorts } from '../../../lambda/delivery/semaphore-core';
+import { DownstreamOverloadedError, callDownstream, withPermit, type SemaphorePorts } from '../../../lambda/delivery/semaphore-core';
 
 /** A semaphore held in memory, like the DynamoDB item: `taken` permits, never more than the capacity. */
 function memorySemaphore(): SemaphorePorts & { taken: number; refused: number } {
@@ -54,5 +54,35 @@ describe('withPermit', () => {
     const semaphore = memorySemaphore();
     semaphore.taken = 3;
     await expect(withPermit(3, semaphore, async () => 'never')).rejects.toThrow(/overloaded: all 3 of its permits are taken.*may be retried/);
+  });
+});
+
+describe('callDownstream', () => {
+  it('works and records a call it admits, then gives the permit back', async () => {
+    const semaphore = memorySemaphore();
+    const recorded: unknown[] = [];
+    const completion = await callDownstream({ runId: 'r', messageId: 'm-1', sentAt: 10 }, 3, {
+      ...semaphore,
+      now: () => 40,
+      work: async () => expect(semaphore.taken).toBe(1),
+      recordCompletion: async (c) => void recorded.push(c),
+    });
+    expect(completion).toEqual({ runId: 'r', messageId: 'm-1', sentAt: 10, completedAt: 40 });
+    expect(recorded).toEqual([completion]);
+    expect(semaphore.taken).toBe(0);
+  });
+
+  it('records nothing for a call it refuses', async () => {
+    const semaphore = memorySemaphore();
+    semaphore.taken = 2;
+    const recorded: unknown[] = [];
+    const call = callDownstream({ runId: 'r', messageId: 'm-2', sentAt: 10 }, 2, {
+      ...semaphore,
+      now: () => 40,
+      work: async () => undefined,
+      recordCompletion: async (c) => void recorded.push(c),
+    });
+    await expect(call).rejects.toThrow(DownstreamOverloadedError);
+    expect(recorded).toEqual([]);
   });
 });

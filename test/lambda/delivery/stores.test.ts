@@ -3,7 +3,7 @@ import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { createDocumentClient } from '../../../lambda/shared/clients';
-import { SEMAPHORE_KEY, dynamoEffects, dynamoSemaphore } from '../../../lambda/delivery/stores';
+import { SEMAPHORE_KEY, dynamoArrivals, dynamoCompletions, dynamoEffects, dynamoSemaphore } from '../../../lambda/delivery/stores';
 
 const dynamo = mockClient(DynamoDBDocumentClient);
 const conditionFailed = () => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
@@ -66,5 +66,29 @@ describe('dynamoEffects', () => {
     else dynamo.on(UpdateCommand).rejects(failure);
     expect(await dynamoEffects(createDocumentClient(), 'effects').countEffectOnce('m-1')).toBe(counted);
     expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, { ConditionExpression: 'attribute_not_exists(effects)' });
+  });
+});
+
+describe('dynamoArrivals', () => {
+  test('appends the arrival to its group\'s list, keyed by run, queue kind and group', async () => {
+    dynamo.on(UpdateCommand).resolves({});
+    await dynamoArrivals(createDocumentClient(), 'arrivals', 'fifo').recordArrival({ runId: 'r', group: 'g1', seq: 3, startedAt: 5, endedAt: 9 });
+    expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, {
+      TableName: 'arrivals',
+      Key: { groupKey: 'r#fifo#g1' },
+      UpdateExpression: 'SET arrivals = list_append(if_not_exists(arrivals, :none), :arrival)',
+      ExpressionAttributeValues: { ':none': [], ':arrival': [{ seq: 3, startedAt: 5, endedAt: 9 }] },
+    });
+  });
+});
+
+describe('dynamoCompletions', () => {
+  test('counts a completed call with its send and completion times', async () => {
+    dynamo.on(UpdateCommand).resolves({});
+    await dynamoCompletions(createDocumentClient(), 'downstream').recordCompletion({ runId: 'r', messageId: 'm-1', sentAt: 1, completedAt: 7 });
+    expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, {
+      Key: { name: 'done#r#m-1' },
+      UpdateExpression: 'SET sentAt = :sentAt, completedAt = :completedAt ADD calls :one',
+    });
   });
 });
