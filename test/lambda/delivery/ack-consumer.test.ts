@@ -5,6 +5,7 @@ import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { handler } from '../../../lambda/delivery/ack-consumer';
+import { sqsRecord } from './sqs-records';
 
 const dynamo = mockClient(DynamoDBDocumentClient);
 const sqs = mockClient(SQSClient);
@@ -12,20 +13,6 @@ const context = { awsRequestId: 'req-1', functionName: 'AckConsumer', getRemaini
 
 /** process.exit, stubbed: it throws so the handler stops where the real one would end the environment. */
 let exit: jest.SpyInstance;
-
-function sqsRecord(messageId: string, body: unknown, receiveCount = 1): SQSRecord {
-  return {
-    messageId,
-    receiptHandle: `handle-${messageId}`,
-    body: JSON.stringify(body),
-    attributes: { ApproximateReceiveCount: String(receiveCount) } as SQSRecord['attributes'],
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:ack-queue',
-    awsRegion: 'us-east-1',
-  };
-}
 
 const event = (...records: SQSRecord[]): SQSEvent => ({ Records: records });
 
@@ -66,7 +53,7 @@ describe('ack-mode consumer', () => {
   });
 
   test('effectively-once on a redelivery writes conditionally and crashes no more', async () => {
-    const response = await handler(event(sqsRecord('s4', { runId: 'r', messageId: 'm-4', mode: 'effectively-once', crash: true }, 2)), context);
+    const response = await handler(event(sqsRecord('s4', { runId: 'r', messageId: 'm-4', mode: 'effectively-once', crash: true }, { receiveCount: 2 })), context);
     expect(response.batchItemFailures).toEqual([]);
     expect(exit).not.toHaveBeenCalled();
     expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, { ConditionExpression: 'attribute_not_exists(effects)' });

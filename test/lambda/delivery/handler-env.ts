@@ -4,10 +4,16 @@
  */
 export const EFFECTS_TABLE_NAME = 'effects-table';
 export const ACK_QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/000000000000/ack-queue';
+export const ARRIVALS_TABLE_NAME = 'arrivals-table';
+export const DOWNSTREAM_TABLE_NAME = 'downstream-table';
 
 Object.assign(process.env, {
   EFFECTS_TABLE_NAME,
   ACK_QUEUE_URL,
+  ARRIVALS_TABLE_NAME,
+  DOWNSTREAM_TABLE_NAME,
+  DOWNSTREAM_CAPACITY: '2',
+  WORK_MS: '1',
   AWS_REGION: 'us-east-1',
   AWS_ACCESS_KEY_ID: 'test',
   AWS_SECRET_ACCESS_KEY: 'test',
