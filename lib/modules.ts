@@ -7,6 +7,7 @@ import { FANOUT_OUTPUTS, FanoutStack } from './stacks/fanout-stack';
 import { WORKER_POOL_OUTPUTS, WorkerPoolStack } from './stacks/worker-pool-stack';
 import { STREAM_OUTPUTS, StreamStack } from './stacks/stream-stack';
 import { PIPELINE_OUTPUTS, PipelineStack } from './stacks/pipeline-stack';
+import { DELIVERY_OUTPUTS, DeliveryStack } from './stacks/delivery-stack';
 
 /**
  * The registry of lab modules: the single place a module is declared. The CDK app (bin/app.ts via
@@ -109,6 +110,20 @@ export const MODULES = [
         ...props,
         maxRangeEnd: numberFromContext(props.context, 'pipelineMaxRangeEnd'),
         workerRetryAttempts: numberFromContext(props.context, 'pipelineWorkerRetryAttempts'),
+      }),
+  }),
+  defineModule({
+    name: 'delivery',
+    stackId: 'LabDelivery',
+    description: 'at-most/at-least/effectively-once consumers under injected crashes; standard vs FIFO; a downstream of K permits reached by push and buffer',
+    seed: 'Week 5 day 3 (delivery guarantees, ordering, back-pressure), DDIA chapter 11',
+    outputs: DELIVERY_OUTPUTS,
+    lab: async () => (await import('../labs/modules/delivery.js')).deliveryLab,
+    create: (scope, id, props) =>
+      new DeliveryStack(scope, id, {
+        ...props,
+        downstreamCapacity: numberFromContext(props.context, 'downstreamCapacity'),
+        workMs: numberFromContext(props.context, 'deliveryWorkMs'),
       }),
   }),
 ] as const;

@@ -16,6 +16,11 @@ export interface DeadEndQueueProps {
    * @default - the queue is a redrive target, which cdk-nag recognises
    */
   readonly deadEndOf?: string;
+  /**
+   * A FIFO queue (the dead end of a FIFO queue must be FIFO too).
+   * @default false
+   */
+  readonly fifo?: boolean;
 }
 
 /**
@@ -28,6 +33,7 @@ export class DeadEndQueue extends Queue {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: props.retentionPeriod ?? Duration.days(14),
+      ...(props.fifo === true ? { fifo: true } : {}),
       // Labs are disposable: dead letters are inspected during the lab, not kept after it.
       removalPolicy: RemovalPolicy.DESTROY,
     });
@@ -61,6 +67,11 @@ export interface QueueWithDeadLetterQueueProps {
    * @default Duration.days(14)
    */
   readonly deadLetterRetentionPeriod?: Duration;
+  /**
+   * FIFO queues, with content-based deduplication off: every producer names its deduplication ids.
+   * @default false
+   */
+  readonly fifo?: boolean;
 }
 
 /**
@@ -78,13 +89,14 @@ export class QueueWithDeadLetterQueue extends Construct {
     validateRange('maxReceiveCount', maxReceiveCount, 1, 1000);
     this.maxReceiveCount = maxReceiveCount;
 
-    this.deadLetterQueue = new DeadEndQueue(this, 'DeadLetterQueue', { retentionPeriod: props.deadLetterRetentionPeriod });
+    this.deadLetterQueue = new DeadEndQueue(this, 'DeadLetterQueue', { retentionPeriod: props.deadLetterRetentionPeriod, fifo: props.fifo });
     this.queue = new Queue(this, 'Queue', {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       visibilityTimeout: props.visibilityTimeout ?? Duration.seconds(30),
       retentionPeriod: props.retentionPeriod ?? Duration.days(4),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount },
+      ...(props.fifo === true ? { fifo: true, contentBasedDeduplication: false } : {}),
       // Labs are disposable: pending messages go with the stack on `cdk destroy`.
       removalPolicy: RemovalPolicy.DESTROY,
     });

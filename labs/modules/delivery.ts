@@ -1,0 +1,76 @@
+import type { DeliveryOutput } from '../../lib/stacks/delivery-stack';
+import { invocationItems, MILLION, NEAR_FREE_IDLE_TARGET_PER_HOUR, snsPublishItems, sqsPollerItems, tableWriteItems, type PathModel } from '../cost/path';
+import { renderGuarantees } from '../report/delivery';
+import { guaranteesVerdict, runGuarantees } from '../scenarios/delivery-guarantees';
+import { numberOption, UsageError, type ModuleLab, type Scenario } from '../scenarios/scenario';
+
+/**
+ * The lab sends each message once per mode (3 x N) and reads their counters back; a crash costs one
+ * visibility timeout of waiting, whatever the number of crashes.
+ */
+const guarantees = (command?: string): Scenario<DeliveryOutput> => ({
+  ...(command === undefined ? {} : { command }),
+  summary: 'the same messages and injected crashes through at-most-once, at-least-once and effectively-once consumers',
+  options: [
+    { flags: '--messages <n>', description: 'messages sent through each mode', kind: 'count', min: 1, max: 300, defaultValue: 10 },
+    // At most --messages, checked below.
+    { flags: '--crashes <n>', description: 'messages whose first delivery crashes the consumer, in each mode', kind: 'count', min: 0, max: 300, defaultValue: 2 },
+  ],
+  prepare: (o) => {
+    const options = { messages: numberOption(o, 'messages'), crashes: numberOption(o, 'crashes') };
+    if (options.crashes > options.messages) {
+      throw new UsageError(`--crashes (${options.crashes}) cannot exceed --messages (${options.messages})`);
+    }
+    return {
+      // The ack-mode consumer's mapping runs 2 environments at most.
+      requiredConcurrency: () => ({ executions: 2, reason: 'the ack-mode consumer mapping (maximum concurrency 2)' }),
+      run: async (session, ui) => {
+        const observations = await runGuarantees(session, options, ui);
+        return { verdict: guaranteesVerdict(observations), observations: { ...observations }, render: (c) => renderGuarantees(observations, c) };
+      },
+    };
+  },
+});
+
+/**
+ * delivery, per message through the buffer path (the one a production system would keep): one SNS
+ * publish (in batches of 10; delivery to SQS free), one receive and delete per message (batch size 1),
+ * one invocation of the work's length, and three writes to the downstream table (take the permit,
+ * record the completion, give the permit back).
+ */
+const BUFFER_WRITES_PER_MESSAGE: Readonly<Record<string, number>> = { DOWNSTREAM_TABLE_NAME: 3 };
+
+const path: PathModel = {
+  message: 'message through the buffer path',
+  description: 'PublishBatch of 10; SNS -> SQS free; ESM receive + delete per message; one invocation per message; 3 semaphore/completion writes',
+  estimate: (view, a) => {
+    const mappings = view.eventSourceMappings().filter((m) => view.function(m.functionId).environmentRefs.has('DOWNSTREAM_TABLE_NAME'));
+    if (mappings.length !== 1) throw new Error(`the delivery model needs one SQS mapping into the downstream, but ${mappings.length} were found`);
+    const mapping = mappings[0]!;
+    const consumer = view.function(mapping.functionId);
+    const subscriptions = view.subscriptions().filter((s) => s.protocol === 'sqs' && s.endpointId === mapping.sourceId);
+    if (subscriptions.length !== 1) throw new Error(`the delivery model needs one topic feeding ${mapping.sourceId}, but ${subscriptions.length} were found`);
+    return {
+      items: [
+        ...snsPublishItems(subscriptions[0]!.topicId, MILLION, a),
+        ...sqsPollerItems(mapping.sourceId, MILLION, mapping.batchSize, a),
+        ...invocationItems(consumer, MILLION / mapping.batchSize, mapping.batchSize * a.workerPoolTaskMs, a),
+        ...tableWriteItems(consumer, view, MILLION, BUFFER_WRITES_PER_MESSAGE, 'message'),
+      ],
+      assumptions: [
+        `${a.messageBytes} B per message`,
+        `${a.workerPoolTaskMs} ms of downstream work per message`,
+        'no refusals: the buffer path keeps the downstream within its K permits',
+        `${a.logBytesPerInvocation} B of logs per invocation`,
+      ],
+    };
+  },
+};
+
+/** The delivery module's lab (registered in lib/modules.ts). */
+export const deliveryLab: ModuleLab<DeliveryOutput> = {
+  // `labs delivery` runs the guarantees lab, the module's first lesson.
+  main: guarantees(),
+  subcommands: [guarantees('guarantees')],
+  cost: { path, idleTargetPerHour: NEAR_FREE_IDLE_TARGET_PER_HOUR },
+};
