@@ -6,7 +6,8 @@ import { json, labs, type CliRun } from './cli-process';
  * The README's first command as a whole: `labs all --json` as a subprocess on the local cloud runs
  * every registered module's lab with its default options, then prints one summary object. What each
  * lab must observe with those defaults (5 orders, 20 tasks for 3 workers, 30 records of 5 users on
- * 4 shards, 10 subtasks of the primes below 1,000,000) is written out here, not read from the run.
+ * 4 shards, 10 subtasks of the primes below 1,000,000, 10 messages and 2 crashes per delivery mode) is
+ * written out here, not read from the run.
  */
 
 interface Summary {
@@ -102,6 +103,17 @@ const EXPECTED: Readonly<Record<string, (result: ModuleResult) => void>> = {
       timedOut: false,
     });
     expect(result.jobId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+  },
+  // The guarantees lab: 10 messages per mode, the first 2 of each crashing their first delivery.
+  delivery: (result) => {
+    expect(pick(result, ['timedOut', 'modes'])).toEqual({
+      timedOut: false,
+      modes: [
+        { mode: 'at-most-once', sent: 10, crashes: 2, never: 2, once: 8, moreThanOnce: 0 },
+        { mode: 'at-least-once', sent: 10, crashes: 2, never: 0, once: 8, moreThanOnce: 2 },
+        { mode: 'effectively-once', sent: 10, crashes: 2, never: 0, once: 10, moreThanOnce: 0 },
+      ],
+    });
   },
 };
 
