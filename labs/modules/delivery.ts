@@ -1,26 +1,42 @@
 import type { DeliveryOutput } from '../../lib/stacks/delivery-stack';
 import { invocationItems, MILLION, NEAR_FREE_IDLE_TARGET_PER_HOUR, snsPublishItems, sqsPollerItems, tableWriteItems, type PathModel } from '../cost/path';
-import { renderGuarantees } from '../report/delivery';
-import { guaranteesVerdict, runGuarantees } from '../scenarios/delivery-guarantees';
-import { numberOption, UsageError, type ModuleLab, type Scenario } from '../scenarios/scenario';
+import { renderDedup, renderGuarantees } from '../report/delivery';
+import { dedupVerdict, runDedup } from '../scenarios/delivery-dedup';
+import { guaranteesVerdict, runGuarantees, type GuaranteesOptions } from '../scenarios/delivery-guarantees';
+import { numberOption, UsageError, verdictOf, type ModuleLab, type Scenario } from '../scenarios/scenario';
 
 /**
  * The lab sends each message once per mode (3 x N) and reads their counters back; a crash costs one
  * visibility timeout of waiting, whatever the number of crashes.
  */
-const guarantees = (command?: string): Scenario<DeliveryOutput> => ({
-  ...(command === undefined ? {} : { command }),
+const GUARANTEES_DEFAULTS = { messages: 10, crashes: 2 };
+const DEDUP_DEFAULTS = { messages: 5 };
+
+const guaranteesOptions = (o: Readonly<Record<string, unknown>>): GuaranteesOptions => {
+  const options = { messages: numberOption(o, 'messages'), crashes: numberOption(o, 'crashes') };
+  if (options.crashes > options.messages) {
+    throw new UsageError(`--crashes (${options.crashes}) cannot exceed --messages (${options.messages})`);
+  }
+  return options;
+};
+
+const guarantees: Scenario<DeliveryOutput> = {
+  command: 'guarantees',
   summary: 'the same messages and injected crashes through at-most-once, at-least-once and effectively-once consumers',
   options: [
-    { flags: '--messages <n>', description: 'messages sent through each mode', kind: 'count', min: 1, max: 300, defaultValue: 10 },
+    { flags: '--messages <n>', description: 'messages sent through each mode', kind: 'count', min: 1, max: 300, defaultValue: GUARANTEES_DEFAULTS.messages },
     // At most --messages, checked below.
-    { flags: '--crashes <n>', description: 'messages whose first delivery crashes the consumer, in each mode', kind: 'count', min: 0, max: 300, defaultValue: 2 },
+    {
+      flags: '--crashes <n>',
+      description: 'messages whose first delivery crashes the consumer, in each mode',
+      kind: 'count',
+      min: 0,
+      max: 300,
+      defaultValue: GUARANTEES_DEFAULTS.crashes,
+    },
   ],
   prepare: (o) => {
-    const options = { messages: numberOption(o, 'messages'), crashes: numberOption(o, 'crashes') };
-    if (options.crashes > options.messages) {
-      throw new UsageError(`--crashes (${options.crashes}) cannot exceed --messages (${options.messages})`);
-    }
+    const options = guaranteesOptions(o);
     return {
       // The ack-mode consumer's mapping runs 2 environments at most.
       requiredConcurrency: () => ({ executions: 2, reason: 'the ack-mode consumer mapping (maximum concurrency 2)' }),
@@ -30,7 +46,46 @@ const guarantees = (command?: string): Scenario<DeliveryOutput> => ({
       },
     };
   },
-});
+};
+
+const dedup: Scenario<DeliveryOutput> = {
+  command: 'dedup',
+  summary: 'a producer retries a send whose answer was lost: the standard queue delivers twice, the FIFO queue once',
+  // Each message is its own FIFO group, and each is read back from the arrivals table.
+  options: [{ flags: '--messages <n>', description: 'messages sent (each sent twice) to each queue', kind: 'count', min: 1, max: 100, defaultValue: DEDUP_DEFAULTS.messages }],
+  prepare: (o) => {
+    const options = { messages: numberOption(o, 'messages') };
+    return {
+      requiredConcurrency: () => ({ executions: 10, reason: 'the standard and FIFO consumer pools (maximum concurrency 5 each)' }),
+      run: async (session, ui) => {
+        const observations = await runDedup(session, options, ui);
+        return { verdict: dedupVerdict(observations), observations: { ...observations }, render: (c) => renderDedup(observations, c) };
+      },
+    };
+  },
+};
+
+/**
+ * `labs delivery` (and `labs all`): the guarantees lesson with its options, then the deduplication
+ * lesson with its defaults, in one local cloud; each one's observations under its own name.
+ */
+const main: Scenario<DeliveryOutput> = {
+  summary: 'the guarantees lab, then the dedup lab with its defaults, in one local cloud (each also runs alone)',
+  options: guarantees.options,
+  prepare: (o) => ({
+    requiredConcurrency: () => ({ executions: 10, reason: 'the standard and FIFO consumer pools (maximum concurrency 5 each)' }),
+    run: async (session, ui) => {
+      const guaranteed = await runGuarantees(session, guaranteesOptions(o), ui);
+      const deduplicated = await runDedup(session, DEDUP_DEFAULTS, ui);
+      const failures = [...guaranteesVerdict(guaranteed).failures, ...dedupVerdict(deduplicated).failures];
+      return {
+        verdict: verdictOf(failures),
+        observations: { guarantees: guaranteed, dedup: deduplicated },
+        render: (c) => [renderGuarantees(guaranteed, c), renderDedup(deduplicated, c)].join('\n\n'),
+      };
+    },
+  }),
+};
 
 /**
  * delivery, per message through the buffer path (the one a production system would keep): one SNS
@@ -69,8 +124,7 @@ const path: PathModel = {
 
 /** The delivery module's lab (registered in lib/modules.ts). */
 export const deliveryLab: ModuleLab<DeliveryOutput> = {
-  // `labs delivery` runs the guarantees lab, the module's first lesson.
-  main: guarantees(),
-  subcommands: [guarantees('guarantees')],
+  main,
+  subcommands: [guarantees, dedup],
   cost: { path, idleTargetPerHour: NEAR_FREE_IDLE_TARGET_PER_HOUR },
 };

@@ -1,3 +1,4 @@
+import type { DedupObservations } from '../scenarios/delivery-dedup';
 import type { GuaranteesObservations } from '../scenarios/delivery-guarantees';
 import { seconds } from './format';
 import type { Colors } from './style';
@@ -18,5 +19,20 @@ export function renderGuarantees(o: GuaranteesObservations, colors: Colors): str
     o.timedOut
       ? colors.red(`The ack queue had not drained after ${seconds(o.elapsedMs)}.`)
       : `Every message was acknowledged within ${seconds(o.elapsedMs)} (crashed deliveries came back after the ${o.visibilityTimeoutSeconds} s visibility timeout).`,
+  ].join('\n');
+}
+
+export function renderDedup(o: DedupObservations, colors: Colors): string {
+  return [
+    renderTable(
+      ['queue', 'sent (with the retry)', 'delivered', 'deduplicated'],
+      [
+        ['standard', o.standard.sent, o.standard.received, o.standard.deduplicated],
+        ['FIFO', o.fifo.sent, o.fifo.received, o.fifo.deduplicated],
+      ],
+    ),
+    o.timedOut
+      ? colors.red(`The queues had not drained after ${seconds(o.elapsedMs)}.`)
+      : 'The FIFO queue accepted each retry and dropped it: same deduplication id within 5 minutes. The standard queue has no deduplication: both copies were processed.',
   ].join('\n');
 }

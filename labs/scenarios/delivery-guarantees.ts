@@ -1,11 +1,10 @@
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import type { DeliveryOutput } from '../../lib/stacks/delivery-stack';
 import { expectedCounts } from '../../lambda/delivery/guarantees-core';
 import { DELIVERY_MODES, type DeliveryMode, type GuaranteeMessage } from '../../lambda/delivery/schema';
 import type { TargetSession } from '../targets/target';
 import type { Ui } from '../report/ui';
 import { sendMessageBatches } from './batching';
+import { getItems, messagesLeft } from './delivery-reads';
 import { integerOutput, textOutput } from './outputs';
 import { newRunId, pollUntil } from './polling';
 import { verdictOf, type Verdict } from './scenario';
@@ -33,9 +32,6 @@ export interface GuaranteesObservations {
   readonly elapsedMs: number;
 }
 
-/** DynamoDB BatchGetItem reads at most 100 keys per call. */
-const BATCH_GET_KEYS = 100;
-
 export const messageIdOf = (runId: string, mode: DeliveryMode, index: number): string => `${runId}-${mode}-${index}`;
 
 /**
@@ -59,25 +55,11 @@ export async function runGuarantees(session: TargetSession<DeliveryOutput>, opti
     // Each crashed message is redelivered once, after one visibility timeout.
     timeoutMs: (2 * visibilityTimeoutSeconds + 30) * 1000,
     intervalMs: 500,
-    poll: async () => {
-      const { Attributes } = await sqs.send(
-        new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
-      );
-      return Number(Attributes?.ApproximateNumberOfMessages ?? 0) + Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
-    },
+    poll: () => messagesLeft(sqs, queueUrl),
     done: (depth) => depth === 0,
   });
-  const effects = new Map<string, number>();
-  const ids = messages.map((message) => message.messageId);
-  for (let start = 0; start < ids.length; start += BATCH_GET_KEYS) {
-    const keys = ids.slice(start, start + BATCH_GET_KEYS).map((messageId) => ({ messageId }));
-    let request: Record<string, { Keys: Record<string, unknown>[] }> | undefined = { [tableName]: { Keys: keys } };
-    while (request !== undefined && Object.keys(request).length > 0) {
-      const response = await dynamodb.send(new BatchGetCommand({ RequestItems: request }));
-      for (const item of response.Responses?.[tableName] ?? []) effects.set(String(item['messageId']), Number(item['effects'] ?? 0));
-      request = response.UnprocessedKeys as typeof request;
-    }
-  }
+  const items = await getItems(dynamodb, tableName, messages.map(({ messageId }) => ({ messageId })));
+  const effects = new Map(items.map((item) => [String(item['messageId']), Number(item['effects'] ?? 0)]));
   const modes = DELIVERY_MODES.map((mode) => {
     const counts = Array.from({ length: options.messages }, (_, index) => effects.get(messageIdOf(runId, mode, index)) ?? 0);
     return {

@@ -6,8 +6,8 @@ import { json, labs, type CliRun } from './cli-process';
  * The README's first command as a whole: `labs all --json` as a subprocess on the local cloud runs
  * every registered module's lab with its default options, then prints one summary object. What each
  * lab must observe with those defaults (5 orders, 20 tasks for 3 workers, 30 records of 5 users on
- * 4 shards, 10 subtasks of the primes below 1,000,000, 10 messages and 2 crashes per delivery mode) is
- * written out here, not read from the run.
+ * 4 shards, 10 subtasks of the primes below 1,000,000, 10 messages and 2 crashes per delivery mode, 5
+ * messages sent twice to each delivery queue) is written out here, not read from the run.
  */
 
 interface Summary {
@@ -104,15 +104,22 @@ const EXPECTED: Readonly<Record<string, (result: ModuleResult) => void>> = {
     });
     expect(result.jobId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
   },
-  // The guarantees lab: 10 messages per mode, the first 2 of each crashing their first delivery.
+  // The guarantees lab (10 messages per mode, the first 2 of each crashing their first delivery), then
+  // the dedup lab (5 messages to each queue, each sent twice).
   delivery: (result) => {
-    expect(pick(result, ['timedOut', 'modes'])).toEqual({
+    expect(pick(result.guarantees as ModuleResult, ['timedOut', 'modes'])).toEqual({
       timedOut: false,
       modes: [
         { mode: 'at-most-once', sent: 10, crashes: 2, never: 2, once: 8, moreThanOnce: 0 },
         { mode: 'at-least-once', sent: 10, crashes: 2, never: 0, once: 8, moreThanOnce: 2 },
         { mode: 'effectively-once', sent: 10, crashes: 2, never: 0, once: 10, moreThanOnce: 0 },
       ],
+    });
+    expect(pick(result.dedup as ModuleResult, ['messages', 'standard', 'fifo', 'timedOut'])).toEqual({
+      messages: 5,
+      standard: { sent: 10, received: 10, deduplicated: 0 },
+      fifo: { sent: 10, received: 5, deduplicated: 5 },
+      timedOut: false,
     });
   },
 };
