@@ -1,4 +1,3 @@
-import { setMaxListeners } from 'node:events';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, type Endpoints, type LocalDeployment, type SqsEventSourceSpec } from '../model';
 import { AsyncInvoker, DEFAULT_ASYNC_RETRY_DELAYS_MS } from './async-invoker';
 import { EmulatorClients } from './emulator-clients';
@@ -69,8 +68,6 @@ export async function startRuntime(deployment: LocalDeployment, options: Runtime
   const logStore = new LogStore(options.verbose ? options.log : undefined);
   const clients = new EmulatorClients(options.emulators.endpoints);
   const abort = new AbortController();
-  // Every poller loop and long poll listens on this one signal: a stack with a dozen pollers is not a leak.
-  setMaxListeners(0, abort.signal);
   const listeners = new Set<(fault: RuntimeFault) => void>();
   const baseEnvironment: Record<string, string> = {
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,

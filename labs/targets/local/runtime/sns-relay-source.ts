@@ -50,10 +50,12 @@ export class SnsRelaySource {
   }
 
   private async poll(): Promise<void> {
-    const { signal } = this.context;
+    // A signal of its own, as every SQS poller loop has: no listener on the runtime's shared signal.
+    const signal = AbortSignal.any([this.context.signal]);
+    const context: RuntimeContext = { ...this.context, signal };
     while (!signal.aborted) {
       try {
-        await this.handOver(await receiveMessages(this.context, this.spec.relayQueueUrl, 10, WAIT_TIME_SECONDS));
+        await this.handOver(await receiveMessages(context, this.spec.relayQueueUrl, 10, WAIT_TIME_SECONDS));
       } catch (error) {
         if (signal.aborted) return;
         this.context.report(this.spec.logicalId, error);

@@ -56,12 +56,16 @@ export class SqsSource {
   }
 
   private async poll(): Promise<void> {
-    const { signal } = this.context;
+    // Each loop waits on a signal of its own (AbortSignal.any adds no listener to the runtime's): on the
+    // one shared signal, every long poll of every mapping at once is more abort listeners than Node
+    // allows before it reports a leak.
+    const signal = AbortSignal.any([this.context.signal]);
+    const context: RuntimeContext = { ...this.context, signal };
     const pool = this.context.pool(this.spec.functionName);
     while (!signal.aborted) {
       let messages: Message[];
       try {
-        messages = await this.receiveBatch();
+        messages = await this.receiveBatch(context);
       } catch (error) {
         if (signal.aborted) return;
         this.context.report(this.spec.logicalId, error);
@@ -90,16 +94,16 @@ export class SqsSource {
   }
 
   /** One batch: the first receive long-polls; with a batching window, more receives fill it until full or the window ends. */
-  private async receiveBatch(): Promise<Message[]> {
+  private async receiveBatch(context: RuntimeContext): Promise<Message[]> {
     const { batchSize, maximumBatchingWindowSeconds } = this.spec;
     const windowMs = maximumBatchingWindowSeconds * 1000;
     const batch: Message[] = [];
     let deadline: number | undefined;
-    while (batch.length < batchSize && !this.context.signal.aborted) {
+    while (batch.length < batchSize && !context.signal.aborted) {
       const remainingMs = deadline === undefined ? undefined : deadline - Date.now();
       if (remainingMs !== undefined && remainingMs <= 0) break;
       const waitSeconds = remainingMs === undefined ? WAIT_TIME_SECONDS : Math.min(20, Math.floor(remainingMs / 1000));
-      const received = await receiveMessages(this.context, this.spec.queueUrl, Math.min(SQS_BATCH_LIMIT, batchSize - batch.length), waitSeconds);
+      const received = await receiveMessages(context, this.spec.queueUrl, Math.min(SQS_BATCH_LIMIT, batchSize - batch.length), waitSeconds);
       for (const message of received) {
         // A visibility timeout shorter than the batching window makes a message visible again while
         // the batch is still filling: it is one record, with its newest receipt handle and count.
@@ -110,7 +114,7 @@ export class SqsSource {
       if (batch.length === 0) continue;
       if (windowMs === 0) break;
       deadline ??= Date.now() + windowMs;
-      if (received.length === 0 && waitSeconds === 0) await sleep(Math.min(50, deadline - Date.now()), this.context.signal);
+      if (received.length === 0 && waitSeconds === 0) await sleep(Math.min(50, deadline - Date.now()), context.signal);
     }
     return batch;
   }

@@ -1,10 +1,12 @@
 import { getEventListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand, type _Record as KinesisRecord } from '@aws-sdk/client-kinesis';
+import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { KinesisEventSourceSpec } from '../../../../../labs/targets/local/model';
 import type { RuntimeContext } from '../../../../../labs/targets/local/runtime/runtime-context';
 import { KinesisPollingSource } from '../../../../../labs/targets/local/runtime/kinesis-sources';
+import { SqsSource } from '../../../../../labs/targets/local/runtime/sqs-source';
 import { ShardProcessor } from '../../../../../labs/targets/local/runtime/shard-processor';
 import type { StreamBatchEngine } from '../../../../../labs/targets/local/runtime/stream-batch-engine';
 
@@ -37,7 +39,7 @@ function spec(overrides: Partial<KinesisEventSourceSpec> = {}): KinesisEventSour
   };
 }
 
-function runtimeContext(abort: AbortController, kinesis?: KinesisClient): RuntimeContext {
+function runtimeContext(abort: AbortController, kinesis?: KinesisClient, sqs?: SQSClient): RuntimeContext {
   return {
     deployment: { stackName: 'LabTest', outputs: {}, functions: [], eventSources: [], queueUrlsByArn: {} },
     region: 'us-east-1',
@@ -46,6 +48,8 @@ function runtimeContext(abort: AbortController, kinesis?: KinesisClient): Runtim
       throw error;
     },
     kinesis: () => kinesis,
+    sqs: () => sqs,
+    pool: () => ({ invoke: async () => ({ ok: true, payload: null }) }),
   } as unknown as RuntimeContext;
 }
 
@@ -105,6 +109,53 @@ describe('abort listeners of the local runtime', () => {
       abort.abort();
       await source.stop();
       kinesis.restore();
+    }
+  });
+
+  test('an SQS mapping of many pollers adds no listener to the runtime signal per poller or per long poll', async () => {
+    // GIVEN: twenty pollers (maximum concurrency 20) whose long polls come back empty; like the SDK's
+    // HTTP handler, each call listens on the abort signal it is given while it is in flight
+    let receives = 0;
+    const sqs = {
+      send: async (command: object, options?: { abortSignal?: AbortSignal }) => {
+        const onAbort = (): void => undefined;
+        options?.abortSignal?.addEventListener('abort', onAbort);
+        try {
+          if (command instanceof GetQueueAttributesCommand) return { Attributes: { QueueArn: 'arn:aws:sqs:us-east-1:000000000000:work' } };
+          receives += 1;
+          await sleep(20);
+          return { Messages: [] };
+        } finally {
+          options?.abortSignal?.removeEventListener('abort', onAbort);
+        }
+      },
+    } as unknown as SQSClient;
+    const source = new SqsSource(runtimeContext(abort, undefined, sqs), {
+      kind: 'sqs',
+      logicalId: 'Mapping',
+      functionName: 'Worker',
+      queueArn: 'arn:aws:sqs:us-east-1:000000000000:work',
+      queueUrl: 'http://127.0.0.1/000000000000/work',
+      batchSize: 10,
+      maximumBatchingWindowSeconds: 0,
+      maximumConcurrency: 20,
+      reportBatchItemFailures: true,
+      enabled: true,
+    });
+    try {
+      // WHEN: the pollers poll for a while
+      await source.start();
+      const counts: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        await sleep(50);
+        counts.push(abortListeners(abort.signal));
+      }
+      // THEN
+      expect(receives).toBeGreaterThan(20);
+      expect(counts).toEqual([0, 0, 0, 0, 0, 0]);
+    } finally {
+      abort.abort();
+      await source.stop();
     }
   });
 });
