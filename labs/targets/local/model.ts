@@ -66,7 +66,7 @@ export interface SqsEventSourceSpec {
 }
 
 /**
- * The settings every stream mapping shares (Kinesis today, DynamoDB Streams alike): what the local
+ * The settings every stream mapping shares (Kinesis and DynamoDB Streams): what the local
  * stream engine needs, whatever the record kind.
  */
 export interface StreamEventSourceSpec {
@@ -96,6 +96,12 @@ export interface KinesisEventSourceSpec extends StreamEventSourceSpec {
   readonly consumerName?: string;
 }
 
+/** A mapping on a DynamoDB table's stream (EventSourceArn is the table's StreamArn). */
+export interface DynamoDbStreamEventSourceSpec extends StreamEventSourceSpec {
+  readonly kind: 'dynamodb';
+  readonly tableName: string;
+}
+
 /**
  * An SNS -> Lambda subscription. The emulator cannot call a function, so the provisioner subscribes a
  * relay queue (with the subscription's filter policy) and the runtime invokes the function
@@ -110,7 +116,7 @@ export interface SnsSubscriptionSpec {
   readonly relayQueueUrl: string;
 }
 
-export type EventSourceSpec = SqsEventSourceSpec | KinesisEventSourceSpec | SnsSubscriptionSpec;
+export type EventSourceSpec = SqsEventSourceSpec | KinesisEventSourceSpec | DynamoDbStreamEventSourceSpec | SnsSubscriptionSpec;
 
 /** A template provisioned into the emulators. */
 export interface LocalDeployment {

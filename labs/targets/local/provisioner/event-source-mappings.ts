@@ -1,7 +1,7 @@
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { randomUUID } from 'node:crypto';
 import { sourceTypeOf } from '../arns';
-import type { EventSourceSpec, FunctionSpec, KinesisEventSourceSpec, SqsEventSourceSpec, StreamEventSourceSpec } from '../model';
+import type { DynamoDbStreamEventSourceSpec, EventSourceSpec, FunctionSpec, KinesisEventSourceSpec, SqsEventSourceSpec, StreamEventSourceSpec } from '../model';
 import { functionNamed, LAMBDA_DEFAULTS, type Destinations } from './lambda';
 import { arn, rejectUnsupported, required, type ProvisionedResource, type ResourceInput } from './resource-provisioner';
 
@@ -48,6 +48,7 @@ const MAPPINGS: Readonly<Record<string, MappingSettings>> = {
   sqs: sqsMapping,
   'kinesis:stream': kinesisMapping,
   'kinesis:consumer': kinesisMapping,
+  'dynamodb:stream': dynamodbStreamMapping,
 };
 
 /** AWS::Lambda::EventSourceMapping: the settings the runtime's poller for it will apply. */
@@ -60,7 +61,7 @@ export async function createEventSourceMapping(input: ResourceInput): Promise<Pr
   const settings = MAPPINGS[sourceTypeOf(sourceArn)];
   if (settings === undefined) {
     throw new Error(
-      `cannot provision ${input.type} (${input.logicalId}): event source ${sourceArn} is not supported by the local cloud (SQS queues, Kinesis streams and stream consumers are)`,
+      `cannot provision ${input.type} (${input.logicalId}): event source ${sourceArn} is not supported by the local cloud (SQS queues, Kinesis streams and stream consumers, DynamoDB table streams are)`,
     );
   }
   const spec = await settings({
@@ -115,6 +116,17 @@ async function kinesisMapping(mapping: MappingInput): Promise<KinesisEventSource
     ...(consumerArn ? { consumerArn, consumerName: consumerId.split(':')[0] } : {}),
     ...streamSettings(mapping, streamArn),
   };
+}
+
+async function dynamodbStreamMapping(mapping: MappingInput): Promise<DynamoDbStreamEventSourceSpec> {
+  const { input, sourceArn } = mapping;
+  // arn:aws:dynamodb:<region>:<account>:table/<name>/stream/<label>
+  const [, tableName] = sourceArn.split(':').slice(5).join(':').split('/');
+  const settings = streamSettings(mapping, sourceArn);
+  if (settings.startingPosition === 'AT_TIMESTAMP') {
+    throw new Error(`cannot provision ${input.type} (${input.logicalId}): a DynamoDB stream mapping starts at TRIM_HORIZON or LATEST, as on Lambda, not AT_TIMESTAMP`);
+  }
+  return { kind: 'dynamodb', tableName: tableName ?? '', ...settings };
 }
 
 /** The settings every stream mapping shares, with Lambda's defaults (Kinesis and DynamoDB Streams have the same ones). */

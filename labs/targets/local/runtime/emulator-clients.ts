@@ -1,6 +1,7 @@
 import { SendMessageCommand, SQSClient, type MessageAttributeValue } from '@aws-sdk/client-sqs';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { localClientConfig } from '../emulators/client-config';
 import type { Endpoints, LocalDeployment } from '../model';
 
@@ -9,6 +10,7 @@ export class EmulatorClients {
   private sqsClient: SQSClient | undefined;
   private snsClient: SNSClient | undefined;
   private kinesisClient: KinesisClient | undefined;
+  private dynamodbStreamsClient: DynamoDBStreamsClient | undefined;
 
   constructor(private readonly endpoints: Endpoints) {}
 
@@ -25,6 +27,11 @@ export class EmulatorClients {
   kinesis(): KinesisClient {
     this.kinesisClient ??= new KinesisClient(localClientConfig(this.require('kinesis')));
     return this.kinesisClient;
+  }
+
+  dynamodbStreams(): DynamoDBStreamsClient {
+    this.dynamodbStreamsClient ??= new DynamoDBStreamsClient(localClientConfig(this.require('dynamodb')));
+    return this.dynamodbStreamsClient;
   }
 
   async sendToDestination(
@@ -51,6 +58,7 @@ export class EmulatorClients {
     this.sqsClient?.destroy();
     this.snsClient?.destroy();
     this.kinesisClient?.destroy();
+    this.dynamodbStreamsClient?.destroy();
   }
 
   private require(service: keyof Endpoints): string {

@@ -2,6 +2,7 @@ import { sourceTypeOf } from '../arns';
 import type { EventSourceSpec } from '../model';
 import type { AsyncInvoker } from './async-invoker';
 import type { RuntimeContext } from './runtime-context';
+import { DynamoDbStreamSource } from './dynamodb-stream-source';
 import { KinesisFanOutSource, KinesisPollingSource } from './kinesis-sources';
 import { SnsRelaySource } from './sns-relay-source';
 import { SqsSource } from './sqs-source';
@@ -50,6 +51,7 @@ const EVENT_SOURCES: Readonly<Record<string, EventSourceReader>> = {
   sns: reader('sns', (spec, { context, asyncInvoker }) => new SnsRelaySource(context, spec, asyncInvoker)),
   'kinesis:stream': reader('kinesis', (spec, { context }) => new KinesisPollingSource(context, spec)),
   'kinesis:consumer': reader('kinesis', (spec, { context }) => new KinesisFanOutSource(context, spec)),
+  'dynamodb:stream': reader('dynamodb', (spec, { context }) => new DynamoDbStreamSource(context, spec)),
 };
 
 /** The poller for an event source, chosen by its source ARN. */
@@ -74,5 +76,7 @@ function sourceArnOf(spec: EventSourceSpec): string {
       return spec.topicArn;
     case 'kinesis':
       return spec.consumerArn ?? spec.streamArn;
+    case 'dynamodb':
+      return spec.streamArn;
   }
 }

@@ -104,6 +104,7 @@ export async function startRuntime(deployment: LocalDeployment, options: Runtime
     },
     sqs: () => clients.sqs(),
     kinesis: () => clients.kinesis(),
+    dynamodbStreams: () => clients.dynamodbStreams(),
     report(source, error) {
       if (abort.signal.aborted) return;
       const fault: RuntimeFault = { source, error: asError(error) };

@@ -1,5 +1,6 @@
 import type { MessageAttributeValue, SQSClient } from '@aws-sdk/client-sqs';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { LocalDeployment } from '../model';
 import type { FunctionPool } from './function-pool';
 
@@ -19,6 +20,8 @@ export interface RuntimeContext {
   pool(functionName: string): FunctionPool;
   sqs(): SQSClient;
   kinesis(): KinesisClient;
+  /** DynamoDB Local's stream API (served on the DynamoDB emulator's endpoint). */
+  dynamodbStreams(): DynamoDBStreamsClient;
   report(source: string, error: unknown): void;
   /** Sends a message to an SQS queue or SNS topic given by ARN (dead-letter queues, on-failure destinations). */
   sendToDestination(arn: string, body: string, attributes?: Record<string, MessageAttributeValue>): Promise<void>;
