@@ -1,0 +1,52 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { parse } from '@aws-lambda-powertools/parser';
+import { DynamoDBStreamRecord } from '@aws-lambda-powertools/parser/schemas/dynamodb';
+import type { DynamoDBRecord, DynamoDBStreamHandler } from 'aws-lambda';
+import { createDocumentClient } from '../shared/clients';
+import { requireEnv } from '../shared/env';
+import { createLogger } from '../shared/logger';
+import { projectChanges, type Change, type ChangeOutcome } from './core';
+import { projectorNamed } from './projectors';
+import { createViewStore } from './view-store';
+
+/** Both projectors run this handler; PROJECTOR picks the view it keeps, VIEW_TABLE_NAME where. */
+const logger = createLogger();
+const projector = projectorNamed(requireEnv('PROJECTOR'));
+const view = createViewStore<unknown>(createDocumentClient(), requireEnv('VIEW_TABLE_NAME'));
+const processor = new BatchProcessor(EventType.DynamoDBStreams);
+
+/** A stream record's change, images unmarshalled by Powertools parser; the error names the field. */
+function toChange(record: DynamoDBRecord): Change {
+  const { eventName, dynamodb } = parse(record, undefined, DynamoDBStreamRecord);
+  if (!('SequenceNumber' in dynamodb)) throw new Error('field dynamodb.SequenceNumber: missing from a table stream record');
+  const itemId = (dynamodb.Keys as { id?: unknown }).id;
+  if (typeof itemId !== 'string') throw new Error('field dynamodb.Keys.id: the source table is keyed by a string id');
+  return { sequenceNumber: dynamodb.SequenceNumber, itemId, newImage: eventName === 'REMOVE' ? undefined : dynamodb.NewImage };
+}
+
+/**
+ * The core decides the whole batch first (in order, stopping at the first failure); the batch
+ * processor then reports it as a partial batch response, or throws when every record failed, which
+ * makes Lambda bisect the batch down to a poison change.
+ */
+export const handler: DynamoDBStreamHandler = async (event, context) => {
+  const outcomes = await projectChanges(event.Records, toChange, projector, view);
+  logger.info('batch projected', { projector: projector.name, ...countByStatus(outcomes) });
+  const byRecord = new Map(event.Records.map((record, index) => [record, outcomes[index]]));
+  const recordHandler = (record: DynamoDBRecord): ChangeOutcome['status'] => {
+    const outcome = byRecord.get(record);
+    if (outcome === undefined) throw new Error(`no outcome for record ${record.eventID ?? ''}`);
+    if (outcome.status === 'failed') {
+      logger.warn('change failed', { projector: projector.name, sequenceNumber: record.dynamodb?.SequenceNumber, reason: outcome.reason });
+      throw new Error(outcome.reason);
+    }
+    return outcome.status;
+  };
+  return processPartialResponse(event, recordHandler, processor, { context, processInParallel: false });
+};
+
+function countByStatus(outcomes: readonly ChangeOutcome[]): Record<ChangeOutcome['status'], number> {
+  const counts = { applied: 0, redelivered: 0, superseded: 0, failed: 0 };
+  for (const outcome of outcomes) counts[outcome.status] += 1;
+  return counts;
+}
