@@ -1,5 +1,5 @@
 import { RemovalPolicy, Validations } from 'aws-cdk-lib';
-import { BillingMode, Table, type Attribute } from 'aws-cdk-lib/aws-dynamodb';
+import { BillingMode, Table, type Attribute, type StreamViewType } from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
 
 export interface LabTableProps {
@@ -14,6 +14,12 @@ export interface LabTableProps {
    * @default - items do not expire
    */
   readonly timeToLiveAttribute?: string;
+  /**
+   * What the table's change stream records of each write (DynamoDB Streams: free to enable, reads by
+   * Lambda mappings are not billed).
+   * @default - no stream
+   */
+  readonly stream?: StreamViewType;
 }
 
 /**
