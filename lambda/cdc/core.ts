@@ -23,6 +23,8 @@ export interface StoredContribution<C> {
   /** Comparable (zero-padded) sequence number. */
   readonly sequenceNumber: string;
   readonly contribution: C | null;
+  /** Changes of the item applied so far: once each, so the lab can tell that none was lost or doubled. */
+  readonly changes: number;
 }
 
 /** One write to a view table, besides the contribution record. */
@@ -96,7 +98,8 @@ async function projectChange<C>(change: Change, projector: Projector<C>, view: V
     if (stored !== undefined && stored.sequenceNumber === sequenceNumber) return { status: 'redelivered' };
     if (stored !== undefined && stored.sequenceNumber > sequenceNumber) return { status: 'superseded' };
     const writes = projector.writes(change.itemId, stored?.contribution ?? null, next);
-    if (await view.commit(change.itemId, stored, { sequenceNumber, contribution: next }, writes)) return { status: 'applied' };
+    const changes = (stored?.changes ?? 0) + 1;
+    if (await view.commit(change.itemId, stored, { sequenceNumber, contribution: next, changes }, writes)) return { status: 'applied' };
   }
   throw new Error(`the ${projector.name} contribution of item ${change.itemId} kept changing during ${COMMIT_ATTEMPTS} attempts`);
 }

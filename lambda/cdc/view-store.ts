@@ -19,7 +19,7 @@ export function createViewStore<C>(client: DynamoDBDocumentClient, tableName: st
     async read(itemId) {
       const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: contributionKey(itemId), ConsistentRead: true }));
       if (Item === undefined) return undefined;
-      return { sequenceNumber: Item.sequenceNumber as string, contribution: (Item.contribution ?? null) as C | null };
+      return { sequenceNumber: Item.sequenceNumber as string, contribution: (Item.contribution ?? null) as C | null, changes: Number(Item.changes ?? 0) };
     },
     async commit(itemId, expected, next, writes) {
       try {
@@ -41,7 +41,8 @@ function contributionWrite<C>(tableName: string, itemId: string, expected: Store
   return {
     Put: {
       TableName: tableName,
-      Item: { ...contributionKey(itemId), itemId, sequenceNumber: next.sequenceNumber, contribution: next.contribution },
+      // appliedAt lets the lab measure the lag from the source write to the view.
+      Item: { ...contributionKey(itemId), itemId, sequenceNumber: next.sequenceNumber, contribution: next.contribution, changes: next.changes, appliedAt: Date.now() },
       ...(expected === undefined
         ? { ConditionExpression: 'attribute_not_exists(pk)' }
         : { ConditionExpression: 'sequenceNumber = :expected', ExpressionAttributeValues: { ':expected': expected.sequenceNumber } }),

@@ -2,7 +2,8 @@ import { categorySummary } from '../../../lambda/cdc/category-summary';
 import { projectChanges, type Change, type Projector } from '../../../lambda/cdc/core';
 import { searchIndex } from '../../../lambda/cdc/search-index';
 import type { Product } from '../../../lambda/cdc/schema';
-import { applyWrites, fakeView, withoutEmpty, type ViewItems } from './fake-view';
+import { applyWrites, divergentKeys, viewOf as recomputed, withoutEmpty, type ViewItems } from '../../../lambda/cdc/view-model';
+import { fakeView } from './fake-view';
 
 const lamp: Product = { id: 'p-1', name: 'Desk lamp', category: 'lighting', priceCents: 2500 };
 const lampRenamed: Product = { ...lamp, name: 'Reading lamp', category: 'office', priceCents: 3000 };
@@ -11,13 +12,6 @@ const chair: Product = { id: 'p-2', name: 'Office chair', category: 'office', pr
 const put = (sequenceNumber: number, product: Product): Change => ({ sequenceNumber: String(sequenceNumber), itemId: product.id, newImage: product });
 const remove = (sequenceNumber: number, itemId: string): Change => ({ sequenceNumber: String(sequenceNumber), itemId, newImage: undefined });
 const identity = (change: Change): Change => change;
-
-/** The view a projector makes of the source's final products from scratch: what the view must equal. */
-function recomputed<C>(projector: Projector<C>, products: readonly Product[]): ViewItems {
-  const items: ViewItems = new Map();
-  for (const product of products) applyWrites(items, projector.writes(product.id, null, projector.contribute(product)));
-  return items;
-}
 
 const PROJECTORS: ReadonlyArray<Projector<unknown>> = [searchIndex, categorySummary];
 
@@ -50,6 +44,7 @@ describe.each(PROJECTORS.map((projector) => [projector.name, projector] as const
 
     expect(outcomes.map((outcome) => outcome.status)).toEqual(['superseded', 'redelivered', 'redelivered']);
     expect(view.items).toEqual(before);
+    expect(view.contributions.get('p-1')?.changes).toBe(2);
   });
 
   it('never lets an older image overwrite a newer one', async () => {
@@ -93,7 +88,7 @@ describe.each(PROJECTORS.map((projector) => [projector.name, projector] as const
     const view = fakeView<unknown>((itemId, contributions) => {
       if (interfered || itemId !== 'p-2') return;
       interfered = true;
-      contributions.set('p-2', { sequenceNumber: '1'.padStart(128, '0'), contribution: projector.contribute(chair) });
+      contributions.set('p-2', { sequenceNumber: '1'.padStart(128, '0'), contribution: projector.contribute(chair), changes: 1 });
     });
     applyWrites(view.items, projector.writes('p-2', null, projector.contribute(chair)));
 
@@ -103,6 +98,7 @@ describe.each(PROJECTORS.map((projector) => [projector.name, projector] as const
     // THEN the delete removed what the concurrent writer contributed
     expect(outcomes).toEqual([{ status: 'applied' }]);
     expect(view.commits()).toBe(2);
+    expect(view.contributions.get('p-2')?.changes).toBe(2);
     expect(withoutEmpty(view.items)).toEqual(new Map());
   });
 });
@@ -137,5 +133,21 @@ describe('category summary writes', () => {
     },
   ])('$case', ({ previous, next, writes }) => {
     expect(categorySummary.writes('p-1', previous, next)).toEqual(writes);
+  });
+});
+
+describe('divergentKeys', () => {
+  it('names the keys missing on either side or holding other attributes, ignoring empty counters', () => {
+    const expected: ViewItems = new Map<string, Record<string, string | number>>([
+      ['term#lamp|p-1', { term: 'lamp', productId: 'p-1' }],
+      ['category#office|summary', { products: 2, totalPriceCents: 300 }],
+      ['category#garden|summary', { products: 0, totalPriceCents: 0 }],
+    ]);
+    const actual: ViewItems = new Map<string, Record<string, string | number>>([
+      ['category#office|summary', { totalPriceCents: 300, products: 1 }],
+      ['term#desk|p-1', { term: 'desk', productId: 'p-1' }],
+    ]);
+    expect(divergentKeys(expected, actual)).toEqual(['category#office|summary', 'term#desk|p-1', 'term#lamp|p-1']);
+    expect(divergentKeys(expected, new Map([...expected].reverse()))).toEqual([]);
   });
 });
