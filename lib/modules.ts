@@ -8,6 +8,7 @@ import { WORKER_POOL_OUTPUTS, WorkerPoolStack } from './stacks/worker-pool-stack
 import { STREAM_OUTPUTS, StreamStack } from './stacks/stream-stack';
 import { PIPELINE_OUTPUTS, PipelineStack } from './stacks/pipeline-stack';
 import { DELIVERY_OUTPUTS, DeliveryStack } from './stacks/delivery-stack';
+import { CDC_OUTPUTS, CdcStack } from './stacks/cdc-stack';
 
 /**
  * The registry of lab modules: the single place a module is declared. The CDK app (bin/app.ts via
@@ -124,6 +125,20 @@ export const MODULES = [
         ...props,
         downstreamCapacity: numberFromContext(props.context, 'downstreamCapacity'),
         workMs: numberFromContext(props.context, 'deliveryWorkMs'),
+      }),
+  }),
+  defineModule({
+    name: 'cdc',
+    stackId: 'LabCdc',
+    description: "a table's change stream keeps a search index and a category summary right, where dual writes go wrong",
+    seed: 'DDIA notes (change data capture)',
+    outputs: CDC_OUTPUTS,
+    lab: async () => (await import('../labs/modules/cdc.js')).cdcLab,
+    create: (scope, id, props) =>
+      new CdcStack(scope, id, {
+        ...props,
+        batchSize: numberFromContext(props.context, 'cdcBatchSize'),
+        retryAttempts: numberFromContext(props.context, 'cdcRetryAttempts'),
       }),
   }),
 ] as const;

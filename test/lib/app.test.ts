@@ -17,15 +17,15 @@ describe('buildApp', () => {
     const app = buildApp({ bundling: false, context: { costGuardNow: NOW } });
     // THEN
     expect(app.node.children.map((child) => child.node.id).sort()).toEqual(
-      ['LabFanout', 'LabPipeline', 'LabStream', 'LabWorkerPool', 'LabDelivery'].sort(),
+      ['LabFanout', 'LabPipeline', 'LabStream', 'LabWorkerPool', 'LabDelivery', 'LabCdc'].sort(),
     );
-    expect(MODULES.map((m) => m.name)).toEqual(['fanout', 'worker-pool', 'stream', 'pipeline', 'delivery']);
+    expect(MODULES.map((m) => m.name)).toEqual(['fanout', 'worker-pool', 'stream', 'pipeline', 'delivery', 'cdc']);
   });
 
   test('namespaces every stack id with the stackPrefix context', () => {
     const app = buildApp({ bundling: false, context: { stackPrefix: 'alice-', costGuardNow: NOW } });
     expect(app.node.children.map((child) => child.node.id).sort()).toEqual(
-      ['alice-LabFanout', 'alice-LabPipeline', 'alice-LabStream', 'alice-LabWorkerPool', 'alice-LabDelivery'].sort(),
+      ['alice-LabFanout', 'alice-LabPipeline', 'alice-LabStream', 'alice-LabWorkerPool', 'alice-LabDelivery', 'alice-LabCdc'].sort(),
     );
   });
 

@@ -1,5 +1,6 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { estimateIdleCost } from '../../../labs/cost/idle';
 import { projectContext } from '../../../lib/app';
 import { ChangeDataCapture } from '../../../lib/constructs/change-data-capture';
 import { CdcStack } from '../../../lib/stacks/cdc-stack';
@@ -104,6 +105,7 @@ describe('LabCdc', () => {
   });
 
   test('bills nothing while idle: no shards, consumers or alarms', () => {
+    expect(estimateIdleCost(template.toJSON() as never).perHour).toBe(0);
     template.resourceCountIs('AWS::Kinesis::Stream', 0);
     template.resourceCountIs('AWS::Kinesis::StreamConsumer', 0);
     template.resourceCountIs('AWS::CloudWatch::Alarm', 0);

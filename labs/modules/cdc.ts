@@ -1,0 +1,58 @@
+import type { CdcOutput } from '../../lib/stacks/cdc-stack';
+import { invocationItems, MILLION, NEAR_FREE_IDLE_TARGET_PER_HOUR, tableWriteItems, type PathModel } from '../cost/path';
+import { renderCdc } from '../report/cdc';
+import { cdcVerdict, runCdc } from '../scenarios/cdc';
+import { numberOption, UsageError, type ModuleLab, type Scenario } from '../scenarios/scenario';
+
+const main: Scenario<CdcOutput> = {
+  summary: 'writes, updates and deletes on a table; its stream keeps a search index and a category summary right (DDIA, change data capture)',
+  // Each change is one source write and, per projector, one read and one transaction: 1,000 changes
+  // converge within the lab's 60 s wait on the local cloud.
+  options: [
+    { flags: '--items <n>', description: 'products to insert', kind: 'count', min: 1, max: 500, defaultValue: 20 },
+    { flags: '--updates <n>', description: 'updates of inserted products', kind: 'count', min: 0, max: 400, defaultValue: 10 },
+    { flags: '--deletes <n>', description: 'deletes of inserted products (at most --items)', kind: 'count', min: 0, max: 500, defaultValue: 5 },
+  ],
+  prepare: (o) => {
+    const options = { items: numberOption(o, 'items'), updates: numberOption(o, 'updates'), deletes: numberOption(o, 'deletes') };
+    if (options.deletes > options.items) {
+      throw new UsageError(`--deletes (${options.deletes}) cannot exceed --items (${options.items}): only inserted products can be deleted`);
+    }
+    return {
+      run: async (session, ui) => {
+        const observations = await runCdc(session, options, ui);
+        return { verdict: cdcVerdict(observations), observations: { ...observations }, render: (c) => renderCdc(observations, c) };
+      },
+    };
+  },
+};
+
+/**
+ * cdc: per change, one source write (the stream and Lambda's reads of it are free); each of the two
+ * projectors is invoked once per batch and, per change, reads the contribution record and writes a
+ * transaction of it and its view items (2 WRU per item; assumed 3 items on average).
+ */
+const PROJECTOR_WRITES_PER_CHANGE: Readonly<Record<string, number>> = { VIEW_TABLE_NAME: 2 * 3 };
+
+const path: PathModel = {
+  message: 'change of the source table',
+  description: 'one source write; per projector one invocation per batch, a contribution read and a transactional view write per change',
+  estimate: (view, a) => {
+    const mappings = view.eventSourceMappings();
+    if (mappings.length !== 2) throw new Error(`the cdc model needs the two projector mappings, but ${mappings.length} were found`);
+    return {
+      items: mappings.flatMap((mapping) => {
+        const projector = view.function(mapping.functionId);
+        return [...invocationItems(projector, MILLION / mapping.batchSize, a.workerPoolTaskMs, a), ...tableWriteItems(projector, view, MILLION, PROJECTOR_WRITES_PER_CHANGE, 'change')];
+      }),
+      assumptions: [
+        'source writes are the application’s own, not counted',
+        'every change is applied on its first invocation; 3 view items written per change on average',
+        `${a.workerPoolTaskMs} ms per batch, ${a.logBytesPerInvocation} B of logs per invocation`,
+      ],
+    };
+  },
+};
+
+/** The cdc module's lab (registered in lib/modules.ts): its template bills $0/h while idle, within the near-free target. */
+export const cdcLab: ModuleLab<CdcOutput> = { main, cost: { path, idleTargetPerHour: NEAR_FREE_IDLE_TARGET_PER_HOUR } };
