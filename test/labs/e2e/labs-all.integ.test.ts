@@ -122,6 +122,22 @@ const EXPECTED: Readonly<Record<string, (result: ModuleResult) => void>> = {
       timedOut: false,
     });
   },
+  cdc: (result) => {
+    expect(pick(result, ['items', 'updates', 'deletes', 'changes', 'divergentKeys', 'orderViolations', 'timedOut'])).toEqual({
+      items: 20,
+      updates: 10,
+      deletes: 5,
+      changes: 35,
+      divergentKeys: 0,
+      orderViolations: 0,
+      timedOut: false,
+    });
+    const projectors = result.projectors as ModuleResult[];
+    expect(projectors.map((p) => pick(p, ['name', 'divergentKeys', 'changesWritten', 'changesApplied', 'orderViolations']))).toEqual([
+      { name: 'search-index', divergentKeys: 0, changesWritten: 35, changesApplied: 35, orderViolations: 0 },
+      { name: 'category-summary', divergentKeys: 0, changesWritten: 35, changesApplied: 35, orderViolations: 0 },
+    ]);
+  },
 };
 
 /** Every module's synth, emulators and lab in turn, on a busy 2-core machine. */
