@@ -143,6 +143,22 @@ export function renderBench(result: BenchResult, colors: Colors): string {
       ),
     );
   }
+  if (result.cdcLag) {
+    const f = result.cdcLag;
+    parts.push(
+      section(
+        'Change data capture on the local cloud, source write to each view',
+        'none set (informative: the lag and rate of the two projectors; the lab verdict must hold)',
+        command('cdcLag'),
+        'skipped' in f
+          ? `  not measured: ${f.skipped}`
+          : renderTable(
+              ['projector', 'changes', 'lag p50', 'lag p99', 'applied/s', 'verdict'],
+              f.projectors.map((p) => [p.name, f.changes, `${p.lagP50Ms} ms`, `${p.lagP99Ms} ms`, p.appliedPerSecond, f.verdictOk ? 'ok' : 'failed']),
+            ),
+      ),
+    );
+  }
   if (result.synth) {
     const suite =
       result.unitSuiteSeconds === null || result.unitSuiteSeconds === undefined

@@ -2,6 +2,8 @@ import { createUi, type Ui } from '../labs/report/ui';
 import { localTarget } from '../labs/targets/local';
 import type { Target } from '../labs/targets/target';
 import { measureCloud, type CloudFigures } from './cloud';
+import type { CdcOptions } from '../labs/scenarios/cdc';
+import { CDC_LAG_CHANGES, measureCdcLag, SMOKE_CDC_LAG_CHANGES, type CdcLagFigure } from './cdc-lag';
 import { measureColdStart, type ColdStartFigure } from './cold-start';
 import { DEFAULT_MESSAGE_COUNTS, measureApiCalls, SMOKE_MESSAGE_COUNTS, type ApiCallFigure } from './api-calls';
 import { breakdown, measureBundles, synthesizeBundles, type BundleBreakdown, type BundleFigure } from './bundles';
@@ -9,7 +11,7 @@ import { measureHandlers, type HandlerFigure } from './handlers';
 import { measureLocalWorkerPool, type LocalWorkerPoolFigure, type LocalWorkerPoolOptions } from './local-worker-pool';
 import { measureSynth, measureUnitSuite, type SynthFigure } from './synth';
 
-export const SECTIONS = ['apiCalls', 'handlers', 'bundles', 'coldStart', 'localWorkerPool', 'synth', 'up', 'gateway', 'attach'] as const;
+export const SECTIONS = ['apiCalls', 'handlers', 'bundles', 'coldStart', 'localWorkerPool', 'cdcLag', 'synth', 'up', 'gateway', 'attach'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -27,6 +29,7 @@ export interface BenchPlan {
   readonly runs: number;
   readonly synthRuns: number;
   readonly localWorkerPool: LocalWorkerPoolOptions;
+  readonly cdcLag: CdcOptions;
   readonly unitSuite: boolean;
   /** SendMessage calls through the endpoint of `labs up`, and as many straight to the emulator. */
   readonly gatewayMessages: number;
@@ -43,6 +46,7 @@ export function planFor(options: BenchOptions): BenchPlan {
         runs,
         synthRuns: 1,
         localWorkerPool: { tasks: 30, workers: 3, taskMs: 100 },
+        cdcLag: SMOKE_CDC_LAG_CHANGES,
         unitSuite: false,
         gatewayMessages: 100,
         cloudModules: ['fanout'],
@@ -53,6 +57,7 @@ export function planFor(options: BenchOptions): BenchPlan {
         runs,
         synthRuns: Math.min(runs, 3),
         localWorkerPool: { tasks: 300, workers: 3, taskMs: 100 },
+        cdcLag: CDC_LAG_CHANGES,
         unitSuite: true,
         gatewayMessages: 1_000,
         cloudModules: [],
@@ -72,6 +77,7 @@ export interface BenchResult {
   readonly bundleBreakdowns?: BundleBreakdown[];
   readonly coldStart?: ColdStartFigure;
   readonly localWorkerPool?: LocalWorkerPoolFigure | Skipped;
+  readonly cdcLag?: CdcLagFigure | Skipped;
   readonly synth?: { readonly stacks: SynthFigure[] };
   /** Wall time of `npx jest --selectProjects unit`; null in a smoke run, which skips it. */
   readonly unitSuiteSeconds?: number | null;
@@ -93,6 +99,17 @@ export function defaultIo(json: boolean): BenchIo {
     ui: createUi({ stderr: process.stderr, json }),
     loadLocalTarget: () => Promise.resolve(localTarget),
   };
+}
+
+/** Measures on the local cloud, or says why the section was skipped when it cannot be loaded. */
+async function onLocalTarget<F>(io: BenchIo, measure: (target: Target) => Promise<F>): Promise<F | Skipped> {
+  let target: Target;
+  try {
+    target = await io.loadLocalTarget();
+  } catch (error) {
+    return { skipped: `the local target could not be loaded: ${(error as Error).message}` };
+  }
+  return measure(target);
 }
 
 export async function runBench(options: BenchOptions, io: BenchIo): Promise<BenchResult> {
@@ -128,13 +145,12 @@ export async function runBench(options: BenchOptions, io: BenchIo): Promise<Benc
   if (selected('localWorkerPool')) {
     const { tasks, workers, taskMs } = plan.localWorkerPool;
     ui.log(`localWorkerPool: ${tasks} tasks of ${taskMs} ms over ${workers} workers on the local cloud`);
-    let target: Target | undefined;
-    try {
-      target = await io.loadLocalTarget();
-    } catch (error) {
-      result.localWorkerPool = { skipped: `the local target could not be loaded: ${(error as Error).message}` };
-    }
-    if (target) result.localWorkerPool = await measureLocalWorkerPool(target, plan.localWorkerPool, ui);
+    result.localWorkerPool = await onLocalTarget(io, (target) => measureLocalWorkerPool(target, plan.localWorkerPool, ui));
+  }
+  if (selected('cdcLag')) {
+    const { items, updates, deletes } = plan.cdcLag;
+    ui.log(`cdcLag: ${items + updates + deletes} source writes on the local cloud, lag to both views`);
+    result.cdcLag = await onLocalTarget(io, (target) => measureCdcLag(target, plan.cdcLag, ui));
   }
   if (selected('synth')) {
     ui.log(`synth: ${plan.synthRuns} in-process syntheses per stack, bundling off`);

@@ -7,7 +7,7 @@ export function renderCdc(o: CdcObservations, colors: Colors): string {
   const converged = o.divergentKeys === 0 && o.projectors.every((p) => p.changesApplied === p.changesWritten);
   return [
     renderTable(
-      ['projector', 'changes applied', 'written', 'divergent keys', 'order violations', 'lag p50', 'lag p99', ''],
+      ['projector', 'changes applied', 'written', 'divergent keys', 'order violations', 'lag p50', 'lag p99', 'applied/s', ''],
       o.projectors.map((p) => [
         p.name,
         p.changesApplied,
@@ -16,6 +16,7 @@ export function renderCdc(o: CdcObservations, colors: Colors): string {
         p.orderViolations,
         `${p.lagMs.p50} ms`,
         `${p.lagMs.p99} ms`,
+        p.appliedPerSecond,
         mark(colors, p.divergentKeys === 0 && p.changesApplied === p.changesWritten),
       ]),
     ),

@@ -87,6 +87,8 @@ export interface ProjectorObservations {
   readonly orderViolations: number;
   /** Write (request sent) to view (change applied), for each item's last change, in ms. */
   readonly lagMs: { readonly p50: number; readonly p99: number };
+  /** Changes applied per second, from the first source write to the last change applied. */
+  readonly appliedPerSecond: number;
 }
 
 export interface CdcObservations {
@@ -167,6 +169,7 @@ export async function runCdc(session: TargetSession<CdcOutput>, options: CdcOpti
   const writesPerItem = new Map<string, number>();
 
   ui.log(`writing ${plan.length} changes to ${sourceTable} (run ${runId})`);
+  const startedAt = Date.now();
   for (const write of plan) {
     const id = write.kind === 'put' ? write.product.id : write.id;
     lastWriteAt.set(id, Date.now());
@@ -184,9 +187,11 @@ export async function runCdc(session: TargetSession<CdcOutput>, options: CdcOpti
         let applied = 0;
         let behind = 0;
         const lags: number[] = [];
+        let lastAppliedAt = startedAt;
         for (const [id, written] of writesPerItem) {
           const contribution = contributions.get(id);
           applied += contribution?.changes ?? 0;
+          if (contribution !== undefined) lastAppliedAt = Math.max(lastAppliedAt, contribution.appliedAt);
           if ((contribution?.changes ?? 0) < written) behind++;
           if (contribution !== undefined && contribution.changes === written) lags.push(Math.max(0, contribution.appliedAt - (lastWriteAt.get(id) ?? 0)));
         }
@@ -197,6 +202,7 @@ export async function runCdc(session: TargetSession<CdcOutput>, options: CdcOpti
           changesApplied: applied,
           orderViolations: behind,
           lagMs: { p50: percentile(lags, 50), p99: percentile(lags, 99) },
+          appliedPerSecond: Math.round((applied * 1000) / Math.max(1, lastAppliedAt - startedAt)),
         };
       }),
     );

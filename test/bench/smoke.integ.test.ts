@@ -22,7 +22,7 @@ beforeAll(async () => {
 }, 600_000);
 
 test('prints one JSON object with every section', () => {
-  expect(Object.keys(result)).toEqual(expect.arrayContaining(['apiCalls', 'handlers', 'bundles', 'coldStart', 'localWorkerPool', 'synth', 'unitSuiteSeconds']));
+  expect(Object.keys(result)).toEqual(expect.arrayContaining(['apiCalls', 'handlers', 'bundles', 'coldStart', 'localWorkerPool', 'cdcLag', 'synth', 'unitSuiteSeconds']));
   expect(result.smoke).toBe(true);
   expect(result.unitSuiteSeconds).toBeNull();
 });
@@ -75,7 +75,7 @@ test('localWorkerPool: the pool processes every task once on the local cloud', (
 });
 
 test('synth: one figure per stack', () => {
-  expect(result.synth?.stacks.map((s) => s.stack).sort()).toEqual(['LabFanout', 'LabPipeline', 'LabStream', 'LabWorkerPool']);
+  expect(result.synth?.stacks.map((s) => s.stack).sort()).toEqual(['LabCdc', 'LabFanout', 'LabPipeline', 'LabStream', 'LabWorkerPool']);
 });
 
 test('up, gateway, attach: a labs up came up, its endpoint answered every SendMessage, a lab attached to it', () => {
@@ -84,4 +84,12 @@ test('up, gateway, attach: a labs up came up, its endpoint answered every SendMe
   expect(cloud?.gateway).toEqual(expect.objectContaining({ messages: 100 }));
   expect(cloud?.gateway?.endpointMedianMs).toBeGreaterThan(0);
   expect(cloud?.attach?.inProcessSeconds).toBeGreaterThan(0);
+});
+
+test('cdcLag: both projectors apply every change of the smoke run, and the lab verdict holds', () => {
+  const figure = result.cdcLag;
+  if (figure === undefined || 'skipped' in figure) throw new Error(`cdcLag was not measured: ${JSON.stringify(figure)}`);
+  expect(figure.changes).toBe(20);
+  expect(figure.verdictOk).toBe(true);
+  expect(figure.projectors.map((p) => p.name)).toEqual(['search-index', 'category-summary']);
 });

@@ -35,7 +35,7 @@ describe('cdcPlan', () => {
 });
 
 describe('cdcVerdict', () => {
-  const converged: ProjectorObservations = { name: 'search-index', divergentKeys: 0, changesWritten: 9, changesApplied: 9, orderViolations: 0, lagMs: { p50: 1, p99: 2 } };
+  const converged: ProjectorObservations = { name: 'search-index', divergentKeys: 0, changesWritten: 9, changesApplied: 9, orderViolations: 0, lagMs: { p50: 1, p99: 2 }, appliedPerSecond: 10 };
 
   it.each([
     { case: 'holds when every view converged', projectors: [converged], timedOut: false, failures: [] },
