@@ -14,29 +14,16 @@ import type { InvocationOutcome } from '../../../../../labs/targets/local/runtim
 import type { RuntimeContext } from '../../../../../labs/targets/local/runtime/runtime-context';
 import { fakeRuntimeContext } from './fake-runtime-context';
 import { fixtureFunction } from './function-specs';
+import { kinesisSource } from './local-cloud';
 
 const STREAM_ARN = 'arn:aws:dynamodb:us-east-1:000000000000:table/products/stream/2026-12-01T00:00:00.000';
 const DESTINATION = 'arn:aws:sqs:us-east-1:000000000000:cdc-failures';
 const streams = mockClient(DynamoDBStreamsClient);
 
+/** A mapping with the shared stream fixture's settings (Lambda's defaults), on the products table's stream. */
 function mapping(overrides: Partial<DynamoDbStreamEventSourceSpec> = {}): DynamoDbStreamEventSourceSpec {
-  return {
-    kind: 'dynamodb',
-    logicalId: 'ProjectorMapping',
-    functionName: 'Projector',
-    tableName: 'products',
-    streamArn: STREAM_ARN,
-    batchSize: 100,
-    maximumBatchingWindowSeconds: 0,
-    startingPosition: 'TRIM_HORIZON',
-    parallelizationFactor: 1,
-    bisectBatchOnFunctionError: false,
-    maximumRetryAttempts: -1,
-    maximumRecordAgeSeconds: -1,
-    reportBatchItemFailures: false,
-    enabled: true,
-    ...overrides,
-  };
+  const { kind: _kind, streamName: _streamName, ...settings } = kinesisSource({ functionName: 'Projector', streamName: 'products', streamArn: STREAM_ARN });
+  return { ...settings, kind: 'dynamodb', logicalId: 'ProjectorMapping', tableName: 'products', ...overrides };
 }
 
 /** A change to product `id`, with the sequence number `sequence`. */
