@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import type { PipelineOutput } from '../../lib/stacks/pipeline-stack';
 import type { TargetSession } from '../targets/target';
 import type { Ui } from '../report/ui';
@@ -115,20 +115,10 @@ export async function runPipeline(session: TargetSession<PipelineOutput>, option
 
 async function countResults(session: TargetSession<PipelineOutput>, tableName: string, jobId: string): Promise<number> {
   let count = 0;
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const response = await session.clients.dynamodb.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: 'jobId = :jobId',
-        ExpressionAttributeValues: { ':jobId': jobId },
-        Select: 'COUNT',
-        ConsistentRead: true,
-        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-      }),
-    );
-    count += response.Count ?? 0;
-    startKey = response.LastEvaluatedKey;
-  } while (startKey);
+  const pages = paginateQuery(
+    { client: session.clients.dynamodb },
+    { TableName: tableName, KeyConditionExpression: 'jobId = :jobId', ExpressionAttributeValues: { ':jobId': jobId }, Select: 'COUNT', ConsistentRead: true },
+  );
+  for await (const page of pages) count += page.Count ?? 0;
   return count;
 }

@@ -1,4 +1,4 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { paginateQuery } from '@aws-sdk/lib-dynamodb';
 import type { StreamOutput } from '../../../lib/stacks/stream-stack';
 import type { TargetSession } from '../../targets/target';
 import type { Ui } from '../../report/ui';
@@ -185,23 +185,21 @@ async function readCheckpoints(session: TargetSession<StreamOutput>, tableName: 
   const result: Checkpoints = new Map();
   for (const consumer of consumers) {
     const shards = new Map<string, { records: number; orderViolations: number }>();
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const response = await session.clients.dynamodb.send(
-        new QueryCommand({
-          TableName: tableName,
-          KeyConditionExpression: '#consumer = :consumer',
-          ExpressionAttributeNames: { '#consumer': 'consumer' },
-          ExpressionAttributeValues: { ':consumer': consumer },
-          ConsistentRead: true,
-          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-        }),
-      );
-      for (const item of response.Items ?? []) {
+    const pages = paginateQuery(
+      { client: session.clients.dynamodb },
+      {
+        TableName: tableName,
+        KeyConditionExpression: '#consumer = :consumer',
+        ExpressionAttributeNames: { '#consumer': 'consumer' },
+        ExpressionAttributeValues: { ':consumer': consumer },
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) {
+      for (const item of page.Items ?? []) {
         shards.set(String(item.shardId), { records: Number(item.records ?? 0), orderViolations: Number(item.orderViolations ?? 0) });
       }
-      startKey = response.LastEvaluatedKey;
-    } while (startKey);
+    }
     result.set(consumer, shards);
   }
   return result;
