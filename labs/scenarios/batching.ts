@@ -90,38 +90,29 @@ async function sendWithRetry<T>(
   return { calls };
 }
 
+/** Batches text entries (SQS bodies, SNS messages) by count and UTF-8 size, resending the failed ones. */
+function sendTextBatches(
+  texts: readonly string[],
+  maxEntries: number,
+  maxBytes: number,
+  what: string,
+  send: (batch: readonly { id: string; entry: string }[]) => Promise<readonly FailedEntry[]>,
+): Promise<BatchReport> {
+  return sendWithRetry(texts, (pending) => chunkBatches(pending, maxEntries, maxBytes, (p) => Buffer.byteLength(p.entry)), send, what);
+}
+
 export async function sendMessageBatches(sqs: SQSClient, queueUrl: string, bodies: readonly string[]): Promise<BatchReport> {
-  return sendWithRetry(
-    bodies,
-    (pending) => chunkBatches(pending, SQS_BATCH_ENTRIES, SQS_BATCH_BYTES, (p) => Buffer.byteLength(p.entry)),
-    async (batch) => {
-      const response = await sqs.send(
-        new SendMessageBatchCommand({
-          QueueUrl: queueUrl,
-          Entries: batch.map((p) => ({ Id: p.id, MessageBody: p.entry })),
-        }),
-      );
-      return response.Failed ?? [];
-    },
-    'SendMessageBatch',
-  );
+  return sendTextBatches(bodies, SQS_BATCH_ENTRIES, SQS_BATCH_BYTES, 'SendMessageBatch', async (batch) => {
+    const response = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: batch.map((p) => ({ Id: p.id, MessageBody: p.entry })) }));
+    return response.Failed ?? [];
+  });
 }
 
 export async function publishBatches(sns: SNSClient, topicArn: string, messages: readonly string[]): Promise<BatchReport> {
-  return sendWithRetry(
-    messages,
-    (pending) => chunkBatches(pending, SNS_BATCH_ENTRIES, SNS_BATCH_BYTES, (p) => Buffer.byteLength(p.entry)),
-    async (batch) => {
-      const response = await sns.send(
-        new PublishBatchCommand({
-          TopicArn: topicArn,
-          PublishBatchRequestEntries: batch.map((p) => ({ Id: p.id, Message: p.entry })),
-        }),
-      );
-      return response.Failed ?? [];
-    },
-    'PublishBatch',
-  );
+  return sendTextBatches(messages, SNS_BATCH_ENTRIES, SNS_BATCH_BYTES, 'PublishBatch', async (batch) => {
+    const response = await sns.send(new PublishBatchCommand({ TopicArn: topicArn, PublishBatchRequestEntries: batch.map((p) => ({ Id: p.id, Message: p.entry })) }));
+    return response.Failed ?? [];
+  });
 }
 
 export interface KinesisEntry {
