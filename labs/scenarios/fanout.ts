@@ -69,31 +69,29 @@ interface QueueSpec {
   admits(order: Order, minAmount: number): boolean;
 }
 
+type QueueName = 'analytics' | 'inventory' | 'notification';
+
+/** The stack names each queue's outputs after the queue: `AnalyticsQueueUrl`, `AnalyticsDeadLetterQueueUrl`, ... */
+function queueSpec(name: QueueName, describe: QueueSpec['describe'], admits: QueueSpec['admits']): QueueSpec {
+  const prefix = `${name.charAt(0).toUpperCase()}${name.slice(1)}` as Capitalize<QueueName>;
+  return {
+    name,
+    urlOutput: `${prefix}QueueUrl`,
+    deadLetterUrlOutput: `${prefix}DeadLetterQueueUrl`,
+    subscriptionDeadLetterUrlOutput: `${prefix}SubscriptionDeadLetterQueueUrl`,
+    describe,
+    admits,
+  };
+}
+
 const QUEUES: readonly QueueSpec[] = [
-  {
-    name: 'analytics',
-    urlOutput: 'AnalyticsQueueUrl',
-    deadLetterUrlOutput: 'AnalyticsDeadLetterQueueUrl',
-    subscriptionDeadLetterUrlOutput: 'AnalyticsSubscriptionDeadLetterQueueUrl',
-    describe: () => 'every order',
-    admits: () => true,
-  },
-  {
-    name: 'inventory',
-    urlOutput: 'InventoryQueueUrl',
-    deadLetterUrlOutput: 'InventoryDeadLetterQueueUrl',
-    subscriptionDeadLetterUrlOutput: 'InventorySubscriptionDeadLetterQueueUrl',
-    describe: () => 'every order',
-    admits: () => true,
-  },
-  {
-    name: 'notification',
-    urlOutput: 'NotificationQueueUrl',
-    deadLetterUrlOutput: 'NotificationDeadLetterQueueUrl',
-    subscriptionDeadLetterUrlOutput: 'NotificationSubscriptionDeadLetterQueueUrl',
-    describe: (min) => `amount >= ${min}`,
-    admits: (order, min) => order.amount >= min,
-  },
+  queueSpec('analytics', () => 'every order', () => true),
+  queueSpec('inventory', () => 'every order', () => true),
+  queueSpec(
+    'notification',
+    (min) => `amount >= ${min}`,
+    (order, min) => order.amount >= min,
+  ),
 ];
 
 /**
