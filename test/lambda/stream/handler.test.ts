@@ -55,6 +55,20 @@ const batch = (...records: KinesisStreamRecord[]): KinesisStreamEvent => ({ Reco
 const context = { awsRequestId: 'req-1', logStreamName: '2026/01/01/[$LATEST]abc' } as Context;
 const invoke = (event: KinesisStreamEvent) => handler(event, context, () => undefined);
 
+/** The first checkpoint update finds the stored checkpoint at record `n` (its condition fails); later updates succeed. */
+function givenStoredCheckpointAt(n: number): void {
+  dynamodb
+    .on(UpdateCommand)
+    .rejectsOnce(
+      new ConditionalCheckFailedException({
+        message: 'The conditional request failed',
+        $metadata: {},
+        Item: { lastSequenceNumber: { S: comparableSequenceNumber(seq(n)) } },
+      }),
+    )
+    .resolves({});
+}
+
 function loggedLines(): Array<Record<string, unknown>> {
   return [...stdout.mock.calls, ...stderr.mock.calls]
     .map(([chunk]) => String(chunk))
@@ -130,16 +144,7 @@ describe('stream handler', () => {
 
   test('a redelivered batch counts only the records past the stored checkpoint', async () => {
     // GIVEN: the checkpoint is at record 2
-    dynamodb
-      .on(UpdateCommand)
-      .rejectsOnce(
-        new ConditionalCheckFailedException({
-          message: 'The conditional request failed',
-          $metadata: {},
-          Item: { lastSequenceNumber: { S: comparableSequenceNumber(seq(2)) } },
-        }),
-      )
-      .resolves({});
+    givenStoredCheckpointAt(2);
     // WHEN
     const response = await invoke(batch(kinesisRecord(2), kinesisRecord(3), kinesisRecord(4)));
     // THEN
@@ -157,16 +162,7 @@ describe('stream handler', () => {
 
   test('records below the stored checkpoint are added as order violations', async () => {
     // GIVEN: the checkpoint is past the whole batch
-    dynamodb
-      .on(UpdateCommand)
-      .rejectsOnce(
-        new ConditionalCheckFailedException({
-          message: 'The conditional request failed',
-          $metadata: {},
-          Item: { lastSequenceNumber: { S: comparableSequenceNumber(seq(9)) } },
-        }),
-      )
-      .resolves({});
+    givenStoredCheckpointAt(9);
     // WHEN
     const response = await invoke(batch(kinesisRecord(5), kinesisRecord(6)));
     // THEN
