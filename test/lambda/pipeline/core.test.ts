@@ -37,6 +37,11 @@ function context(requestId: string, sleeps: number[] = []): WorkerContext {
   };
 }
 
+/** The job as fan-in leaves it: every subtask counted once, the range's primes as its result, finalized by one worker. */
+function completedJob(subtasks: number, rangeEnd: number, finalizedBy: string): Record<string, unknown> {
+  return { status: 'COMPLETED', completed: subtasks, result: countPrimes(0, rangeEnd), finalizedBy };
+}
+
 describe('countPrimes', () => {
   test.each([
     [0, 0, 0],
@@ -192,12 +197,7 @@ describe('processSubtask', () => {
       'finalize:worker-b-redelivered:not-final',
     ]);
     expect(outcomes.filter((o) => o.finalized)).toHaveLength(1);
-    expect(store.jobs.get(JOB_ID)).toMatchObject({
-      status: 'COMPLETED',
-      completed: 4,
-      result: countPrimes(0, 4000),
-      finalizedBy: 'worker-a',
-    });
+    expect(store.jobs.get(JOB_ID)).toMatchObject(completedJob(4, 4000, 'worker-a'));
   });
 
   test('a crash between recording and finalizing is repaired by the redelivery', async () => {
@@ -216,12 +216,7 @@ describe('processSubtask', () => {
     const outcome = await processSubtask(messages[1]!, store, context('retry'));
     // THEN counted once, finalized by the retry
     expect(outcome).toMatchObject({ record: 'duplicate', finalized: true });
-    expect(store.jobs.get(JOB_ID)).toMatchObject({
-      status: 'COMPLETED',
-      completed: 2,
-      result: countPrimes(0, 2000),
-      finalizedBy: 'retry',
-    });
+    expect(store.jobs.get(JOB_ID)).toMatchObject(completedJob(2, 2000, 'retry'));
   });
 
   test('a subtask marked to fail throws on every attempt and the job stays RUNNING short of it', async () => {
