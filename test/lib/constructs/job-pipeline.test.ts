@@ -2,6 +2,7 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { projectContext } from '../../../lib/app';
 import { JobPipeline, type JobPipelineProps } from '../../../lib/constructs/job-pipeline';
+import { expectDisposableTable } from '../../helpers/tables';
 
 function build(props: JobPipelineProps = {}): { stack: Stack; pipeline: JobPipeline; template: Template } {
   // cdk.json's feature flags, as the app uses them (they shape the IAM policies).
@@ -190,48 +191,19 @@ describe('JobPipeline', () => {
 
   describe('tables', () => {
     test('jobs: keyed by jobId, on demand, with a TTL, deleted with the stack', () => {
-      template.hasResource('AWS::DynamoDB::Table', {
-        Properties: {
-          KeySchema: [{ AttributeName: 'jobId', KeyType: 'HASH' }],
-          AttributeDefinitions: [{ AttributeName: 'jobId', AttributeType: 'S' }],
-          BillingMode: 'PAY_PER_REQUEST',
-          TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
-        },
-        DeletionPolicy: 'Delete',
-        UpdateReplacePolicy: 'Delete',
-      });
+      expectDisposableTable(template, { partitionKey: { name: 'jobId', type: 'S' }, timeToLiveAttribute: 'expiresAt' });
     });
 
     test('results: keyed by jobId + numeric subtaskId, on demand, with a TTL, deleted with the stack', () => {
-      template.hasResource('AWS::DynamoDB::Table', {
-        Properties: {
-          KeySchema: [
-            { AttributeName: 'jobId', KeyType: 'HASH' },
-            { AttributeName: 'subtaskId', KeyType: 'RANGE' },
-          ],
-          AttributeDefinitions: [
-            { AttributeName: 'jobId', AttributeType: 'S' },
-            { AttributeName: 'subtaskId', AttributeType: 'N' },
-          ],
-          BillingMode: 'PAY_PER_REQUEST',
-          TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
-        },
-        DeletionPolicy: 'Delete',
-        UpdateReplacePolicy: 'Delete',
+      expectDisposableTable(template, {
+        partitionKey: { name: 'jobId', type: 'S' },
+        sortKey: { name: 'subtaskId', type: 'N' },
+        timeToLiveAttribute: 'expiresAt',
       });
     });
 
     test('idempotency: in the shape Powertools expects, on demand, deleted with the stack', () => {
-      template.hasResource('AWS::DynamoDB::Table', {
-        Properties: {
-          KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-          AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-          BillingMode: 'PAY_PER_REQUEST',
-          TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
-        },
-        DeletionPolicy: 'Delete',
-        UpdateReplacePolicy: 'Delete',
-      });
+      expectDisposableTable(template, { partitionKey: { name: 'id', type: 'S' }, timeToLiveAttribute: 'expiration' });
       template.resourceCountIs('AWS::DynamoDB::Table', 3);
     });
 

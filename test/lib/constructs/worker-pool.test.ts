@@ -2,6 +2,7 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { projectContext } from '../../../lib/app';
 import { WorkerPool, type WorkerPoolProps } from '../../../lib/constructs/worker-pool';
+import { expectDisposableTable } from '../../helpers/tables';
 
 function build(props: WorkerPoolProps = {}): { pool: WorkerPool; template: Template } {
   // cdk.json's feature flags, as the app synthesizes; no bundling, only the template is read.
@@ -39,16 +40,7 @@ describe('WorkerPool', () => {
   });
 
   test('keeps a ledger keyed by taskId, on demand, with a TTL, deleted with the stack', () => {
-    template.hasResource('AWS::DynamoDB::Table', {
-      Properties: {
-        KeySchema: [{ AttributeName: 'taskId', KeyType: 'HASH' }],
-        AttributeDefinitions: [{ AttributeName: 'taskId', AttributeType: 'S' }],
-        BillingMode: 'PAY_PER_REQUEST',
-        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
-      },
-      DeletionPolicy: 'Delete',
-      UpdateReplacePolicy: 'Delete',
-    });
+    expectDisposableTable(template, { partitionKey: { name: 'taskId', type: 'S' }, timeToLiveAttribute: 'expiresAt' });
   });
 
   test('keeps no idempotency table: the conditional ledger write records a redelivered task once', () => {
