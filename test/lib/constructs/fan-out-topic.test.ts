@@ -3,6 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { FilterOrPolicy, SubscriptionFilter } from 'aws-cdk-lib/aws-sns';
 import { FanOutTopic } from '../../../lib/constructs/fan-out-topic';
 import { topicOnlyQueuePolicy } from '../../helpers/queue-policies';
+import { tlsOnlyPolicy } from '../../helpers/tls-only';
 
 function synth(build: (fanOut: FanOutTopic) => void): Template {
   const stack = new Stack(new App(), 'FanOutTest');
@@ -27,13 +28,7 @@ describe('FanOutTopic', () => {
   });
 
   test('refuses non-TLS publishes', () => {
-    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-        ]),
-      },
-    });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', tlsOnlyPolicy('sns:Publish'));
   });
 
   test('subscribes each queue with raw message delivery', () => {

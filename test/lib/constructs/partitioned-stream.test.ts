@@ -2,6 +2,7 @@ import { App, CfnParameter, Duration, Stack, Token } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { projectContext } from '../../../lib/app';
 import { PartitionedStream, type PartitionedStreamProps } from '../../../lib/constructs/partitioned-stream';
+import { tlsOnlyPolicy } from '../../helpers/tls-only';
 
 /**
  * A stack of its own for the construct, with the project's feature flags and no bundling. Template
@@ -103,17 +104,7 @@ describe('PartitionedStream', () => {
     });
 
     test('refuses requests without TLS', () => {
-      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
-        PolicyDocument: {
-          Statement: Match.arrayWith([
-            Match.objectLike({
-              Effect: 'Deny',
-              Action: 'sqs:*',
-              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-            }),
-          ]),
-        },
-      });
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', tlsOnlyPolicy('sqs:*'));
     });
   });
 

@@ -2,24 +2,13 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { DeadEndQueue, QueueWithDeadLetterQueue, type QueueWithDeadLetterQueueProps } from '../../../lib/constructs/queue-with-dlq';
 import { nagFindings } from '../../helpers/nag';
+import { tlsOnlyPolicy } from '../../helpers/tls-only';
 
 function synth(props: QueueWithDeadLetterQueueProps = {}): Template {
   const stack = new Stack(new App(), 'QueueTest');
   new QueueWithDeadLetterQueue(stack, 'Work', props);
   return Template.fromStack(stack);
 }
-
-const TLS_ONLY = {
-  PolicyDocument: {
-    Statement: Match.arrayWith([
-      Match.objectLike({
-        Effect: 'Deny',
-        Action: 'sqs:*',
-        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-      }),
-    ]),
-  },
-};
 
 describe('QueueWithDeadLetterQueue', () => {
   const template = synth();
@@ -39,7 +28,7 @@ describe('QueueWithDeadLetterQueue', () => {
 
   test('refuses non-TLS requests on both queues', () => {
     template.resourceCountIs('AWS::SQS::QueuePolicy', 2);
-    template.allResourcesProperties('AWS::SQS::QueuePolicy', TLS_ONLY);
+    template.allResourcesProperties('AWS::SQS::QueuePolicy', tlsOnlyPolicy('sqs:*'));
   });
 
   test('redrives to the dead-letter queue after 3 receives by default', () => {
@@ -102,7 +91,7 @@ describe('DeadEndQueue', () => {
       Properties: { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1209600 },
       DeletionPolicy: 'Delete',
     });
-    template.hasResourceProperties('AWS::SQS::QueuePolicy', TLS_ONLY);
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', tlsOnlyPolicy('sqs:*'));
   });
 
   test('acknowledges AwsSolutions-SQS3 only when it says what it is the dead end of', () => {

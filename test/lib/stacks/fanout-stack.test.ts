@@ -6,6 +6,7 @@ import { expectModuleNagClean } from '../../helpers/nag';
 import { synthModule } from '../../helpers/synth';
 import { expectNothingRetained } from '../../helpers/teardown';
 import { topicOnlyQueuePolicy } from '../../helpers/queue-policies';
+import { tlsOnlyPolicy } from '../../helpers/tls-only';
 
 const QUEUES = ['Analytics', 'Inventory', 'Notification'] as const;
 
@@ -25,14 +26,7 @@ describe('LabFanout', () => {
   });
 
   test('refuses non-TLS publishes to the topic', () => {
-    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
-      Topics: [{ Ref: Match.stringLikeRegexp('^OrderEventsTopic') }],
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-        ]),
-      },
-    });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', { Topics: [{ Ref: Match.stringLikeRegexp('^OrderEventsTopic') }], ...tlsOnlyPolicy('sns:Publish') });
   });
 
   test('has three consumer queues, each with its own dead-letter queue and its subscription\'s', () => {
@@ -51,13 +45,7 @@ describe('LabFanout', () => {
   test('encrypts every queue with SQS-managed keys and refuses non-TLS requests', () => {
     template.allResourcesProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, KmsMasterKeyId: Match.absent() });
     template.resourceCountIs('AWS::SQS::QueuePolicy', 9);
-    template.allResourcesProperties('AWS::SQS::QueuePolicy', {
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-        ]),
-      },
-    });
+    template.allResourcesProperties('AWS::SQS::QueuePolicy', tlsOnlyPolicy('sqs:*'));
   });
 
   test.each(QUEUES)('lets only the topic send to the %s queue (aws:SourceArn)', (name) => {

@@ -7,6 +7,7 @@ import { ENHANCED_CONSUMERS, POLLING_CONSUMER, STREAM_OUTPUTS, StreamStack } fro
 import { expectModuleNagClean } from '../../helpers/nag';
 import { synthModule } from '../../helpers/synth';
 import { expectNothingRetained } from '../../helpers/teardown';
+import { tlsOnlyPolicy } from '../../helpers/tls-only';
 
 // GIVEN (for the whole file, synthesized once as `cdk synth` would, without bundling; the cost
 // guard's clock is pinned so the snapshot does not change with the time of the run)
@@ -129,12 +130,7 @@ describe('LabStream', () => {
 
   test('sends failed batches to an encrypted, TLS-only failure queue', () => {
     template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
-    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
-      Queues: [{ Ref: logicalId(partitionedStream.failureQueue) }],
-      PolicyDocument: {
-        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
-      },
-    });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', { Queues: [{ Ref: logicalId(partitionedStream.failureQueue) }], ...tlsOnlyPolicy('sqs:*') });
   });
 
   test('names no resource physically', () => {

@@ -5,6 +5,7 @@ import { WorkerPoolStack } from '../../../lib/stacks/worker-pool-stack';
 import { expectModuleNagClean } from '../../helpers/nag';
 import { synthModule } from '../../helpers/synth';
 import { expectNothingRetained } from '../../helpers/teardown';
+import { tlsOnlyPolicy } from '../../helpers/tls-only';
 
 describe('LabWorkerPool', () => {
   const { template } = synthModule('worker-pool');
@@ -22,13 +23,7 @@ describe('LabWorkerPool', () => {
         maxReceiveCount: 3,
       },
     });
-    template.allResourcesProperties('AWS::SQS::QueuePolicy', {
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-        ]),
-      },
-    });
+    template.allResourcesProperties('AWS::SQS::QueuePolicy', tlsOnlyPolicy('sqs:*'));
   });
 
   test('makes the visibility timeout six times the function timeout', () => {
