@@ -27,6 +27,13 @@ export function makeEvents(runId: string, options: StreamOptions, now = new Date
   }));
 }
 
+/** What a reader got of this run's records in one shard, against the records PutRecords placed there. */
+export interface ShardCount {
+  readonly shardId: string;
+  readonly records: number;
+  readonly expected: number;
+}
+
 /** An event as PutRecords placed it. */
 export interface PutEvent {
   readonly event: StreamEvent;

@@ -5,7 +5,7 @@ import { textOutput } from '../outputs';
 import { newRunId } from '../polling';
 import { verdictOf, type Verdict } from '../scenario';
 import { assignLeases } from '../stream-routing';
-import { makeEvents, putEvents, type StreamOptions } from './events';
+import { makeEvents, putEvents, type ShardCount, type StreamOptions } from './events';
 import { listShardRanges, readShard } from './shard-reader';
 
 // labs stream group: one consumer group sharing the shards
@@ -14,10 +14,7 @@ export interface GroupOptions extends StreamOptions {
   readonly consumers: number;
 }
 
-export interface GroupShardRead {
-  readonly shardId: string;
-  readonly records: number;
-  readonly expected: number;
+export interface GroupShardRead extends ShardCount {
   readonly getRecordsCalls: number;
 }
 

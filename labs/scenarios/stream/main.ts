@@ -8,7 +8,7 @@ import { newRunId, pollUntil } from '../polling';
 import { verdictOf, type Verdict } from '../scenario';
 import { hashKeyOf, shardForHashKey, type ShardRange } from '../stream-routing';
 import { waitForActiveConsumers } from './consumer-status';
-import { makeEvents, putEvents, type PutEvent, type StreamOptions } from './events';
+import { makeEvents, putEvents, type PutEvent, type ShardCount, type StreamOptions } from './events';
 import { listShardRanges, readShard, type ReadRecord } from './shard-reader';
 
 // labs stream: routing, per-shard reads, every consumer's count and order
@@ -36,10 +36,7 @@ export interface UserRouting {
   readonly shardIds: readonly string[];
 }
 
-export interface ConsumerShardCount {
-  readonly shardId: string;
-  readonly records: number;
-  readonly expected: number;
+export interface ConsumerShardCount extends ShardCount {
   readonly orderViolations: number;
 }
 
