@@ -45,6 +45,25 @@ function expectPolicyStatement(fn: typeof reader.handler, statement: Record<stri
   });
 }
 
+/**
+ * Asserts `fn`'s event-source mapping from `eventSourceArn` with every setting the props above give
+ * (batch 50, bisect, 3 retries, 2 h record age, partial batch responses, the failure queue).
+ */
+function expectMapping(fn: typeof reader.handler, eventSourceArn: Record<string, unknown>, parallelizationFactor: number): void {
+  template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+    FunctionName: functionRef(fn),
+    EventSourceArn: eventSourceArn,
+    StartingPosition: 'TRIM_HORIZON',
+    BatchSize: 50,
+    ParallelizationFactor: parallelizationFactor,
+    BisectBatchOnFunctionError: true,
+    MaximumRetryAttempts: 3,
+    MaximumRecordAgeInSeconds: 7200,
+    FunctionResponseTypes: ['ReportBatchItemFailures'],
+    DestinationConfig: { OnFailure: { Destination: queueArn } },
+  });
+}
+
 describe('PartitionedStream', () => {
   describe('stream', () => {
     test('is provisioned with the given shard count', () => {
@@ -110,18 +129,7 @@ describe('PartitionedStream', () => {
 
   describe('polling consumer', () => {
     test('maps the stream itself to its function with every mapping setting', () => {
-      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-        FunctionName: functionRef(reader.handler),
-        EventSourceArn: streamRef,
-        StartingPosition: 'TRIM_HORIZON',
-        BatchSize: 50,
-        ParallelizationFactor: 3,
-        BisectBatchOnFunctionError: true,
-        MaximumRetryAttempts: 3,
-        MaximumRecordAgeInSeconds: 7200,
-        FunctionResponseTypes: ['ReportBatchItemFailures'],
-        DestinationConfig: { OnFailure: { Destination: queueArn } },
-      });
+      expectMapping(reader.handler, streamRef, 3);
     });
 
     test('runs the stream handler with its consumer name and the checkpoint table', () => {
@@ -156,18 +164,7 @@ describe('PartitionedStream', () => {
     });
 
     test('maps the registered consumer, not the stream, to its function with every mapping setting', () => {
-      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-        FunctionName: functionRef(audit.handler),
-        EventSourceArn: auditConsumerArn,
-        StartingPosition: 'TRIM_HORIZON',
-        BatchSize: 50,
-        ParallelizationFactor: 1,
-        BisectBatchOnFunctionError: true,
-        MaximumRetryAttempts: 3,
-        MaximumRecordAgeInSeconds: 7200,
-        FunctionResponseTypes: ['ReportBatchItemFailures'],
-        DestinationConfig: { OnFailure: { Destination: queueArn } },
-      });
+      expectMapping(audit.handler, auditConsumerArn, 1);
     });
 
     test('may subscribe to the shards through its consumer and write the checkpoint table', () => {
