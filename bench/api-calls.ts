@@ -22,7 +22,7 @@ import { makeEvents } from '../labs/scenarios/stream';
 import { makeTasks } from '../labs/scenarios/worker-pool';
 import { encodeKinesisData } from '../lambda/shared/codecs';
 import { handler as ventilatorHandler } from '../lambda/pipeline/ventilator';
-import { countCommands, type CommandCounter, type SentCommand } from './call-counter';
+import { countCommands, type CommandCounter, type Responder, type SentCommand } from './call-counter';
 
 /**
  * API calls per N messages for every component that sends in bulk, against the batch API's minimum.
@@ -189,24 +189,40 @@ interface BulkCase {
 const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/000000000000/bench-queue';
 const TOPIC_ARN = BENCH_TOPIC_ARN;
 
-function sqsCase(payload: string, bodies: (n: number) => string[]): BulkCase {
+/**
+ * A case that counts one batch command on a client of its own and drives the lab's producer through
+ * it; `drive` returns the size of every entry it sent.
+ */
+function clientCase<C extends SQSClient | SNSClient | KinesisClient>(
+  operation: BulkOperation,
+  payload: string,
+  newClient: () => C,
+  responder: Responder,
+  drive: (client: C, messages: number) => Promise<number[]>,
+): BulkCase {
   return {
-    operation: SQS_SEND,
+    operation,
     payload,
     setup: async () => {
-      const sqs = new SQSClient({ region: 'us-east-1' });
-      const counter = countCommands(sqs, [{ command: SendMessageBatchCommand, respond: acceptEntries('Entries') }]);
-      return {
-        counter,
-        drive: async (n) => {
-          const messages = bodies(n);
-          await sendMessageBatches(sqs, QUEUE_URL, messages);
-          return messages.map((m) => Buffer.byteLength(m));
-        },
-        close: () => counter.restore(),
-      };
+      const client = newClient();
+      const counter = countCommands(client, [responder]);
+      return { counter, drive: (n) => drive(client, n), close: () => counter.restore() };
     },
   };
+}
+
+function sqsCase(payload: string, bodies: (n: number) => string[]): BulkCase {
+  return clientCase(
+    SQS_SEND,
+    payload,
+    () => new SQSClient({ region: 'us-east-1' }),
+    { command: SendMessageBatchCommand, respond: acceptEntries('Entries') },
+    async (sqs, n) => {
+      const messages = bodies(n);
+      await sendMessageBatches(sqs, QUEUE_URL, messages);
+      return messages.map((m) => Buffer.byteLength(m));
+    },
+  );
 }
 
 const LAMBDA_CONTEXT = {
@@ -229,57 +245,39 @@ export const BULK_CASES: readonly BulkCase[] = [
   sqsCase('worker-pool task bodies', (n) => makeTasks('bench', { tasks: n, workMs: 100, poison: 0, crash: false }).map((t) => JSON.stringify(t))),
   // Large bodies: the producer must split batches at 64 KiB (3 bodies of 20 KiB per call), not at 10.
   sqsCase('20 KiB bodies', (n) => Array.from({ length: n }, (_, i) => `${i}`.padEnd(20 * 1024, 'x'))),
-  {
-    operation: SQS_DELETE,
-    payload: 'receipt handles',
-    setup: async () => {
-      const sqs = new SQSClient({ region: 'us-east-1' });
-      const counter = countCommands(sqs, [{ command: DeleteMessageBatchCommand, respond: acceptEntries('Entries') }]);
-      return {
-        counter,
-        drive: async (n) => {
-          const handles = Array.from({ length: n }, () => randomUUID().repeat(4));
-          await deleteMessages(sqs, QUEUE_URL, handles.map((ReceiptHandle) => ({ ReceiptHandle })));
-          return handles.map((h) => Buffer.byteLength(h));
-        },
-        close: () => counter.restore(),
-      };
+  clientCase(
+    SQS_DELETE,
+    'receipt handles',
+    () => new SQSClient({ region: 'us-east-1' }),
+    { command: DeleteMessageBatchCommand, respond: acceptEntries('Entries') },
+    async (sqs, n) => {
+      const handles = Array.from({ length: n }, () => randomUUID().repeat(4));
+      await deleteMessages(sqs, QUEUE_URL, handles.map((ReceiptHandle) => ({ ReceiptHandle })));
+      return handles.map((h) => Buffer.byteLength(h));
     },
-  },
-  {
-    operation: SNS_PUBLISH,
-    payload: 'fanout order events',
-    setup: async () => {
-      const sns = new SNSClient({ region: 'us-east-1' });
-      const counter = countCommands(sns, [{ command: PublishBatchCommand, respond: acceptEntries('PublishBatchRequestEntries') }]);
-      return {
-        counter,
-        drive: async (n) => {
-          const messages = makeOrders('bench', n, 100).map((o) => JSON.stringify(o));
-          await publishBatches(sns, TOPIC_ARN, messages);
-          return messages.map((m) => Buffer.byteLength(m));
-        },
-        close: () => counter.restore(),
-      };
+  ),
+  clientCase(
+    SNS_PUBLISH,
+    'fanout order events',
+    () => new SNSClient({ region: 'us-east-1' }),
+    { command: PublishBatchCommand, respond: acceptEntries('PublishBatchRequestEntries') },
+    async (sns, n) => {
+      const messages = makeOrders('bench', n, 100).map((o) => JSON.stringify(o));
+      await publishBatches(sns, TOPIC_ARN, messages);
+      return messages.map((m) => Buffer.byteLength(m));
     },
-  },
-  {
-    operation: KINESIS_PUT,
-    payload: 'stream click events',
-    setup: async () => {
-      const kinesis = new KinesisClient({ region: 'us-east-1' });
-      const counter = countCommands(kinesis, [{ command: PutRecordsCommand, respond: acceptRecords }]);
-      return {
-        counter,
-        drive: async (n) => {
-          const entries = makeEvents('bench', { records: n, users: 5 }).map((e) => ({ data: encodeKinesisData(e), partitionKey: e.userId }));
-          await putRecordsBatched(kinesis, 'bench-stream', entries);
-          return entries.map((e) => e.data.byteLength + Buffer.byteLength(e.partitionKey));
-        },
-        close: () => counter.restore(),
-      };
+  ),
+  clientCase(
+    KINESIS_PUT,
+    'stream click events',
+    () => new KinesisClient({ region: 'us-east-1' }),
+    { command: PutRecordsCommand, respond: acceptRecords },
+    async (kinesis, n) => {
+      const entries = makeEvents('bench', { records: n, users: 5 }).map((e) => ({ data: encodeKinesisData(e), partitionKey: e.userId }));
+      await putRecordsBatched(kinesis, 'bench-stream', entries);
+      return entries.map((e) => e.data.byteLength + Buffer.byteLength(e.partitionKey));
     },
-  },
+  ),
   {
     operation: VENTILATOR_PUBLISH,
     payload: 'pipeline subtasks',
