@@ -4,6 +4,7 @@ import { FilterOrPolicy, SubscriptionFilter } from 'aws-cdk-lib/aws-sns';
 import { FanOutTopic } from '../../../lib/constructs/fan-out-topic';
 import { topicOnlyQueuePolicy } from '../../helpers/queue-policies';
 import { tlsOnlyPolicy } from '../../helpers/tls-only';
+import { expectRawQueueSubscriptions } from '../../helpers/subscriptions';
 
 function synth(build: (fanOut: FanOutTopic) => void): Template {
   const stack = new Stack(new App(), 'FanOutTest');
@@ -32,12 +33,7 @@ describe('FanOutTopic', () => {
   });
 
   test('subscribes each queue with raw message delivery', () => {
-    template.resourceCountIs('AWS::SNS::Subscription', 2);
-    template.allResourcesProperties('AWS::SNS::Subscription', {
-      Protocol: 'sqs',
-      RawMessageDelivery: true,
-      TopicArn: { Ref: Match.stringLikeRegexp('^OrdersTopic') },
-    });
+    expectRawQueueSubscriptions(template, 'OrdersTopic', 2);
   });
 
   test('gives every subscribed queue its own dead-letter queue', () => {

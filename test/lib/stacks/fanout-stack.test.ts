@@ -7,6 +7,7 @@ import { synthModule } from '../../helpers/synth';
 import { expectNothingRetained } from '../../helpers/teardown';
 import { topicOnlyQueuePolicy } from '../../helpers/queue-policies';
 import { tlsOnlyPolicy } from '../../helpers/tls-only';
+import { expectRawQueueSubscriptions } from '../../helpers/subscriptions';
 
 const QUEUES = ['Analytics', 'Inventory', 'Notification'] as const;
 
@@ -79,12 +80,7 @@ describe('LabFanout', () => {
   });
 
   test('delivers raw order JSON to every queue', () => {
-    template.resourceCountIs('AWS::SNS::Subscription', 3);
-    template.allResourcesProperties('AWS::SNS::Subscription', {
-      Protocol: 'sqs',
-      RawMessageDelivery: true,
-      TopicArn: { Ref: Match.stringLikeRegexp('^OrderEventsTopic') },
-    });
+    expectRawQueueSubscriptions(template, 'OrderEventsTopic', 3);
   });
 
   test('admits only orders of amount >= 100 to the notification queue', () => {
