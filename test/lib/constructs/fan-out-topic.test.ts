@@ -5,6 +5,7 @@ import { FanOutTopic } from '../../../lib/constructs/fan-out-topic';
 import { topicOnlyQueuePolicy } from '../../helpers/queue-policies';
 import { tlsOnlyPolicy } from '../../helpers/tls-only';
 import { expectRawQueueSubscriptions } from '../../helpers/subscriptions';
+import { topicSendStatement } from '../../helpers/queue-policies';
 
 function synth(build: (fanOut: FanOutTopic) => void): Template {
   const stack = new Stack(new App(), 'FanOutTest');
@@ -49,17 +50,7 @@ describe('FanOutTopic', () => {
   test.each(['Plain', 'Big'])('lets only this topic send to the %s queue (aws:SourceArn)', (name) => {
     template.hasResourceProperties('AWS::SQS::QueuePolicy', {
       Queues: [{ Ref: Match.stringLikeRegexp(`^Orders${name}Queue`) }],
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          {
-            Action: 'sqs:SendMessage',
-            Effect: 'Allow',
-            Principal: { Service: 'sns.amazonaws.com' },
-            Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp(`^Orders${name}Queue`), 'Arn'] },
-            Condition: { ArnEquals: { 'aws:SourceArn': { Ref: Match.stringLikeRegexp('^OrdersTopic') } } },
-          },
-        ]),
-      },
+      PolicyDocument: { Statement: Match.arrayWith([topicSendStatement(`Orders${name}Queue`, 'OrdersTopic')]) },
     });
   });
 

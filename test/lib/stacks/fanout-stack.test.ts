@@ -5,7 +5,7 @@ import { findModule } from '../../../lib/modules';
 import { expectModuleNagClean } from '../../helpers/nag';
 import { synthModule } from '../../helpers/synth';
 import { expectNothingRetained } from '../../helpers/teardown';
-import { topicOnlyQueuePolicy } from '../../helpers/queue-policies';
+import { topicOnlyQueuePolicy, topicSendStatement } from '../../helpers/queue-policies';
 import { tlsOnlyPolicy } from '../../helpers/tls-only';
 import { expectRawQueueSubscriptions } from '../../helpers/subscriptions';
 
@@ -52,17 +52,7 @@ describe('LabFanout', () => {
   test.each(QUEUES)('lets only the topic send to the %s queue (aws:SourceArn)', (name) => {
     template.hasResourceProperties('AWS::SQS::QueuePolicy', {
       Queues: [{ Ref: Match.stringLikeRegexp(`^OrderEvents${name}Queue`) }],
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          {
-            Action: 'sqs:SendMessage',
-            Effect: 'Allow',
-            Principal: { Service: 'sns.amazonaws.com' },
-            Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp(`^OrderEvents${name}Queue`), 'Arn'] },
-            Condition: { ArnEquals: { 'aws:SourceArn': { Ref: Match.stringLikeRegexp('^OrderEventsTopic') } } },
-          },
-        ]),
-      },
+      PolicyDocument: { Statement: Match.arrayWith([topicSendStatement(`OrderEvents${name}Queue`, 'OrderEventsTopic')]) },
     });
   });
 
