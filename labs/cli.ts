@@ -7,7 +7,7 @@ import { mark, seconds } from './report/format';
 import { colorsFor, type StreamLike } from './report/style';
 import { renderTable } from './report/table';
 import { createUi, type Ui } from './report/ui';
-import { UsageError, type ModuleLab, type OptionSpec, type Scenario } from './scenarios/scenario';
+import { UsageError, type LabOutcome, type ModuleLab, type OptionSpec, type Scenario } from './scenarios/scenario';
 import type { Target, TargetName, TargetSession } from './targets/target';
 
 export interface CliIo {
@@ -200,6 +200,7 @@ class Cli {
     shared: SharedOptions,
     ui: Ui,
   ): Promise<RunReport> {
+    if ('compute' in prepared) return this.report(module, scenario, prepared.compute(), shared);
     let session: TargetSession | undefined;
     try {
       session = await this.targetFor(shared.target).open(module, {
@@ -212,11 +213,7 @@ class Cli {
         log: ui.log,
       });
       openSessions.add(session);
-      const outcome = await prepared.run(session, ui);
-      return {
-        result: labResult(module.name, shared.target, scenario.command, outcome),
-        rendered: outcome.render(colorsFor(this.io.stdout, this.io.env)),
-      };
+      return this.report(module, scenario, await prepared.run(session, ui), shared);
     } catch (error) {
       const message = (error as Error).message ?? String(error);
       this.io.stderr.write(`labs: ${message.split('\n')[0]}\n`);
@@ -228,6 +225,13 @@ class Cli {
         await session.close();
       }
     }
+  }
+
+  private report(module: LabModule, scenario: Scenario, outcome: LabOutcome, shared: SharedOptions): RunReport {
+    return {
+      result: labResult(module.name, shared.target, scenario.command, outcome),
+      rendered: outcome.render(colorsFor(this.io.stdout, this.io.env)),
+    };
   }
 
   private verdictLine(result: LabResult): string {

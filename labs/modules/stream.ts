@@ -7,6 +7,8 @@ import { streamConcurrency } from '../scenarios/concurrency';
 import { integerOutput } from '../scenarios/outputs';
 import { numberOption, optionalText, UsageError, type ModuleLab, type OptionSpec, type Scenario } from '../scenarios/scenario';
 import { groupVerdict, replayVerdict, runGroup, runReplay, runStream, streamVerdict } from '../scenarios/stream';
+import { MAX_RECORD_BYTES, sizeStream, sizeVerdict } from '../scenarios/stream/size';
+import { renderSize } from '../report/stream-size';
 
 /**
  * The lab holds every record it puts (to check routing and order) and waits 90 s for every consumer to
@@ -88,6 +90,44 @@ const group: Scenario<StreamOutput> = {
   }),
 };
 
+const MAX_HEADROOM = 10;
+
+function headroomOption(o: Readonly<Record<string, unknown>>): number {
+  const raw = optionalText(o, 'headroom') ?? '';
+  const value = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(raw.trim()) || value < 1 || value > MAX_HEADROOM) {
+    throw new UsageError(`--headroom must be a number between 1 and ${MAX_HEADROOM} (1.5 adds half again), but '${raw}' was provided`);
+  }
+  return value;
+}
+
+const size: Scenario<StreamOutput> = {
+  command: 'size',
+  summary: 'shards a stream needs for N devices, by bytes and by records, with headroom and idle cost; no stack needed (Module 6, question 3)',
+  // The seed's IoT platform is the default; the maxima keep the figures within what one account can
+  // provision (10,000,000 devices each second at 1 KiB is about 10,000 shards).
+  options: [
+    { flags: '--devices <n>', description: 'devices putting records', kind: 'count', min: 1, max: 10_000_000, defaultValue: 100_000 },
+    { flags: '--interval-seconds <n>', description: 'seconds between two records of one device', kind: 'count', min: 1, max: 86_400, defaultValue: 10 },
+    { flags: '--record-bytes <n>', description: 'bytes per record (a record carries at most 1 MiB)', kind: 'count', min: 1, max: MAX_RECORD_BYTES, defaultValue: 1024 },
+    { flags: '--headroom <factor>', description: `multiplier on the minimum shard count, 1 to ${MAX_HEADROOM}`, kind: 'text', defaultValue: '1.5' },
+  ],
+  prepare: (o) => {
+    const input = {
+      devices: numberOption(o, 'devices'),
+      intervalSeconds: numberOption(o, 'intervalSeconds'),
+      recordBytes: numberOption(o, 'recordBytes'),
+      headroom: headroomOption(o),
+    };
+    return {
+      compute: () => {
+        const observations = sizeStream(input);
+        return { verdict: sizeVerdict(observations), observations: { ...observations }, render: () => renderSize(observations) };
+      },
+    };
+  },
+};
+
 /**
  * stream: producers put records (PUT payload units per started 25 KB); every polling mapping and
  * every enhanced fan-out consumer reads every record; each invocation handles one full batch of one
@@ -130,4 +170,4 @@ const path: PathModel = {
 };
 
 /** The stream module's lab (registered in lib/modules.ts). Shards and consumers bill while idle. */
-export const streamLab: ModuleLab<StreamOutput> = { main, subcommands: [replay, group], cost: { path, idleTargetPerHour: 0.25 } };
+export const streamLab: ModuleLab<StreamOutput> = { main, subcommands: [replay, group, size], cost: { path, idleTargetPerHour: 0.25 } };

@@ -64,6 +64,14 @@ export interface PreparedRun<Output extends string = string> {
   readonly run: (session: TargetSession<Output>, ui: Ui) => Promise<LabOutcome>;
 }
 
+/**
+ * A run that reads no stack (arithmetic from documented limits and prices): the CLI opens no session, so
+ * it answers at once on either target, deployed or not.
+ */
+export interface StacklessRun {
+  readonly compute: () => LabOutcome;
+}
+
 /** What a scenario may know about the invocation beyond its own options. */
 export interface ScenarioEnv {
   /** The per-student stack prefix ('' when none), for commands the scenario suggests. */
@@ -81,7 +89,7 @@ export interface Scenario<Output extends string = string> {
   readonly summary: string;
   readonly options: readonly OptionSpec[];
   /** Checks the combination of parsed options (throws UsageError) and binds them. */
-  readonly prepare: (options: Readonly<Record<string, unknown>>, env: ScenarioEnv) => PreparedRun<Output>;
+  readonly prepare: (options: Readonly<Record<string, unknown>>, env: ScenarioEnv) => PreparedRun<Output> | StacklessRun;
 }
 
 /**

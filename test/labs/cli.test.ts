@@ -300,7 +300,7 @@ describe('labs list', () => {
     const out = await run(['list', '--stack-prefix', 'alice-', '--json']);
     const { modules } = JSON.parse(out.stdout) as { modules: { name: string; stackId: string; commands: string[] }[] };
     expect(modules.map((m) => m.stackId)).toEqual(MODULES.map((m) => `alice-${m.stackId}`));
-    expect(modules.find((m) => m.name === 'stream')?.commands).toEqual(['stream', 'stream replay', 'stream group']);
+    expect(modules.find((m) => m.name === 'stream')?.commands).toEqual(['stream', 'stream replay', 'stream group', 'stream size']);
   });
 });
 
