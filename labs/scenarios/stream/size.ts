@@ -40,6 +40,9 @@ export interface SizeObservations extends SizeInput {
   readonly devicesPerShard: number;
 }
 
+/** Dollars to a millionth of a cent: shard-hours times a price should print as the price table reads. */
+const dollars = (usd: number): number => Math.round(usd * 1e8) / 1e8;
+
 /** Shards for a load, at least one; a float that lands a hair above a whole number is not a shard more. */
 function shardsFor(load: number, perShard: number): number {
   return Math.max(1, Math.ceil(Number((load / perShard).toFixed(9))));
@@ -52,7 +55,7 @@ export function sizeStream(input: SizeInput): SizeObservations {
   const shardsByBytes = shardsFor(bytesPerSecond, SHARD_WRITE_BYTES_PER_SECOND);
   const minimumShards = Math.max(shardsByRecords, shardsByBytes);
   const recommendedShards = Math.ceil(Number((minimumShards * input.headroom).toFixed(9)));
-  const idleCostPerHour = recommendedShards * unitPrice('kinesis.shardHour');
+  const idleCostPerHour = dollars(recommendedShards * unitPrice('kinesis.shardHour'));
   return {
     ...input,
     recordsPerSecond,
@@ -65,7 +68,7 @@ export function sizeStream(input: SizeInput): SizeObservations {
     recordsUtilization: recordsPerSecond / (recommendedShards * SHARD_WRITE_RECORDS_PER_SECOND),
     bytesUtilization: bytesPerSecond / (recommendedShards * SHARD_WRITE_BYTES_PER_SECOND),
     idleCostPerHour,
-    idleCostPerMonth: idleCostPerHour * HOURS_PER_MONTH,
+    idleCostPerMonth: dollars(idleCostPerHour * HOURS_PER_MONTH),
     devicesPerShard: input.devices / recommendedShards,
   };
 }

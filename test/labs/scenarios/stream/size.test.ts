@@ -26,8 +26,8 @@ describe('sizeStream', () => {
     const sized = sizeStream(SEED);
     expect(sized.recordsPerSecond).toBe(10_000);
     expect(sized.bytesPerSecond).toBe(10_240_000);
-    expect(sized.idleCostPerHour).toBeCloseTo(0.225, 10);
-    expect(sized.idleCostPerMonth).toBeCloseTo(164.25, 10);
+    expect(sized.idleCostPerHour).toBe(0.225);
+    expect(sized.idleCostPerMonth).toBe(164.25);
     expect(sized.devicesPerShard).toBeCloseTo(6666.67, 2);
     expect(sized.recordsUtilization).toBeCloseTo(10_000 / 15_000, 10);
   });
