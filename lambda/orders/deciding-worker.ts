@@ -1,0 +1,52 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createDocumentClient } from '../shared/clients';
+import { requireEnv } from '../shared/env';
+import { cachedFaults } from './faults';
+import { settle, type SideResult } from './fan-in';
+import { simulatedProvider } from './provider';
+import type { Compensation } from './saga';
+import type { OrderPlaced } from './schemas';
+import { releaseAll } from './stock';
+import { controlTable, ordersTable, stockTable } from './store';
+import type { Logger } from '@aws-lambda-powertools/logger';
+
+/** How long a worker trusts the fault switches it read. */
+const FAULTS_CACHE_MS = 1000;
+
+/**
+ * What the two deciding services (payment, inventory) share: the tables, the provider, the fault
+ * switches, and the fan-in that ends an order and undoes the other side of a rejected one.
+ */
+export function decidingWorker(logger: Logger) {
+  const client = createDocumentClient();
+  const control = controlTable(client, requireEnv('CONTROL_TABLE_NAME'));
+  const stock = stockTable(client, requireEnv('STOCK_TABLE_NAME'));
+  const faults = cachedFaults(() => control.readFaults(), FAULTS_CACHE_MS);
+  const provider = simulatedProvider({
+    client,
+    chargesTableName: requireEnv('CHARGES_TABLE_NAME'),
+    faults,
+    sleep: (ms) => sleep(ms),
+    random: Math.random,
+    now: Date.now,
+    onCall: (orderId, outcome) => logger.info('payment provider called', { provider: { orderId, outcome } }),
+  });
+  const ordersTableName = requireEnv('ORDERS_TABLE_NAME');
+
+  return {
+    client,
+    control,
+    stock,
+    faults,
+    provider,
+    /** Records `result` for `order` and finishes the saga, undoing what a rejection leaves held. */
+    settle: (order: OrderPlaced, result: SideResult) => {
+      const undo = async (orderId: string, compensation: Compensation): Promise<void> => {
+        if (compensation === 'REFUND') await provider.refund(orderId);
+        else await releaseAll(orderId, order.items, stock);
+        logger.info('compensated', { compensation });
+      };
+      return settle(order.orderId, result, ordersTable(client, ordersTableName, undo).fanIn);
+    },
+  };
+}

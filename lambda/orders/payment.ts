@@ -1,0 +1,48 @@
+import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { requireEnv, requireIntEnv } from '../shared/env';
+import { createLogger } from '../shared/logger';
+import { decidingWorker } from './deciding-worker';
+import { chargeThroughBreaker, RetryLaterError, type PaymentPolicy } from './payment-core';
+import { orderWorker } from './sqs-worker';
+
+const PAYMENT_QUEUE_URL = requireEnv('PAYMENT_QUEUE_URL');
+const POLICY: PaymentPolicy = {
+  breaker: { failureThreshold: requireIntEnv('BREAKER_FAILURE_THRESHOLD'), coolDownMs: requireIntEnv('BREAKER_COOL_DOWN_MS') },
+  retries: requireIntEnv('PAYMENT_RETRIES'),
+  backoff: { baseMs: 100, capMs: 1000 },
+  redelivery: { baseSeconds: requireIntEnv('REDELIVERY_BASE_SECONDS'), maxSeconds: 300 },
+};
+
+const logger = createLogger();
+const sqs = new SQSClient({});
+const worker = decidingWorker(logger);
+
+/**
+ * Charges each order once through the pool-wide breaker, then settles it. A message that must come
+ * back later (breaker open, provider failing) gets its visibility timeout set to the delay first: the
+ * backoff then spans deliveries, and after maxReceiveCount the queue dead-letters it.
+ */
+export const handler = orderWorker(logger, async (order, record) => {
+  const receiveCount = Number(record.attributes.ApproximateReceiveCount);
+  let result;
+  try {
+    result = await chargeThroughBreaker(order, receiveCount, {
+      breaker: { read: () => worker.control.readBreaker(), write: (next, version) => worker.control.writeBreaker(next, version) },
+      charge: (orderId, amountCents) => worker.provider.charge(orderId, amountCents),
+      sleep: (ms) => sleep(ms),
+      now: Date.now,
+      random: Math.random,
+      onTransition: (from, to) => logger.warn('payment breaker changed', { breaker: { from: from.status, to: to.status, openUntil: to.openUntil } }),
+      onRetry: (retry, delayMs, error) => logger.warn('payment provider call retried', { retry, delayMs, reason: error.message }),
+    }, POLICY);
+  } catch (error) {
+    if (error instanceof RetryLaterError) {
+      await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: PAYMENT_QUEUE_URL, ReceiptHandle: record.receiptHandle, VisibilityTimeout: error.delaySeconds }));
+      logger.warn('payment deferred', { delaySeconds: error.delaySeconds });
+    }
+    throw error;
+  }
+  const settlement = await worker.settle(order, { side: 'payment', result });
+  return { payment: result, status: settlement.order.status, finished: settlement.finished, compensated: settlement.compensated };
+});

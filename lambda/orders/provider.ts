@@ -1,0 +1,74 @@
+import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { FaultSwitches } from './faults';
+import { TransientProviderError } from './payment-core';
+import type { PaymentResult } from './saga';
+import { isConditionalCheckFailure } from './store';
+
+/** The simulated provider's card limit: a larger order is declined (a terminal answer). */
+export const DECLINE_ABOVE_CENTS = 1_000_000;
+
+export interface ProviderDeps {
+  readonly client: DynamoDBDocumentClient;
+  readonly chargesTableName: string;
+  readonly faults: () => Promise<FaultSwitches>;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly random: () => number;
+  readonly now: () => number;
+  /** Every call that reaches the provider, whatever its outcome (the lab counts calls while the breaker is open). */
+  readonly onCall: (orderId: string, outcome: string) => void;
+}
+
+/**
+ * The payment provider, simulated inside the payment function and steered by the fault switches. Its
+ * ledger is the charges table, keyed by order id: a charge is made once per order, and a repeated call
+ * returns the first answer, as a real provider's idempotency key would.
+ */
+export function simulatedProvider(deps: ProviderDeps) {
+  return {
+    async charge(orderId: string, amountCents: number): Promise<PaymentResult> {
+      const faults = await deps.faults();
+      if (faults.addedLatencyMs > 0) await deps.sleep(faults.addedLatencyMs);
+      if (deps.now() < faults.paymentOutageUntil) {
+        deps.onCall(orderId, 'outage');
+        throw new TransientProviderError('the payment provider is down (fault switch paymentOutageUntil)');
+      }
+      if (deps.random() < faults.paymentFailureRate) {
+        deps.onCall(orderId, 'transient-failure');
+        throw new TransientProviderError('the payment provider timed out (fault switch paymentFailureRate)');
+      }
+      const result: PaymentResult = amountCents > DECLINE_ABOVE_CENTS ? 'DECLINED' : 'CHARGED';
+      try {
+        await deps.client.send(
+          new PutCommand({
+            TableName: deps.chargesTableName,
+            Item: { orderId, amountCents, status: result, at: new Date(deps.now()).toISOString() },
+            ConditionExpression: 'attribute_not_exists(orderId)',
+          }),
+        );
+        deps.onCall(orderId, result);
+        return result;
+      } catch (error) {
+        if (!isConditionalCheckFailure(error)) throw error;
+        deps.onCall(orderId, 'repeat');
+        // Charged (or declined) by an earlier delivery: the same answer, no second charge.
+        return result;
+      }
+    },
+    async refund(orderId: string): Promise<void> {
+      try {
+        await deps.client.send(
+          new UpdateCommand({
+            TableName: deps.chargesTableName,
+            Key: { orderId },
+            UpdateExpression: 'SET #status = :refunded, refundedAt = :at',
+            ConditionExpression: '#status = :charged',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':refunded': 'REFUNDED', ':charged': 'CHARGED', ':at': new Date(deps.now()).toISOString() },
+          }),
+        );
+      } catch (error) {
+        if (!isConditionalCheckFailure(error)) throw error;
+      }
+    },
+  };
+}

@@ -1,0 +1,175 @@
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { BreakerState } from './breaker';
+import { INITIAL_BREAKER } from './breaker';
+import type { FanInPorts, SideResult } from './fan-in';
+import { FAULTS_ITEM_ID, faultSwitchesOf, type FaultSwitches } from './faults';
+import type { Compensation, OrderProgress } from './saga';
+import type { OrderPlaced } from './schemas';
+
+/** Key of the payment breaker's shared state in the control table. */
+export const BREAKER_ITEM_ID = 'payment-breaker';
+
+export function isConditionalCheckFailure(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
+}
+
+/** Runs a conditional write; false when its condition did not hold. */
+async function conditional(write: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await write();
+    return true;
+  } catch (error) {
+    if (isConditionalCheckFailure(error)) return false;
+    throw error;
+  }
+}
+
+function progressOf(item: Record<string, unknown> | undefined, orderId: string): OrderProgress {
+  if (item === undefined) throw new Error(`order ${orderId} is not in the orders table: the intake writes it before publishing`);
+  return {
+    status: item['status'] as OrderProgress['status'],
+    ...(item['payment'] ? { payment: item['payment'] as OrderProgress['payment'] } : {}),
+    ...(item['inventory'] ? { inventory: item['inventory'] as OrderProgress['inventory'] } : {}),
+    ...(item['compensated'] instanceof Set ? { compensated: [...(item['compensated'] as Set<Compensation>)] } : {}),
+  };
+}
+
+/** The orders table: the intake's write, and the fan-in's conditional updates. */
+export function ordersTable(client: DynamoDBDocumentClient, tableName: string, undo: (orderId: string, compensation: Compensation) => Promise<void>) {
+  const read = async (orderId: string): Promise<OrderProgress> =>
+    progressOf((await client.send(new GetCommand({ TableName: tableName, Key: { orderId }, ConsistentRead: true }))).Item, orderId);
+  const fanIn: FanInPorts = {
+    read,
+    async recordSide(orderId, { side, result }: SideResult) {
+      try {
+        const updated = await client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { orderId },
+            UpdateExpression: 'SET #side = :result',
+            ConditionExpression: 'attribute_exists(orderId) AND attribute_not_exists(#side)',
+            ExpressionAttributeNames: { '#side': side },
+            ExpressionAttributeValues: { ':result': result },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return progressOf(updated.Attributes, orderId);
+      } catch (error) {
+        // A redelivery: the first answer stands, and the decision it led to is finished below.
+        if (!isConditionalCheckFailure(error)) throw error;
+        return read(orderId);
+      }
+    },
+    finish: (orderId, to, reason) =>
+      conditional(() =>
+        client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { orderId },
+            UpdateExpression: 'SET #status = :to, finishedAt = :now' + (reason ? ', reason = :reason' : ''),
+            ConditionExpression: '#status = :placed',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':to': to, ':now': new Date().toISOString(), ':placed': 'PLACED', ...(reason ? { ':reason': reason } : {}) },
+          }),
+        ),
+      ),
+    async compensate(orderId, compensation) {
+      await undo(orderId, compensation);
+      await conditional(() =>
+        client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { orderId },
+            UpdateExpression: 'ADD compensated :done',
+            ConditionExpression: 'NOT contains(compensated, :one)',
+            ExpressionAttributeValues: { ':done': new Set([compensation]), ':one': compensation },
+          }),
+        ),
+      );
+    },
+  };
+  return {
+    fanIn,
+    /** Writes a new order; false when it is already there (a client retry after a failed publish). */
+    putPlaced: (order: OrderPlaced) =>
+      conditional(() =>
+        client.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: { ...order, status: 'PLACED' },
+            ConditionExpression: 'attribute_not_exists(orderId)',
+          }),
+        ),
+      ),
+    async get(orderId: string): Promise<Record<string, unknown> | undefined> {
+      return (await client.send(new GetCommand({ TableName: tableName, Key: { orderId }, ConsistentRead: true }))).Item;
+    },
+  };
+}
+
+/** The control table: the payment breaker's shared state and the fault switches. */
+export function controlTable(client: DynamoDBDocumentClient, tableName: string) {
+  return {
+    async readBreaker(): Promise<BreakerState> {
+      const item = (await client.send(new GetCommand({ TableName: tableName, Key: { id: BREAKER_ITEM_ID }, ConsistentRead: true }))).Item;
+      if (item === undefined) return INITIAL_BREAKER;
+      return { status: item['status'], failures: item['failures'], openUntil: item['openUntil'], version: item['version'] } as BreakerState;
+    },
+    writeBreaker: (next: BreakerState, expectedVersion: number) =>
+      conditional(() =>
+        client.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: { id: BREAKER_ITEM_ID, ...next, changedAt: new Date().toISOString() },
+            ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(id) OR version = :v' : 'version = :v',
+            ExpressionAttributeValues: { ':v': expectedVersion },
+          }),
+        ),
+      ),
+    async readFaults(): Promise<FaultSwitches> {
+      return faultSwitchesOf((await client.send(new GetCommand({ TableName: tableName, Key: { id: FAULTS_ITEM_ID } }))).Item);
+    },
+  };
+}
+
+/**
+ * The stock table: one item per SKU with the orders holding some of it. Both updates are conditional,
+ * so stock never goes below zero and an order takes (or gives back) its share once.
+ */
+export function stockTable(client: DynamoDBDocumentClient, tableName: string) {
+  return {
+    async reserve(orderId: string, sku: string, quantity: number): Promise<boolean> {
+      try {
+        await client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { sku },
+            UpdateExpression: 'SET stock = stock - :q ADD holders :order',
+            ConditionExpression: 'stock >= :q AND NOT contains(holders, :id)',
+            ExpressionAttributeValues: { ':q': quantity, ':order': new Set([orderId]), ':id': orderId },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (!isConditionalCheckFailure(error)) throw error;
+        // Held already: an earlier delivery of this order took it. The item comes back marshalled.
+        const old = (error as { Item?: { holders?: { SS?: string[] } } }).Item;
+        return old?.holders?.SS?.includes(orderId) === true;
+      }
+    },
+    async release(orderId: string, sku: string, quantity: number): Promise<void> {
+      await conditional(() =>
+        client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { sku },
+            UpdateExpression: 'SET stock = stock + :q DELETE holders :order',
+            ConditionExpression: 'contains(holders, :id)',
+            ExpressionAttributeValues: { ':q': quantity, ':order': new Set([orderId]), ':id': orderId },
+          }),
+        ),
+      );
+    },
+  };
+}
