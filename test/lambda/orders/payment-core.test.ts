@@ -1,0 +1,105 @@
+import type { BreakerState } from '../../../lambda/orders/breaker';
+import { INITIAL_BREAKER } from '../../../lambda/orders/breaker';
+import { chargeThroughBreaker, RetryLaterError, TransientProviderError, type PaymentPolicy, type PaymentPorts } from '../../../lambda/orders/payment-core';
+import type { PaymentResult } from '../../../lambda/orders/saga';
+
+const policy: PaymentPolicy = {
+  breaker: { failureThreshold: 2, coolDownMs: 5000 },
+  retries: 2,
+  backoff: { baseMs: 100, capMs: 1000 },
+  redelivery: { baseSeconds: 2, maxSeconds: 300 },
+};
+const ORDER = { orderId: 'order-1', amountCents: 100 };
+
+/** One shared breaker item with versioned writes, a provider answering from a script, a fake clock. */
+function world(initial: BreakerState, provider: ReadonlyArray<PaymentResult | 'fail'>) {
+  let stored = initial;
+  const script = [...provider];
+  const calls: string[] = [];
+  const sleeps: number[] = [];
+  const transitions: string[] = [];
+  const ports: PaymentPorts = {
+    breaker: {
+      read: async () => stored,
+      write: async (next, expectedVersion) => {
+        if (stored.version !== expectedVersion) return false;
+        stored = next;
+        return true;
+      },
+    },
+    charge: async (orderId) => {
+      calls.push(orderId);
+      const answer = script.shift() ?? 'CHARGED';
+      if (answer === 'fail') throw new TransientProviderError('timed out');
+      return answer;
+    },
+    sleep: async (ms) => void sleeps.push(ms),
+    now: () => 10_000,
+    random: () => 0.5,
+    onTransition: (from, to) => transitions.push(`${from.status}->${to.status}`),
+    onRetry: () => undefined,
+  };
+  return { ports, calls, sleeps, transitions, breaker: () => stored };
+}
+
+describe('chargeThroughBreaker', () => {
+  test('charges through a closed breaker, retrying a transient error in process with backoff', async () => {
+    const w = world(INITIAL_BREAKER, ['fail', 'fail', 'CHARGED']);
+    await expect(chargeThroughBreaker(ORDER, 1, w.ports, policy)).resolves.toBe('CHARGED');
+    expect(w.calls).toHaveLength(3);
+    expect(w.sleeps).toEqual([50, 100]);
+    expect(w.breaker().status).toBe('CLOSED');
+  });
+
+  test.each([
+    [1, 2],
+    [2, 4],
+    [4, 16],
+  ])('returns a message that failed every retry on delivery %i after %i s, and counts one breaker failure', async (receiveCount, delay) => {
+    const w = world(INITIAL_BREAKER, ['fail', 'fail', 'fail']);
+    const error = await chargeThroughBreaker(ORDER, receiveCount, w.ports, policy).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RetryLaterError);
+    expect((error as RetryLaterError).delaySeconds).toBe(delay);
+    expect(w.breaker()).toEqual(expect.objectContaining({ status: 'CLOSED', failures: 1 }));
+  });
+
+  test('opens the breaker after failureThreshold failed deliveries', async () => {
+    const w = world({ ...INITIAL_BREAKER, failures: 1, version: 3 }, ['fail', 'fail', 'fail']);
+    await expect(chargeThroughBreaker(ORDER, 1, w.ports, policy)).rejects.toBeInstanceOf(RetryLaterError);
+    expect(w.breaker()).toEqual({ status: 'OPEN', failures: 0, openUntil: 15_000, version: 4 });
+    expect(w.transitions).toEqual(['CLOSED->OPEN']);
+  });
+
+  test('does not call the provider while the breaker is open: the message returns after the cool-down left', async () => {
+    const w = world({ status: 'OPEN', failures: 0, openUntil: 13_500, version: 4 }, []);
+    const error = (await chargeThroughBreaker(ORDER, 1, w.ports, policy).catch((e: unknown) => e)) as RetryLaterError;
+    expect(error.delaySeconds).toBe(4);
+    expect(w.calls).toEqual([]);
+  });
+
+  test('lets one probe through after the cool-down, and its success closes the breaker', async () => {
+    const w = world({ status: 'OPEN', failures: 0, openUntil: 9_000, version: 4 }, ['CHARGED']);
+    await expect(chargeThroughBreaker(ORDER, 3, w.ports, policy)).resolves.toBe('CHARGED');
+    expect(w.calls).toHaveLength(1);
+    expect(w.transitions).toEqual(['OPEN->HALF_OPEN', 'HALF_OPEN->CLOSED']);
+    expect(w.breaker().status).toBe('CLOSED');
+  });
+
+  test('reopens the breaker when the probe fails', async () => {
+    const w = world({ status: 'OPEN', failures: 0, openUntil: 9_000, version: 4 }, ['fail', 'fail', 'fail']);
+    await expect(chargeThroughBreaker(ORDER, 3, w.ports, policy)).rejects.toBeInstanceOf(RetryLaterError);
+    expect(w.transitions).toEqual(['OPEN->HALF_OPEN', 'HALF_OPEN->OPEN']);
+  });
+
+  test('holds a second worker back while a probe is in flight', async () => {
+    const w = world({ status: 'HALF_OPEN', failures: 0, openUntil: 12_000, version: 5 }, []);
+    await expect(chargeThroughBreaker(ORDER, 1, w.ports, policy)).rejects.toThrow(/the payment breaker is HALF_OPEN; the message returns in 2 s/);
+    expect(w.calls).toEqual([]);
+  });
+
+  test('passes a decline through as an answer, not a failure', async () => {
+    const w = world(INITIAL_BREAKER, ['DECLINED']);
+    await expect(chargeThroughBreaker(ORDER, 1, w.ports, policy)).resolves.toBe('DECLINED');
+    expect(w.breaker()).toBe(INITIAL_BREAKER);
+  });
+});
