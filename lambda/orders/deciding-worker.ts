@@ -28,7 +28,7 @@ export function decidingWorker(logger: Logger) {
     faults,
     sleep: (ms) => sleep(ms),
     random: Math.random,
-    now: Date.now,
+    now: () => Date.now(),
     onCall: (orderId, outcome) => logger.info('payment provider called', { provider: { orderId, outcome } }),
   });
   const ordersTableName = requireEnv('ORDERS_TABLE_NAME');

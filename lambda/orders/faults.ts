@@ -33,7 +33,7 @@ export function faultSwitchesOf(item: Readonly<Record<string, unknown>> | undefi
 }
 
 /** Reads through `load` at most once per `ttlMs`: a switch the lab flips reaches every worker within it. */
-export function cachedFaults(load: () => Promise<FaultSwitches>, ttlMs: number, now: () => number = Date.now): () => Promise<FaultSwitches> {
+export function cachedFaults(load: () => Promise<FaultSwitches>, ttlMs: number, now: () => number = () => Date.now()): () => Promise<FaultSwitches> {
   let cached: { readonly value: FaultSwitches; readonly at: number } | undefined;
   return async () => {
     if (cached === undefined || now() - cached.at >= ttlMs) cached = { value: await load(), at: now() };

@@ -31,7 +31,7 @@ export const handler = orderWorker(logger, async (order, record) => {
       breaker: { read: () => worker.control.readBreaker(), write: (next, version) => worker.control.writeBreaker(next, version) },
       charge: (orderId, amountCents) => worker.provider.charge(orderId, amountCents),
       sleep: (ms) => sleep(ms),
-      now: Date.now,
+      now: () => Date.now(),
       random: Math.random,
       onTransition: (from, to) => logger.warn('payment breaker changed', { breaker: { from: from.status, to: to.status, openUntil: to.openUntil } }),
       onRetry: (retry, delayMs, error) => logger.warn('payment provider call retried', { retry, delayMs, reason: error.message }),

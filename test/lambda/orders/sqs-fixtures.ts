@@ -1,0 +1,39 @@
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { orderIdFor } from '../../../lambda/orders/intake-core';
+import type { OrderPlaced } from '../../../lambda/orders/schemas';
+
+export const ORDER: OrderPlaced = {
+  type: 'OrderPlaced',
+  orderId: orderIdFor('key-1'),
+  correlationId: 'corr-1',
+  placedAt: '2026-12-01T20:00:00.000Z',
+  customerEmail: 'ada@example.com',
+  amountCents: 1250,
+  items: [{ sku: 'BOOK-1', quantity: 2 }],
+};
+
+export const context = { awsRequestId: 'req-1', logStreamName: '2026/12/01/[$LATEST]env-a', getRemainingTimeInMillis: () => 10_000 } as Context;
+
+/** An SQS event of one record per body, as raw SNS delivery hands it over. */
+export function sqsEvent(bodies: ReadonlyArray<unknown>, receiveCount = 1): SQSEvent {
+  return {
+    Records: bodies.map(
+      (body, i): SQSRecord => ({
+        messageId: `m-${i}`,
+        receiptHandle: `rh-${i}`,
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+        attributes: {
+          ApproximateReceiveCount: String(receiveCount),
+          SentTimestamp: '0',
+          SenderId: 'sns',
+          ApproximateFirstReceiveTimestamp: '0',
+        },
+        messageAttributes: { correlationId: { stringValue: 'corr-1', dataType: 'String', stringListValues: [], binaryListValues: [] } },
+        md5OfBody: '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:LabOrders-Payment',
+        awsRegion: 'us-east-1',
+      }),
+    ),
+  };
+}
