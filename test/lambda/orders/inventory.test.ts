@@ -3,11 +3,9 @@ import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { handler as inventory } from '../../../lambda/orders/inventory';
-import { context, ORDER, sqsEvent } from './sqs-fixtures';
+import { conditionFailed, context, ORDER, sqsEvent } from './sqs-fixtures';
 
 const documents = mockClient(DynamoDBDocumentClient);
-const conditionFailed = (item?: unknown) =>
-  Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException', ...(item ? { Item: item } : {}) });
 const updatesTo = (table: string) => documents.commandCalls(UpdateCommand).filter((call) => call.args[0].input.TableName === table);
 
 let clock = Date.now();

@@ -3,11 +3,9 @@ import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { handler as notification } from '../../../lambda/orders/notification';
-import { context, ORDER, sqsEvent } from './sqs-fixtures';
+import { conditionFailed, context, ORDER, sqsEvent } from './sqs-fixtures';
 
 const documents = mockClient(DynamoDBDocumentClient);
-const conditionFailed = (item?: unknown) =>
-  Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException', ...(item ? { Item: item } : {}) });
 
 beforeEach(() => {
   documents.reset();

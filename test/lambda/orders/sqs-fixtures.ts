@@ -37,3 +37,8 @@ export function sqsEvent(bodies: ReadonlyArray<unknown>, receiveCount = 1): SQSE
     ),
   };
 }
+
+/** DynamoDB's refusal of a conditional write; `item` is the old item DynamoDB returns, marshalled. */
+export function conditionFailed(item?: unknown): Error {
+  return Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException', ...(item ? { Item: item } : {}) });
+}
