@@ -3,22 +3,15 @@ import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { handler as inventory } from '../../../lambda/orders/inventory';
-import { conditionFailed, context, ORDER, sqsEvent } from './sqs-fixtures';
+import { clockPastFaultCachePerTest, conditionFailed, context, ORDER, sqsEvent } from './sqs-fixtures';
 
 const documents = mockClient(DynamoDBDocumentClient);
 const updatesTo = (table: string) => documents.commandCalls(UpdateCommand).filter((call) => call.args[0].input.TableName === table);
 
-let clock = Date.now();
+clockPastFaultCachePerTest();
 
 beforeEach(() => {
-  // Past the workers' fault-switch cache; only the clock is faked.
-  clock += 60_000;
-  jest.useFakeTimers({ now: clock, doNotFake: ['nextTick', 'setImmediate', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'queueMicrotask'] });
   documents.reset();
-});
-
-afterEach(() => {
-  jest.useRealTimers();
 });
 
 describe('inventory handler', () => {

@@ -4,7 +4,7 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { handler } from '../../../lambda/orders/payment';
-import { context, ORDER, sqsEvent } from './sqs-fixtures';
+import { clockPastFaultCachePerTest, context, ORDER, sqsEvent } from './sqs-fixtures';
 
 const documents = mockClient(DynamoDBDocumentClient);
 const sqs = mockClient(SQSClient);
@@ -20,19 +20,12 @@ function tables(control: Record<string, Record<string, unknown>>, orderAfterUpda
 
 const putsTo = (table: string) => documents.commandCalls(PutCommand).filter((call) => call.args[0].input.TableName === table);
 
-/** Each test starts past the workers' fault-switch cache (only the clock is faked). */
-let clock = Date.now();
+clockPastFaultCachePerTest();
 
 beforeEach(() => {
-  clock += 60_000;
-  jest.useFakeTimers({ now: clock, doNotFake: ['nextTick', 'setImmediate', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'queueMicrotask'] });
   documents.reset();
   sqs.reset();
   sqs.on(ChangeMessageVisibilityCommand).resolves({});
-});
-
-afterEach(() => {
-  jest.useRealTimers();
 });
 
 describe('payment handler', () => {

@@ -42,3 +42,18 @@ export function sqsEvent(bodies: ReadonlyArray<unknown>, receiveCount = 1): SQSE
 export function conditionFailed(item?: unknown): Error {
   return Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException', ...(item ? { Item: item } : {}) });
 }
+
+/**
+ * Fakes only the clock, and moves it a minute further for every test, so each test starts past the
+ * workers' fault-switch cache and reads the switches it sets up.
+ */
+export function clockPastFaultCachePerTest(): void {
+  let clock = Date.now();
+  beforeEach(() => {
+    clock += 60_000;
+    jest.useFakeTimers({ now: clock, doNotFake: ['nextTick', 'setImmediate', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'queueMicrotask'] });
+  });
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+}
