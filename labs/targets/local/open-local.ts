@@ -9,6 +9,7 @@ import { localClients } from './local-clients';
 import { LOCAL_REGION, type LocalDeployment } from './model';
 import { provision, requiredServices } from './provisioner';
 import { startRuntime, type LambdaRuntime } from './runtime';
+import { startHttpApis, type HttpApiServers } from './runtime/http-api';
 
 export interface LocalOpenOptions extends OpenOptions {
   /** Delays before the retries of asynchronous invocations (SNS -> Lambda). @default the runtime's */
@@ -94,8 +95,12 @@ export async function openLocal<Output extends string>(module: LabModule<Output>
     parts.emulators = emulators;
     log(`emulators ready in ${seconds(emulators.startMillis)} (cold start): ${describeEndpoints(emulators)}`);
 
+    // The API's URL is a stack output, so its server listens before the template is provisioned.
+    const httpApis = await startHttpApis((synthesized.template as { Resources?: Record<string, { Type: string }> }).Resources ?? {});
+    parts.httpApis = httpApis;
     const [deployment, provisionMillis] = await step(() =>
       provision({
+        httpApiEndpoints: httpApis.endpoints,
         template: synthesized.template,
         stackName: synthesized.stackName,
         assemblyDir: synthesized.assemblyDir,
@@ -118,6 +123,7 @@ export async function openLocal<Output extends string>(module: LabModule<Output>
       }),
     );
     parts.runtime = runtime;
+    httpApis.connect((name, event) => runtime.invoke(name, event), deployment.functions);
     // After an emulator died, every poller fails the same way each second: the death was said once.
     runtime.onError((fault) => {
       if (watch.error === undefined) log(`local runtime: ${fault.source}: ${fault.error.message}`);
@@ -156,6 +162,7 @@ interface Parts {
   removeAssemblyOnExit?: () => void;
   emulators?: RunningEmulators;
   runtime?: LambdaRuntime;
+  httpApis?: HttpApiServers;
   clients?: { readonly clients: LabClients; destroy(): void };
 }
 
@@ -172,6 +179,7 @@ function closer(parts: Parts, watch: DeathWatch, log: (line: string) => void): (
           errors.push(error);
         }
       };
+      await attempt(() => parts.httpApis?.close());
       await attempt(() => parts.runtime?.stop());
       await attempt(() => parts.clients?.destroy());
       await attempt(() => parts.emulators?.stop());

@@ -18,6 +18,7 @@ import { createQueue, createSubscription, createTopic } from './messaging';
 import { SKIPPED_TYPES } from './skipped';
 import { createTable } from './dynamodb';
 import { createStream, createStreamConsumer } from './streams';
+import { createHttpApi, createHttpRouteOrIntegration, createHttpStage } from './http-api';
 
 /** The resource types the local cloud creates, and the emulators each one needs. */
 const PROVISIONERS: Readonly<Record<string, { readonly create: ResourceProvisioner; readonly services: readonly ServiceName[] }>> = {
@@ -31,6 +32,11 @@ const PROVISIONERS: Readonly<Record<string, { readonly create: ResourceProvision
   'AWS::Lambda::Function': { create: createFunction, services: [] },
   'AWS::Lambda::EventInvokeConfig': { create: applyEventInvokeConfig, services: [] },
   'AWS::Lambda::EventSourceMapping': { create: createEventSourceMapping, services: [] },
+  // Served by the runtime's loopback HTTP API server, not by an emulator.
+  'AWS::ApiGatewayV2::Api': { create: createHttpApi, services: [] },
+  'AWS::ApiGatewayV2::Stage': { create: createHttpStage, services: [] },
+  'AWS::ApiGatewayV2::Route': { create: createHttpRouteOrIntegration, services: [] },
+  'AWS::ApiGatewayV2::Integration': { create: createHttpRouteOrIntegration, services: [] },
 };
 
 export interface CloudFormationTemplate {
@@ -48,6 +54,8 @@ export interface ProvisionInput {
   readonly assemblyDir: string;
   readonly emulators: Pick<RunningEmulators, 'endpoints'>;
   readonly log?: (line: string) => void;
+  /** Loopback URL of the server of each HTTP API, by the API's logical id (see runtime/http-api.ts). */
+  readonly httpApiEndpoints?: Readonly<Record<string, string>>;
 }
 
 /** The emulators a template needs, for `startEmulators`. Throws on a resource type the local cloud cannot provision. */
@@ -172,6 +180,7 @@ export async function provision(input: ProvisionInput): Promise<LocalDeployment>
             clients,
             state,
             log,
+            ...(input.httpApiEndpoints ? { httpApiEndpoints: input.httpApiEndpoints } : {}),
           });
           created.set(logicalId, result);
           summaries[logicalId] = { type: resource.Type, physicalId: result.ref };

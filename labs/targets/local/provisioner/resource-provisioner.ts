@@ -40,6 +40,8 @@ export interface ResourceInput {
   readonly clients: ServiceClients;
   readonly state: DeploymentState;
   readonly log: (line: string) => void;
+  /** Loopback URL of the server serving each HTTP API, by the API's logical id. */
+  readonly httpApiEndpoints?: Readonly<Record<string, string>>;
 }
 
 export type ResourceProvisioner = (input: ResourceInput) => Promise<ProvisionedResource>;

@@ -193,3 +193,51 @@ export async function serveHttpApi(routes: readonly HttpRoute[], invoke: InvokeB
   const boundPort = typeof address === 'object' && address !== null ? address.port : port;
   return { url: `http://127.0.0.1:${boundPort}`, close: () => app.close() };
 }
+
+/** The HTTP API servers of a template, started before the functions exist so that provisioning knows their URLs. */
+export interface HttpApiServers {
+  /** Loopback URL of each API's server, by the API's logical id. */
+  readonly endpoints: Readonly<Record<string, string>>;
+  /** From now on, requests invoke the functions through `invoke` (function name), found by logical id in `functions`. */
+  connect(invoke: (functionName: string, event: APIGatewayProxyEventV2) => Promise<unknown>, functions: readonly { logicalId: string; functionName: string }[]): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts one loopback server per HTTP API of the template. Until `connect` is called (the runtime is up)
+ * a request fails as a function error would, with API Gateway's 500.
+ */
+export async function startHttpApis(resources: Readonly<Record<string, TemplateResource>>): Promise<HttpApiServers> {
+  const routes = httpRoutesOf(resources);
+  const apiIds = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::ApiGatewayV2::Api').map(([id]) => id);
+  let invokeById: InvokeByLogicalId = async (functionId) => {
+    throw new Error(`function ${functionId} is not running yet: the local runtime has not started`);
+  };
+  const servers: Array<{ url: string; close(): Promise<void> }> = [];
+  const endpoints: Record<string, string> = {};
+  const close = async () => {
+    await Promise.all(servers.map((server) => server.close()));
+  };
+  try {
+    for (const apiId of apiIds) {
+      const server = await serveHttpApi(routes.filter((route) => route.apiId === apiId), (functionId, event) => invokeById(functionId, event));
+      servers.push(server);
+      endpoints[apiId] = server.url;
+    }
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return {
+    endpoints,
+    connect: (invoke, functions) => {
+      const names = new Map(functions.map((f) => [f.logicalId, f.functionName]));
+      invokeById = async (functionId, event) => {
+        const name = names.get(functionId);
+        if (name === undefined) throw new Error(`route to ${functionId}, which is not a function of this stack`);
+        return invoke(name, event);
+      };
+    },
+    close,
+  };
+}

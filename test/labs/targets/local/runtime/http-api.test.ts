@@ -1,4 +1,4 @@
-import { fromLambdaResult, httpRoutesOf, serveHttpApi, toPayloadV2, type HttpRoute } from '../../../../../labs/targets/local/runtime/http-api';
+import { fromLambdaResult, httpRoutesOf, serveHttpApi, startHttpApis, toPayloadV2, type HttpRoute } from '../../../../../labs/targets/local/runtime/http-api';
 
 /** The resources CDK's HttpApi + HttpLambdaIntegration write for `POST /orders` (as in LabOrders). */
 function apiResources(overrides: { route?: Record<string, unknown>; integration?: Record<string, unknown>; api?: Record<string, unknown> } = {}) {
@@ -107,5 +107,37 @@ describe('serveHttpApi', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('startHttpApis', () => {
+  test('listens per API before the functions exist, then invokes the routed function by its name', async () => {
+    // GIVEN
+    const apis = await startHttpApis(apiResources());
+    try {
+      const url = apis.endpoints['OrderApi'];
+      expect(Object.keys(apis.endpoints)).toEqual(['OrderApi']);
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      // WHEN the runtime is not up yet
+      const early = await fetch(`${url}/orders`, { method: 'POST', body: '{}' });
+      // THEN
+      expect(early.status).toBe(500);
+      // WHEN connected
+      const invoked: string[] = [];
+      apis.connect(async (functionName) => {
+        invoked.push(functionName);
+        return { statusCode: 202, body: 'accepted' };
+      }, [{ logicalId: 'Intake', functionName: 'LabOrders-Intake-ABC' }]);
+      const later = await fetch(`${url}/orders`, { method: 'POST', body: '{}' });
+      // THEN
+      expect([later.status, await later.text()]).toEqual([202, 'accepted']);
+      expect(invoked).toEqual(['LabOrders-Intake-ABC']);
+    } finally {
+      await apis.close();
+    }
+  });
+
+  test('fails if a route leads to something it would not serve, with no server left listening', async () => {
+    await expect(startHttpApis(apiResources({ route: { RouteKey: '$default' } }))).rejects.toThrow(/RouteKey '\$default'/);
   });
 });
