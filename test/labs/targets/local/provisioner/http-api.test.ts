@@ -1,4 +1,9 @@
-import { provision } from '../../../../../labs/targets/local/provisioner';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { projectContext } from '../../../../../lib/app';
+import { OrdersStack } from '../../../../../lib/stacks/orders-stack';
+import { provision, requiredServices } from '../../../../../labs/targets/local/provisioner';
+import { httpRoutesOf } from '../../../../../labs/targets/local/runtime/http-api';
 
 const ENDPOINTS = { sqs: 'http://127.0.0.1:1' };
 const API_URL = 'http://127.0.0.1:43210';
@@ -35,5 +40,20 @@ describe('provisioning an HTTP API', () => {
 
   test('fails if the stage is not the auto-deployed $default one', async () => {
     await expect(run(template({ StageName: 'prod' }), { OrderApi: API_URL })).rejects.toThrow(/only the auto-deployed \$default stage, not "prod"/);
+  });
+});
+
+describe('LabOrders on the local cloud', () => {
+  const app = new App({ context: { ...projectContext(), 'aws:cdk:bundling-stacks': [] } });
+  const resources = Template.fromStack(new OrdersStack(app, 'LabOrders', { context: (key) => app.node.tryGetContext(key) })).toJSON()['Resources'];
+
+  test('has only resource types the local cloud provisions or skips, on DynamoDB Local and fauxqs', () => {
+    expect(requiredServices({ Resources: resources })).toEqual(['dynamodb', 'sns', 'sqs']);
+  });
+
+  test('has one route the loopback server serves: POST /orders to the intake function', () => {
+    expect(httpRoutesOf(resources)).toEqual([
+      { apiId: expect.stringMatching(/^OrderApi/), method: 'POST', path: '/orders', routeKey: 'POST /orders', functionId: expect.stringMatching(/^Intake/) },
+    ]);
   });
 });
