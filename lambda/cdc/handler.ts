@@ -1,12 +1,12 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { parse } from '@aws-lambda-powertools/parser';
-import { DynamoDBStreamRecord } from '@aws-lambda-powertools/parser/schemas/dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamHandler } from 'aws-lambda';
 import { createDocumentClient } from '../shared/clients';
 import { requireEnv } from '../shared/env';
 import { createLogger } from '../shared/logger';
+import { parseMessage } from '../shared/messages';
 import { projectChanges, type Change, type ChangeOutcome } from './core';
 import { projectorNamed } from './projectors';
+import { TableStreamRecordSchema } from './schema';
 import { createViewStore } from './view-store';
 
 /** Both projectors run this handler; PROJECTOR picks the view it keeps, VIEW_TABLE_NAME where. */
@@ -15,10 +15,9 @@ const projector = projectorNamed(requireEnv('PROJECTOR'));
 const view = createViewStore<unknown>(createDocumentClient(), requireEnv('VIEW_TABLE_NAME'));
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
 
-/** A stream record's change, images unmarshalled by Powertools parser; the error names the field. */
+/** A stream record's change, images unmarshalled; an invalid record fails naming the field. */
 function toChange(record: DynamoDBRecord): Change {
-  const { eventName, dynamodb } = parse(record, undefined, DynamoDBStreamRecord);
-  if (!('SequenceNumber' in dynamodb)) throw new Error('field dynamodb.SequenceNumber: missing from a table stream record');
+  const { eventName, dynamodb } = parseMessage(record, TableStreamRecordSchema, 'record');
   const itemId = (dynamodb.Keys as { id?: unknown }).id;
   if (typeof itemId !== 'string') throw new Error('field dynamodb.Keys.id: the source table is keyed by a string id');
   return { sequenceNumber: dynamodb.SequenceNumber, itemId, newImage: eventName === 'REMOVE' ? undefined : dynamodb.NewImage };

@@ -1,4 +1,6 @@
-import { z } from 'zod';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import * as z from 'zod';
 
 /**
  * A product of the source catalogue, as the lab writes it and the projectors read it from the
@@ -22,3 +24,20 @@ export function parseProduct(image: unknown): Product {
   }
   return parsed.data;
 }
+
+/** A DynamoDB attribute map in the stream's wire format (`{ price: { N: '12' } }`). */
+const AttributeMapSchema = z.record(z.string(), z.custom<AttributeValue>((value) => typeof value === 'object' && value !== null));
+
+/**
+ * The part of a table-stream record a projector reads, images unmarshalled. Written here rather than
+ * taken from the parser's DynamoDB schemas: those import zod's whole namespace, every locale included,
+ * which quadruples a function bundle (the same reason lambda/shared/messages.ts decodes JSON itself).
+ */
+export const TableStreamRecordSchema = z.object({
+  eventName: z.enum(['INSERT', 'MODIFY', 'REMOVE']),
+  dynamodb: z.object({
+    SequenceNumber: z.string().min(1),
+    Keys: AttributeMapSchema.transform((keys) => unmarshall(keys)),
+    NewImage: AttributeMapSchema.transform((image) => unmarshall(image)).optional(),
+  }),
+});

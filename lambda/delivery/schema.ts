@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** How the ack-mode consumer orders its effect and its acknowledgement, chosen per message by the lab. */
 export const DELIVERY_MODES = ['at-most-once', 'at-least-once', 'effectively-once'] as const;

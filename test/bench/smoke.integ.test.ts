@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { BenchResult } from '../../bench/run';
+import { MODULES } from '../../lib/modules';
 
 /**
  * The benchmark as CI runs it: every section with small counts, through `npm run bench`. Asserts the
@@ -75,7 +76,7 @@ test('localWorkerPool: the pool processes every task once on the local cloud', (
 });
 
 test('synth: one figure per stack', () => {
-  expect(result.synth?.stacks.map((s) => s.stack).sort()).toEqual(['LabCdc', 'LabFanout', 'LabPipeline', 'LabStream', 'LabWorkerPool']);
+  expect(result.synth?.stacks.map((s) => s.stack).sort()).toEqual(MODULES.map((m) => m.stackId).sort());
 });
 
 test('up, gateway, attach: a labs up came up, its endpoint answered every SendMessage, a lab attached to it', () => {
