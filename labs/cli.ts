@@ -1,6 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { MODULES, checkStackPrefix, stackIdFor, type LabModule } from '../lib/modules';
 import { cloudCommands } from './cloud/commands';
+import { contextPair } from './context-option';
 import { costCommand } from './cost/command';
 import { errorResult, labResult, toJsonLine, type LabResult } from './report/json';
 import { mark, seconds } from './report/format';
@@ -31,6 +32,8 @@ export interface SharedOptions {
   readonly stackPrefix: string;
   readonly region?: string;
   readonly profile?: string;
+  /** `-c key=value` values (scenario commands only). */
+  readonly context?: Readonly<Record<string, string>>;
 }
 
 const EXIT_OK = 0;
@@ -94,6 +97,41 @@ function addSharedOptions(command: Command): Command {
     .option('--profile <profile>', 'AWS profile (--target aws)');
 }
 
+/** `-c key=value` for commander: a usage error (exit code 2) when malformed. */
+function parseContextOption(raw: string, previous: Record<string, string> | undefined): Record<string, string> {
+  try {
+    return contextPair(raw, previous);
+  } catch (error) {
+    throw new InvalidArgumentError(`${(error as Error).message}.`);
+  }
+}
+
+/**
+ * The stack's CDK context for this run: the lab's own (its options that change the stack) and the
+ * student's `-c` values, which must agree where both set a key. `-c` shapes the local synth; on AWS the
+ * deployed stack is what it is, so there it is refused with the deploy command that would change it.
+ */
+export function runContext(
+  module: LabModule,
+  target: TargetName,
+  given: Readonly<Record<string, string>> | undefined,
+  fromLab: Readonly<Record<string, unknown>> | undefined,
+): Record<string, unknown> | undefined {
+  const keys = Object.keys(given ?? {});
+  if (keys.length > 0 && target === 'aws') {
+    const flags = keys.map((k) => `-c ${k}=${given?.[k]}`).join(' ');
+    throw new UsageError(`-c shapes the local cloud's stack; on AWS deploy it that way instead: npx cdk deploy ${module.stackId} ${flags}`);
+  }
+  for (const key of keys) {
+    const ours = fromLab?.[key];
+    if (ours !== undefined && String(ours) !== given?.[key]) {
+      throw new UsageError(`-c ${key}=${given?.[key]} disagrees with the lab's options, which set ${key} to ${String(ours)}: drop one`);
+    }
+  }
+  const merged = { ...given, ...fromLab };
+  return Object.keys(merged).length > 0 ? merged : undefined;
+}
+
 function sharedOptions(raw: Record<string, unknown>): SharedOptions {
   return {
     target: raw.target as TargetName,
@@ -102,6 +140,7 @@ function sharedOptions(raw: Record<string, unknown>): SharedOptions {
     stackPrefix: String(raw.stackPrefix ?? ''),
     ...(typeof raw.region === 'string' ? { region: raw.region } : {}),
     ...(typeof raw.profile === 'string' ? { profile: raw.profile } : {}),
+    ...(raw.context !== undefined ? { context: raw.context as Record<string, string> } : {}),
   };
 }
 
@@ -171,13 +210,19 @@ class Cli {
   private scenarioCommand(parent: Command, module: LabModule, name: string, scenario: Scenario, fullName: string): Command {
     const command = parent.command(name).description(`${scenario.summary}\nstack: ${module.stackId}; seed: ${module.seed}`);
     for (const spec of scenario.options) command.addOption(toOption(spec));
-    addSharedOptions(command);
+    addSharedOptions(command).option(
+      '-c, --context <key=value>',
+      `CDK context for the local cloud's ${module.stackId}, as \`cdk deploy -c\` takes it (repeatable; local target only)`,
+      parseContextOption,
+    );
     command.showHelpAfterError(`Usage: ${fullName} ${command.usage()}; run \`${fullName} --help\` for the options`);
     command.action(async (raw: Record<string, unknown>) => {
       const shared = sharedOptions(raw);
       let prepared;
+      let context;
       try {
         prepared = scenario.prepare(raw, { stackPrefix: shared.stackPrefix });
+        context = 'compute' in prepared ? undefined : runContext(module, shared.target, shared.context, prepared.context);
       } catch (error) {
         if (!(error instanceof UsageError)) throw error;
         this.io.stderr.write(`error: ${error.message}\nUsage: ${fullName} ${command.usage()}; run \`${fullName} --help\` for the options\n`);
@@ -185,7 +230,7 @@ class Cli {
         return;
       }
       const ui = createUi({ stderr: this.io.stderr, json: shared.json, verbose: shared.verbose, env: this.io.env });
-      const report = await this.runLab(module, scenario, prepared, shared, ui);
+      const report = await this.runLab(module, scenario, prepared, context, shared, ui);
       this.emit(report, shared);
       this.exitCode = report.result.ok ? EXIT_OK : EXIT_FAILED;
     });
@@ -197,6 +242,7 @@ class Cli {
     module: LabModule,
     scenario: Scenario,
     prepared: ReturnType<Scenario['prepare']>,
+    context: Record<string, unknown> | undefined,
     shared: SharedOptions,
     ui: Ui,
   ): Promise<RunReport> {
@@ -204,7 +250,7 @@ class Cli {
     let session: TargetSession | undefined;
     try {
       session = await this.targetFor(shared.target).open(module, {
-        ...(prepared.context ? { context: prepared.context } : {}),
+        ...(context ? { context } : {}),
         ...(prepared.requiredConcurrency ? { requiredConcurrency: prepared.requiredConcurrency } : {}),
         stackPrefix: shared.stackPrefix,
         verbose: shared.verbose,
@@ -277,7 +323,9 @@ class Cli {
       if (!shared.json) this.io.stdout.write(`\n== labs ${module.name} (${shared.target}) ==\n`);
       else ui.log(`== labs ${module.name} (${shared.target}) ==`);
       const started = Date.now();
-      const report = await this.runLab(module, scenario, scenario.prepare(defaultOptions(scenario), { stackPrefix: shared.stackPrefix }), shared, ui);
+      const prepared = scenario.prepare(defaultOptions(scenario), { stackPrefix: shared.stackPrefix });
+      const context = 'compute' in prepared ? undefined : prepared.context;
+      const report = await this.runLab(module, scenario, prepared, context, shared, ui);
       results.push({ result: report.result, ms: Date.now() - started });
       if (!shared.json) this.emit(report, shared);
     }

@@ -16,6 +16,8 @@ export interface BuildAppOptions {
   readonly outdir?: string;
   /** Only these modules. @default - every module in the registry */
   readonly modules?: readonly LabModule[];
+  /** Told every context key the stacks read, so a caller can refuse a key that nothing reads. */
+  readonly onContextRead?: (key: string) => void;
 }
 
 /** The feature flags and settings of cdk.json, so in-process synthesis matches `cdk synth`. */
@@ -36,7 +38,10 @@ export function buildApp(options: BuildAppOptions = {}): App {
     context['aws:cdk:bundling-stacks'] = [];
   }
   const app = new App({ context, ...(options.outdir ? { outdir: options.outdir } : {}) });
-  const read = (key: string): unknown => app.node.tryGetContext(key);
+  const read = (key: string): unknown => {
+    options.onContextRead?.(key);
+    return app.node.tryGetContext(key);
+  };
   const prefix = String(read(STACK_PREFIX_CONTEXT) ?? '');
   for (const module of options.modules ?? MODULES) {
     const stack = module.create(app, stackIdFor(module, prefix), {

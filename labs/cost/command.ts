@@ -2,6 +2,7 @@ import Table from 'cli-table3';
 import { Command } from 'commander';
 import { buildApp } from '../../lib/app';
 import { MODULES, STACK_PREFIX_CONTEXT, findModule, stackIdFor, type LabModule, type ModuleName } from '../../lib/modules';
+import { parseContext } from '../context-option';
 import { estimateModuleCost, type ModuleCostEstimate } from './estimate';
 import { HOURS_PER_MONTH, PRICE_REGION } from './prices';
 import type { CfnTemplate } from './template';
@@ -141,17 +142,7 @@ export function costCommand(options: CostCommandOptions = {}): Command {
     });
 }
 
-export function parseContext(pairs: readonly string[]): Record<string, string> {
-  const context: Record<string, string> = {};
-  for (const pair of pairs) {
-    const at = pair.indexOf('=');
-    if (at <= 0) throw new Error(`context must be given as key=value, but '${pair}' was provided`);
-    context[pair.slice(0, at)] = pair.slice(at + 1);
-  }
-  return context;
-}
-
-function usd(value: number): number {
+export function usd(value: number): number {
   return Math.round(value * 1e6) / 1e6;
 }
 

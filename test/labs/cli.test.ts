@@ -117,6 +117,13 @@ describe('argument validation (exit code 2, a usage line, no target opened)', ()
     [['fanout', '--bogus'], /unknown option '--bogus'/, /Usage: labs fanout/],
     [['cost', 'nope'], /unknown module 'nope': choose one of fanout/, /Usage: labs cost/],
     [['cost', '-c', 'shardCount'], /context must be given as key=value, but 'shardCount'/, /Usage: labs cost/],
+    [['worker-pool', '-c', 'workerTimeoutSeconds'], /context must be given as key=value, but 'workerTimeoutSeconds'/, /Usage: labs worker-pool/],
+    [['worker-pool', '--workers', '4', '-c', 'workerPoolSize=3'], /-c workerPoolSize=3 disagrees with the lab's options, which set workerPoolSize to 4: drop one/, /Usage: labs worker-pool/],
+    [
+      ['worker-pool', '--target', 'aws', '-c', 'workerTimeoutSeconds=1'],
+      /-c shapes the local cloud's stack; on AWS deploy it that way instead: npx cdk deploy LabWorkerPool -c workerTimeoutSeconds=1/,
+      /Usage: labs worker-pool/,
+    ],
   ])('labs %j', async (args, message, usage) => {
     const out = await run(args);
     expect(out.code).toBe(2);
@@ -242,6 +249,13 @@ describe('running a lab', () => {
     const out = await run(['demo', '--target', 'aws', '--stack-prefix', 'alice-', '--region', 'eu-west-1', '--profile', 'lab', '--verbose'], demo);
     expect(out.code).toBe(0);
     expect(out.opened[0]).toMatchObject({ context: { items: 3 }, stackPrefix: 'alice-', region: 'eu-west-1', profile: 'lab', verbose: true });
+  });
+
+  test('-c key=value (repeatable) reaches the local synth next to the lab\'s own context', async () => {
+    const out = await run(['worker-pool', '--workers', '5', '-c', 'workerTimeoutSeconds=1', '-c', 'maxReceiveCount=2', '-c', 'workerPoolSize=5'], {
+      openError: new Error('stop here'),
+    });
+    expect(out.opened[0]?.context).toEqual({ workerPoolSize: 5, workerTimeoutSeconds: '1', maxReceiveCount: '2' });
   });
 
   test('worker-pool --workers W asks the local target to synthesize a pool of W', async () => {

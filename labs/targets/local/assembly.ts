@@ -30,6 +30,18 @@ const PROJECT_ROOT = resolve(__dirname, '..', '..', '..');
  */
 const ASSEMBLIES_DIR = join(PROJECT_ROOT, '.cache', 'assemblies');
 
+/**
+ * A context key the stack never reads would be ignored without a word (`-c shardcount=10` for
+ * `shardCount`): refuse it, naming the keys the stack does read.
+ */
+function refuseUnread(module: LabModule, given: readonly string[], read: ReadonlySet<string>): void {
+  const unread = given.filter((key) => !read.has(key));
+  if (unread.length > 0) {
+    const known = [...read].filter((key) => key !== STACK_PREFIX_CONTEXT).sort();
+    throw new Error(`${module.stackId} reads no context value ${unread.map((k) => `'${k}'`).join(', ')}: it reads ${known.join(', ')}`);
+  }
+}
+
 /** Synthesizes `module`'s stack in-process, into a fresh directory that `close()` removes. */
 export function synthesizeModule(module: LabModule, options: SynthesizeOptions = {}): SynthesizedStack {
   mkdirSync(ASSEMBLIES_DIR, { recursive: true });
@@ -41,7 +53,9 @@ export function synthesizeModule(module: LabModule, options: SynthesizeOptions =
       'aws:cdk:enable-asset-metadata': true,
       ...(options.stackPrefix ? { [STACK_PREFIX_CONTEXT]: options.stackPrefix } : {}),
     };
-    const app = buildApp({ modules: [module], context, outdir, bundling: options.bundling ?? true });
+    const read = new Set<string>();
+    const app = buildApp({ modules: [module], context, outdir, bundling: options.bundling ?? true, onContextRead: (key) => read.add(key) });
+    refuseUnread(module, Object.keys(options.context ?? {}), read);
     const artifact = app.synth().getStackArtifact(stackIdFor(module, options.stackPrefix ?? ''));
     return {
       stackName: artifact.stackName,

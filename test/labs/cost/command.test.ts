@@ -1,5 +1,6 @@
-import { costCommand, costReport, estimateTemplate, idleCostWarning, labIdleCostNotice, parseContext, renderCostTables, synthesizeTemplates, type ModuleTemplate } from '../../../labs/cost/command';
+import { costCommand, costReport, estimateTemplate, idleCostWarning, labIdleCostNotice, renderCostTables, synthesizeTemplates, type ModuleTemplate } from '../../../labs/cost/command';
 import type { ModuleCostEstimate } from '../../../labs/cost/estimate';
+import { parseContext } from '../../../labs/context-option';
 import { MODULES } from '../../../lib/modules';
 import { createColors } from 'picocolors';
 import { runCli } from '../../../labs/cli';

@@ -9,8 +9,10 @@ import { json, labs } from './cli-process';
 
 jest.setTimeout(300_000);
 
-test('worker-pool --workers 4 --poison 1 --crash: once each, poison dead-lettered, the crashed task redelivered', async () => {
-  const run = await labs('worker-pool', '--tasks', '12', '--workers', '4', '--work-ms', '50', '--poison', '1', '--crash', '--json');
+// A worker of one task per batch may time out after 1 s: a 6 s visibility timeout, so the poison's three
+// receives take 18 s, not 90 s.
+test('worker-pool --workers 4 --poison 1 --crash, 1 s timeout: once each, poison dead-lettered, the crashed task redelivered', async () => {
+  const run = await labs('worker-pool', '--tasks', '12', '--workers', '4', '--work-ms', '50', '--poison', '1', '--crash', '-c', 'workerTimeoutSeconds=1', '-c', 'workerBatchSize=1', '--json');
   const result = json<{
     ok: boolean;
     tasks: number;
@@ -21,7 +23,7 @@ test('worker-pool --workers 4 --poison 1 --crash: once each, poison dead-lettere
     workers: { id: string; tasks: number }[];
     crash: { attempts: number; completed: boolean; workerId: string };
   }>(run);
-  expect(result).toMatchObject({ ok: true, tasks: 12, processed: 11, duplicates: 0, deadLettered: 1, poolSize: 4 });
+  expect(result).toMatchObject({ ok: true, tasks: 12, processed: 11, duplicates: 0, deadLettered: 1, poolSize: 4, visibilityTimeoutSeconds: 6 });
   expect(result.workers.reduce((sum, w) => sum + w.tasks, 0)).toBe(11);
   expect(result.crash.completed).toBe(true);
   expect(result.crash.attempts).toBeGreaterThanOrEqual(2);
