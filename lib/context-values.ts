@@ -11,3 +11,11 @@ export function numberFromContext(read: (key: string) => unknown, key: string): 
   }
   return value;
 }
+
+/** A text context value (`-c alarmEmail=me@example.com`); absent or empty is undefined. */
+export function textFromContext(read: (key: string) => unknown, key: string): string | undefined {
+  const raw = read(key);
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  if (typeof raw !== 'string') throw new Error(`context value ${key} must be text, but ${JSON.stringify(raw)} was provided`);
+  return raw;
+}

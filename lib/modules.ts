@@ -1,6 +1,6 @@
 import type { Stack } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { numberFromContext } from './context-values';
+import { numberFromContext, textFromContext } from './context-values';
 import type { ModuleLab } from '../labs/scenarios/scenario';
 import type { LabStackProps } from './stacks/lab-stack';
 import { FANOUT_OUTPUTS, FanoutStack } from './stacks/fanout-stack';
@@ -9,6 +9,7 @@ import { STREAM_OUTPUTS, StreamStack } from './stacks/stream-stack';
 import { PIPELINE_OUTPUTS, PipelineStack } from './stacks/pipeline-stack';
 import { DELIVERY_OUTPUTS, DeliveryStack } from './stacks/delivery-stack';
 import { CDC_OUTPUTS, CdcStack } from './stacks/cdc-stack';
+import { ORDERS_OUTPUTS, OrdersStack } from './stacks/orders-stack';
 
 /**
  * The registry of lab modules: the single place a module is declared. The CDK app (bin/app.ts via
@@ -139,6 +140,20 @@ export const MODULES = [
         ...props,
         batchSize: numberFromContext(props.context, 'cdcBatchSize'),
         retryAttempts: numberFromContext(props.context, 'cdcRetryAttempts'),
+      }),
+  }),
+  defineModule({
+    name: 'orders',
+    stackId: 'LabOrders',
+    description: 'an order API fanned out to payment, inventory and notification pools, with retries, a shared circuit breaker, compensation and queue alarms',
+    seed: 'Week 5 project and day 5 (retries, circuit breaker, DLQs, idempotency), Module 8 checkpoint C',
+    outputs: ORDERS_OUTPUTS,
+    lab: async () => (await import('../labs/modules/orders.js')).ordersLab,
+    create: (scope, id, props) =>
+      new OrdersStack(scope, id, {
+        ...props,
+        poolSize: numberFromContext(props.context, 'ordersPoolSize'),
+        alarmEmail: textFromContext(props.context, 'alarmEmail'),
       }),
   }),
 ] as const;

@@ -32,6 +32,10 @@ export interface IdleCost {
  */
 export const NOT_BILLED_WHILE_IDLE: ReadonlySet<string> = new Set([
   'AWS::SQS::Queue',
+  'AWS::ApiGatewayV2::Api',
+  'AWS::ApiGatewayV2::Stage',
+  'AWS::ApiGatewayV2::Route',
+  'AWS::ApiGatewayV2::Integration',
   'AWS::SQS::QueuePolicy',
   'AWS::SNS::Topic',
   'AWS::SNS::TopicPolicy',

@@ -27,7 +27,8 @@ export type PriceId =
   | 'cloudwatch.standardAlarmMetricMonth'
   | 'cloudwatch.logsIngestedGb'
   | 'kms.customerManagedKeyMonth'
-  | 'scheduler.invocations';
+  | 'scheduler.invocations'
+  | 'apigateway.httpApiRequests';
 
 export interface Price {
   readonly id: PriceId;
@@ -55,6 +56,7 @@ const DYNAMODB = 'https://aws.amazon.com/dynamodb/pricing/on-demand/';
 const CLOUDWATCH = 'https://aws.amazon.com/cloudwatch/pricing/';
 const KMS = 'https://aws.amazon.com/kms/pricing/';
 const EVENTBRIDGE = 'https://aws.amazon.com/eventbridge/pricing/';
+const API_GATEWAY = 'https://aws.amazon.com/api-gateway/pricing/';
 
 const PRICE_LIST: readonly Price[] = [
   {
@@ -240,6 +242,17 @@ const PRICE_LIST: readonly Price[] = [
     region: PRICE_REGION,
     checkedOn: CHECKED_ON,
     source: EVENTBRIDGE,
+  },
+  {
+    id: 'apigateway.httpApiRequests',
+    service: 'API Gateway',
+    billed: 'HTTP API requests (first 300 million a month); each 512 KB of a request counts as one',
+    usd: 1,
+    unit: 'million requests',
+    region: PRICE_REGION,
+    checkedOn: CHECKED_ON,
+    source: API_GATEWAY,
+    note: 'the HTTP API tier, not the REST API one ($3.50); an order request is far below 512 KB',
   },
 ];
 

@@ -17,15 +17,15 @@ describe('buildApp', () => {
     const app = buildApp({ bundling: false, context: { costGuardNow: NOW } });
     // THEN
     expect(app.node.children.map((child) => child.node.id).sort()).toEqual(
-      ['LabFanout', 'LabPipeline', 'LabStream', 'LabWorkerPool', 'LabDelivery', 'LabCdc'].sort(),
+      ['LabFanout', 'LabPipeline', 'LabStream', 'LabWorkerPool', 'LabDelivery', 'LabCdc', 'LabOrders'].sort(),
     );
-    expect(MODULES.map((m) => m.name)).toEqual(['fanout', 'worker-pool', 'stream', 'pipeline', 'delivery', 'cdc']);
+    expect(MODULES.map((m) => m.name)).toEqual(['fanout', 'worker-pool', 'stream', 'pipeline', 'delivery', 'cdc', 'orders']);
   });
 
   test('namespaces every stack id with the stackPrefix context', () => {
     const app = buildApp({ bundling: false, context: { stackPrefix: 'alice-', costGuardNow: NOW } });
     expect(app.node.children.map((child) => child.node.id).sort()).toEqual(
-      ['alice-LabFanout', 'alice-LabPipeline', 'alice-LabStream', 'alice-LabWorkerPool', 'alice-LabDelivery', 'alice-LabCdc'].sort(),
+      ['alice-LabFanout', 'alice-LabPipeline', 'alice-LabStream', 'alice-LabWorkerPool', 'alice-LabDelivery', 'alice-LabCdc', 'alice-LabOrders'].sort(),
     );
   });
 
@@ -33,6 +33,17 @@ describe('buildApp', () => {
     expect(() => buildApp({ bundling: false, context: { stackPrefix: '1 bad' } })).toThrow(
       /stackPrefix must start with a letter .* but '1 bad' was provided/,
     );
+  });
+
+  test('reads the orders pool size and alarm e-mail from -c ordersPoolSize and -c alarmEmail', () => {
+    const template = templateOf('orders', { ordersPoolSize: '5', alarmEmail: 'ops@example.com' });
+    template.resourcePropertiesCountIs('AWS::Lambda::EventSourceMapping', { ScalingConfig: { MaximumConcurrency: 5 } }, 3);
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+    template.hasOutput('PoolSize', { Value: '5' });
+  });
+
+  test('fails if -c ordersPoolSize is out of range', () => {
+    expect(() => templateOf('orders', { ordersPoolSize: '1' })).toThrow(/poolSize must be .*2.*100.* but 1 was provided/);
   });
 
   describe('cost guard', () => {

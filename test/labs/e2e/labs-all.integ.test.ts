@@ -138,10 +138,29 @@ const EXPECTED: Readonly<Record<string, (result: ModuleResult) => void>> = {
       { name: 'category-summary', divergentKeys: 0, changesWritten: 35, changesApplied: 35, orderViolations: 0 },
     ]);
   },
+  // 20 orders: every 10th declined (2), 18 contending for 17 units of the scarce SKU (1 refused).
+  orders: (result) => {
+    expect(pick(result, ['orders', 'accepted', 'confirmed', 'rejected', 'pending', 'deadLettered', 'charges', 'refunds', 'notified', 'heldByRejected', 'stock', 'timedOut'])).toEqual({
+      orders: 20,
+      accepted: 20,
+      confirmed: 17,
+      rejected: 3,
+      pending: 0,
+      deadLettered: 0,
+      charges: 17,
+      // The refused order's charge, when payment answered first or last: either way it stands no more.
+      refunds: 1,
+      notified: 20,
+      heldByRejected: 0,
+      stock: { initial: 37, reserved: 36, released: 2, final: 3, wentNegative: false },
+      timedOut: false,
+    });
+    expect(result.rejections).toEqual({ 'payment declined': 2, 'inventory refused: not enough stock': 1 });
+  },
 };
 
 /** Every module's synth, emulators and lab in turn, on a busy 2-core machine. */
-jest.setTimeout(400_000);
+jest.setTimeout(520_000);
 
 let run: CliRun;
 let summary: Summary;
@@ -151,7 +170,7 @@ beforeAll(async () => {
   run = await labs('all', '--json');
   console.log(`labs all --json: ${Date.now() - started} ms`);
   summary = json<Summary>(run);
-}, 400_000);
+}, 520_000);
 
 test('exits 0 with one summary object: every module, in registry order, each holding on the local cloud', () => {
   expect(run.code).toBe(0);

@@ -1,0 +1,99 @@
+import type { OrdersOutput } from '../../lib/stacks/orders-stack';
+import { chunkedRequests, invocationItems, item, MILLION, NEAR_FREE_IDLE_TARGET_PER_HOUR, SNS_CHUNK_BYTES, sqsPollerItems, tableWriteItems, type PathModel } from '../cost/path';
+import { renderOrders } from '../report/orders';
+import { ordersVerdict, runOrders } from '../scenarios/orders/main';
+import { numberOption, optionalText, UsageError, type ModuleLab, type Scenario } from '../scenarios/scenario';
+
+const MAX_FAILURE_RATE = 0.5;
+
+/** A failure rate from the command line: a decimal between 0 and MAX_FAILURE_RATE. */
+export function failureRateOption(text: string): number {
+  const rate = /^\d+(\.\d+)?$/.test(text.trim()) ? Number(text) : NaN;
+  if (!(rate >= 0 && rate <= MAX_FAILURE_RATE)) {
+    throw new UsageError(`--payment-failure-rate must be a number from 0 to ${MAX_FAILURE_RATE} (a share of provider calls, e.g. 0.2), but '${text}' was given`);
+  }
+  return rate;
+}
+
+const main: Scenario<OrdersOutput> = {
+  summary: 'place orders through the order API; payment, inventory and notification pools take them to one terminal state each (Week 5 project)',
+  options: [
+    // The stage throttles at 50 requests/s; 1,000 orders take about a minute of the pools' work locally.
+    { flags: '--orders <n>', description: 'orders to place through the API', kind: 'count', min: 1, max: 1000, defaultValue: 20 },
+    // Beyond half, most orders exhaust their deliveries and the lab measures the DLQ, not the saga.
+    { flags: '--payment-failure-rate <rate>', description: `share of payment provider calls that fail transiently, 0 to ${MAX_FAILURE_RATE}`, kind: 'text', defaultValue: '0.2' },
+  ],
+  prepare: (o) => {
+    const options = { orders: numberOption(o, 'orders'), paymentFailureRate: failureRateOption(optionalText(o, 'paymentFailureRate') ?? '0.2') };
+    return {
+      requiredConcurrency: (outputs) => {
+        const pool = Number(outputs.PoolSize ?? 3);
+        return { executions: 3 * pool + 1, reason: `three pools of ${pool} workers and the intake function` };
+      },
+      run: async (session, ui) => {
+        const observations = await runOrders(session, options, ui);
+        return { verdict: ordersVerdict(observations), observations: { ...observations }, render: (c) => renderOrders(observations, c) };
+      },
+    };
+  },
+};
+
+/**
+ * orders, per order: one API request and one intake invocation (an orders write, the idempotency
+ * record's put and update), one SNS publish fanned out to three queues (free), and per queue one
+ * receive and delete per batch and one invocation per batch. Payment writes the charge, records its
+ * side and may finish the order (2 writes) and writes the breaker when it changes (rarely: 0 here);
+ * inventory takes each SKU's stock (2 SKUs assumed), records its side and may finish the order;
+ * notification writes the e-mail record.
+ */
+const WRITES: Readonly<Record<string, Readonly<Record<string, number>>>> = {
+  Intake: { ORDERS_TABLE_NAME: 1, IDEMPOTENCY_TABLE_NAME: 2 },
+  Payment: { CHARGES_TABLE_NAME: 1, ORDERS_TABLE_NAME: 2, STOCK_TABLE_NAME: 0, CONTROL_TABLE_NAME: 0 },
+  Inventory: { STOCK_TABLE_NAME: 2, ORDERS_TABLE_NAME: 2, CHARGES_TABLE_NAME: 0, CONTROL_TABLE_NAME: 0 },
+  Notification: { NOTIFICATIONS_TABLE_NAME: 1 },
+};
+
+const path: PathModel = {
+  message: 'order placed through the API',
+  description: 'HTTP API request; intake invocation; SNS publish (one per order) to 3 queues; per pool ESM receive + delete and one invocation per batch; the saga\'s writes',
+  estimate: (view, a) => {
+    const functions = view.functions();
+    const named = (prefix: string) => {
+      const found = functions.filter((f) => f.logicalId.startsWith(prefix));
+      if (found.length !== 1) throw new Error(`the orders model needs one ${prefix} function, but ${found.length} were found`);
+      return found[0]!;
+    };
+    const intake = named('Intake');
+    const topics = view.resources('AWS::SNS::Topic').filter((t) => view.subscriptions().some((s) => s.topicId === t.logicalId && s.protocol === 'sqs'));
+    if (topics.length !== 1) throw new Error(`the orders model needs one order topic fanned out to queues, but ${topics.length} were found`);
+    const mappings = view.eventSourceMappings();
+    if (mappings.length !== 3) throw new Error(`the orders model needs the three pools' SQS mappings, but ${mappings.length} were found`);
+    return {
+      items: [
+        item('OrderApi: HTTP API requests', MILLION, 'apigateway.httpApiRequests'),
+        ...invocationItems(intake, MILLION, a.workerPoolTaskMs, a),
+        ...tableWriteItems(intake, view, MILLION, WRITES.Intake!, 'order'),
+        item(`${topics[0]!.logicalId}: Publish, one per order`, chunkedRequests(MILLION, 1, a.messageBytes, SNS_CHUNK_BYTES), 'sns.publishes'),
+        ...mappings.flatMap((mapping) => {
+          const fn = view.function(mapping.functionId);
+          const service = Object.keys(WRITES).find((name) => fn.logicalId.startsWith(`${name}Worker`));
+          if (service === undefined) throw new Error(`the orders model does not know the pool of ${fn.logicalId}`);
+          return [
+            ...sqsPollerItems(mapping.sourceId, MILLION, mapping.batchSize, a),
+            ...invocationItems(fn, MILLION / mapping.batchSize, mapping.batchSize * a.workerPoolTaskMs, a),
+            ...tableWriteItems(fn, view, MILLION, WRITES[service]!, 'order'),
+          ];
+        }),
+      ],
+      assumptions: [
+        `${a.messageBytes} B per order message`,
+        'every payment succeeds on its first call (no retries, no breaker writes); 2 SKUs per order',
+        `full batches of each mapping's BatchSize; ${a.workerPoolTaskMs} ms per order per invocation`,
+        `${a.logBytesPerInvocation} B of logs per invocation`,
+      ],
+    };
+  },
+};
+
+/** The orders module's lab (registered in lib/modules.ts): alarms and idle polling stay within the near-free target. */
+export const ordersLab: ModuleLab<OrdersOutput> = { main, cost: { path, idleTargetPerHour: NEAR_FREE_IDLE_TARGET_PER_HOUR } };

@@ -1,0 +1,106 @@
+import { BatchGetCommand, PutCommand, type BatchGetCommandOutput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { FAULTS_ITEM_ID, type FaultSwitches } from '../../../lambda/orders/faults';
+import type { OrderStatus } from '../../../lambda/orders/saga';
+
+/** What the lab reads of the orders, charges, stock and notifications tables. */
+
+const BATCH_GET_KEYS = 100;
+
+/** The items of `keys` in `tableName` (consistent reads, 100 keys per call, unprocessed keys retried). */
+export async function batchGet(
+  dynamodb: DynamoDBDocumentClient,
+  tableName: string,
+  keyName: string,
+  keys: readonly string[],
+): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  for (let i = 0; i < keys.length; i += BATCH_GET_KEYS) {
+    let pending: Record<string, unknown>[] | undefined = keys.slice(i, i + BATCH_GET_KEYS).map((key) => ({ [keyName]: key }));
+    while (pending && pending.length > 0) {
+      const response: BatchGetCommandOutput = await dynamodb.send(
+        new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending, ConsistentRead: true } } }),
+      );
+      items.push(...(response.Responses?.[tableName] ?? []));
+      pending = response.UnprocessedKeys?.[tableName]?.Keys;
+    }
+  }
+  return items;
+}
+
+/** An order as the fan-in left it. */
+export interface OrderRecord {
+  readonly orderId: string;
+  readonly status: OrderStatus;
+  readonly payment?: string;
+  readonly inventory?: string;
+  readonly reason?: string;
+  readonly compensated: readonly string[];
+  readonly placedAt: number;
+  readonly finishedAt?: number;
+  readonly items: readonly { readonly sku: string; readonly quantity: number }[];
+}
+
+export function orderRecordOf(item: Record<string, unknown>): OrderRecord {
+  const compensated = item.compensated instanceof Set ? [...(item.compensated as Set<string>)].sort() : [];
+  return {
+    orderId: String(item.orderId),
+    status: item.status as OrderStatus,
+    ...(typeof item.payment === 'string' ? { payment: item.payment } : {}),
+    ...(typeof item.inventory === 'string' ? { inventory: item.inventory } : {}),
+    ...(typeof item.reason === 'string' ? { reason: item.reason } : {}),
+    compensated,
+    placedAt: Date.parse(String(item.placedAt)),
+    ...(typeof item.finishedAt === 'string' ? { finishedAt: Date.parse(item.finishedAt) } : {}),
+    items: Array.isArray(item.items) ? (item.items as OrderRecord['items']) : [],
+  };
+}
+
+export async function readOrders(dynamodb: DynamoDBDocumentClient, tableName: string, orderIds: readonly string[]): Promise<OrderRecord[]> {
+  return (await batchGet(dynamodb, tableName, 'orderId', orderIds)).map(orderRecordOf);
+}
+
+/** One provider ledger entry: CHARGED, DECLINED, or REFUNDED after a compensation. */
+export interface ChargeRecord {
+  readonly orderId: string;
+  readonly status: string;
+  readonly amountCents: number;
+}
+
+export async function readCharges(dynamodb: DynamoDBDocumentClient, tableName: string, orderIds: readonly string[]): Promise<ChargeRecord[]> {
+  return (await batchGet(dynamodb, tableName, 'orderId', orderIds)).map((item) => ({
+    orderId: String(item.orderId),
+    status: String(item.status),
+    amountCents: Number(item.amountCents),
+  }));
+}
+
+export async function readNotifications(dynamodb: DynamoDBDocumentClient, tableName: string, orderIds: readonly string[]): Promise<string[]> {
+  return (await batchGet(dynamodb, tableName, 'orderId', orderIds)).map((item) => String(item.orderId));
+}
+
+/** One SKU's stock item: what is left and which orders hold some. */
+export interface StockRecord {
+  readonly sku: string;
+  readonly stock: number;
+  readonly holders: readonly string[];
+}
+
+/** Writes each SKU's initial stock (a run's SKUs are its own, so nothing of another run is touched). */
+export async function seedStock(dynamodb: DynamoDBDocumentClient, tableName: string, stock: Readonly<Record<string, number>>): Promise<void> {
+  for (const [sku, units] of Object.entries(stock)) {
+    await dynamodb.send(new PutCommand({ TableName: tableName, Item: { sku, stock: units } }));
+  }
+}
+
+export async function readStock(dynamodb: DynamoDBDocumentClient, tableName: string, skus: readonly string[]): Promise<StockRecord[]> {
+  return (await batchGet(dynamodb, tableName, 'sku', skus)).map((item) => ({
+    sku: String(item.sku),
+    stock: Number(item.stock),
+    holders: item.holders instanceof Set ? [...(item.holders as Set<string>)].sort() : [],
+  }));
+}
+
+/** Sets the fault switches every worker reads (within its cache of about a second). */
+export async function writeFaults(dynamodb: DynamoDBDocumentClient, tableName: string, faults: FaultSwitches): Promise<void> {
+  await dynamodb.send(new PutCommand({ TableName: tableName, Item: { id: FAULTS_ITEM_ID, ...faults } }));
+}
