@@ -27,7 +27,6 @@ export function decidingWorker(logger: Logger) {
     chargesTableName: requireEnv('CHARGES_TABLE_NAME'),
     faults,
     sleep: (ms) => sleep(ms),
-    random: Math.random,
     now: () => Date.now(),
     onCall: (orderId, outcome) => logger.info('payment provider called', { provider: { orderId, outcome } }),
   });

@@ -26,8 +26,11 @@ export interface BreakerPort {
 
 export interface PaymentPorts {
   readonly breaker: BreakerPort;
-  /** The provider call, keyed by order id: a charge is made at most once per order. */
-  charge(orderId: string, amountCents: number): Promise<PaymentResult>;
+  /**
+   * The provider call, keyed by order id: a charge is made at most once per order. `attempt` numbers
+   * the calls for the order over all its deliveries (1, 2, ...).
+   */
+  charge(orderId: string, amountCents: number, attempt: number): Promise<PaymentResult>;
   sleep(ms: number): Promise<void>;
   now(): number;
   random(): number;
@@ -68,7 +71,7 @@ export async function chargeThroughBreaker(
   }
   let result: PaymentResult;
   try {
-    result = await withRetries(() => ports.charge(order.orderId, order.amountCents), policy, ports);
+    result = await withRetries((retry) => ports.charge(order.orderId, order.amountCents, providerAttempt(receiveCount, retry, policy)), policy, ports);
   } catch (error) {
     if (!(error instanceof TransientProviderError)) throw error;
     await updateBreaker(ports, (current) => afterFailure(current, ports.now(), policy.breaker));
@@ -78,10 +81,18 @@ export async function chargeThroughBreaker(
   return result;
 }
 
-async function withRetries(call: () => Promise<PaymentResult>, policy: PaymentPolicy, ports: PaymentPorts): Promise<PaymentResult> {
+/**
+ * The number of a provider call over all deliveries of an order: delivery `receiveCount` makes calls
+ * (receiveCount - 1) x (retries + 1) + 1 onwards, `retry` 0 being its first.
+ */
+export function providerAttempt(receiveCount: number, retry: number, policy: Pick<PaymentPolicy, 'retries'>): number {
+  return (receiveCount - 1) * (policy.retries + 1) + retry + 1;
+}
+
+async function withRetries(call: (retry: number) => Promise<PaymentResult>, policy: PaymentPolicy, ports: PaymentPorts): Promise<PaymentResult> {
   for (let retry = 0; ; retry += 1) {
     try {
-      return await call();
+      return await call(retry);
     } catch (error) {
       if (!(error instanceof TransientProviderError) || retry >= policy.retries) throw error;
       const delayMs = retryDelayMs(retry + 1, policy.backoff, ports.random);

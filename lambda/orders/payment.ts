@@ -29,7 +29,7 @@ export const handler = orderWorker(logger, async (order, record) => {
   try {
     result = await chargeThroughBreaker(order, receiveCount, {
       breaker: { read: () => worker.control.readBreaker(), write: (next, version) => worker.control.writeBreaker(next, version) },
-      charge: (orderId, amountCents) => worker.provider.charge(orderId, amountCents),
+      charge: (orderId, amountCents, attempt) => worker.provider.charge(orderId, amountCents, attempt),
       sleep: (ms) => sleep(ms),
       now: () => Date.now(),
       random: Math.random,

@@ -1,4 +1,5 @@
 import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createHash } from 'node:crypto';
 import type { FaultSwitches } from './faults';
 import { TransientProviderError } from './payment-core';
 import type { PaymentResult } from './saga';
@@ -12,10 +13,20 @@ export interface ProviderDeps {
   readonly chargesTableName: string;
   readonly faults: () => Promise<FaultSwitches>;
   readonly sleep: (ms: number) => Promise<void>;
-  readonly random: () => number;
   readonly now: () => number;
   /** Every call that reaches the provider, whatever its outcome (the lab counts calls while the breaker is open). */
   readonly onCall: (orderId: string, outcome: string) => void;
+}
+
+/**
+ * Whether the provider's call `attempt` (1, 2, ... over all deliveries of the order) for `orderId`
+ * fails under `failureRate`: the first 32 bits of SHA-256 of `orderId:attempt`, read as a share of
+ * 2^32, against the rate. Deterministic, so a lab knows before a run which calls fail and how many
+ * retries and redeliveries it will see, and evenly spread over orders and attempts.
+ */
+export function failsTransiently(orderId: string, attempt: number, failureRate: number): boolean {
+  const share = parseInt(createHash('sha256').update(`${orderId}:${attempt}`).digest('hex').slice(0, 8), 16) / 2 ** 32;
+  return share < failureRate;
 }
 
 /**
@@ -25,14 +36,14 @@ export interface ProviderDeps {
  */
 export function simulatedProvider(deps: ProviderDeps) {
   return {
-    async charge(orderId: string, amountCents: number): Promise<PaymentResult> {
+    async charge(orderId: string, amountCents: number, attempt: number): Promise<PaymentResult> {
       const faults = await deps.faults();
       if (faults.addedLatencyMs > 0) await deps.sleep(faults.addedLatencyMs);
       if (deps.now() < faults.paymentOutageUntil) {
         deps.onCall(orderId, 'outage');
         throw new TransientProviderError('the payment provider is down (fault switch paymentOutageUntil)');
       }
-      if (deps.random() < faults.paymentFailureRate) {
+      if (failsTransiently(orderId, attempt, faults.paymentFailureRate)) {
         deps.onCall(orderId, 'transient-failure');
         throw new TransientProviderError('the payment provider timed out (fault switch paymentFailureRate)');
       }

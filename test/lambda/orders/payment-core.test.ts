@@ -1,6 +1,6 @@
 import type { BreakerState } from '../../../lambda/orders/breaker';
 import { INITIAL_BREAKER } from '../../../lambda/orders/breaker';
-import { chargeThroughBreaker, RetryLaterError, TransientProviderError, type PaymentPolicy, type PaymentPorts } from '../../../lambda/orders/payment-core';
+import { chargeThroughBreaker, providerAttempt, RetryLaterError, TransientProviderError, type PaymentPolicy, type PaymentPorts } from '../../../lambda/orders/payment-core';
 import type { PaymentResult } from '../../../lambda/orders/saga';
 
 const policy: PaymentPolicy = {
@@ -16,6 +16,7 @@ function world(initial: BreakerState, provider: ReadonlyArray<PaymentResult | 'f
   let stored = initial;
   const script = [...provider];
   const calls: string[] = [];
+  const attempts: number[] = [];
   const sleeps: number[] = [];
   const transitions: string[] = [];
   const ports: PaymentPorts = {
@@ -27,8 +28,9 @@ function world(initial: BreakerState, provider: ReadonlyArray<PaymentResult | 'f
         return true;
       },
     },
-    charge: async (orderId) => {
+    charge: async (orderId, _amountCents, attempt) => {
       calls.push(orderId);
+      attempts.push(attempt);
       const answer = script.shift() ?? 'CHARGED';
       if (answer === 'fail') throw new TransientProviderError('timed out');
       return answer;
@@ -39,14 +41,34 @@ function world(initial: BreakerState, provider: ReadonlyArray<PaymentResult | 'f
     onTransition: (from, to) => transitions.push(`${from.status}->${to.status}`),
     onRetry: () => undefined,
   };
-  return { ports, calls, sleeps, transitions, breaker: () => stored };
+  return { ports, calls, attempts, sleeps, transitions, breaker: () => stored };
 }
+
+describe('providerAttempt', () => {
+  test.each([
+    // receiveCount, retry, retries, attempt: each delivery makes retries + 1 calls
+    [1, 0, 2, 1],
+    [1, 2, 2, 3],
+    [2, 0, 2, 4],
+    [3, 1, 2, 8],
+    [4, 0, 0, 4],
+  ])('delivery %i, retry %i, %i retries per delivery: attempt %i', (receiveCount, retry, retries, attempt) => {
+    expect(providerAttempt(receiveCount, retry, { retries })).toBe(attempt);
+  });
+
+  test('the calls of a later delivery continue the numbering', async () => {
+    const w = world(INITIAL_BREAKER, ['fail', 'CHARGED']);
+    await chargeThroughBreaker(ORDER, 2, w.ports, policy);
+    expect(w.attempts).toEqual([providerAttempt(2, 0, policy), providerAttempt(2, 1, policy)]);
+  });
+});
 
 describe('chargeThroughBreaker', () => {
   test('charges through a closed breaker, retrying a transient error in process with backoff', async () => {
     const w = world(INITIAL_BREAKER, ['fail', 'fail', 'CHARGED']);
     await expect(chargeThroughBreaker(ORDER, 1, w.ports, policy)).resolves.toBe('CHARGED');
     expect(w.calls).toHaveLength(3);
+    expect(w.attempts).toEqual([1, 2, 3]);
     expect(w.sleeps).toEqual([50, 100]);
     expect(w.breaker().status).toBe('CLOSED');
   });

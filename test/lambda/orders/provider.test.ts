@@ -5,12 +5,12 @@ import 'aws-sdk-client-mock-jest';
 import { createDocumentClient } from '../../../lambda/shared/clients';
 import { cachedFaults, faultSwitchesOf, NO_FAULTS, type FaultSwitches } from '../../../lambda/orders/faults';
 import { TransientProviderError } from '../../../lambda/orders/payment-core';
-import { DECLINE_ABOVE_CENTS, simulatedProvider } from '../../../lambda/orders/provider';
+import { DECLINE_ABOVE_CENTS, failsTransiently, simulatedProvider } from '../../../lambda/orders/provider';
 import { conditionFailed } from './sqs-fixtures';
 
 const documents = mockClient(DynamoDBDocumentClient);
 
-function provider(faults: Partial<FaultSwitches> = {}, random = 0.5) {
+function provider(faults: Partial<FaultSwitches> = {}) {
   const calls: string[] = [];
   const sleeps: number[] = [];
   const p = simulatedProvider({
@@ -18,7 +18,6 @@ function provider(faults: Partial<FaultSwitches> = {}, random = 0.5) {
     chargesTableName: 'charges',
     faults: async () => ({ ...NO_FAULTS, ...faults }),
     sleep: async (ms) => void sleeps.push(ms),
-    random: () => random,
     now: () => 1_000,
     onCall: (_orderId, outcome) => calls.push(outcome),
   });
@@ -29,27 +28,53 @@ beforeEach(() => {
   documents.reset();
 });
 
+describe('failsTransiently', () => {
+  // The first 32 bits of SHA-256('order-1:<attempt>') over 2^32 are 0.524, 0.764, 0.846, 0.683 for attempts 1 to 4.
+  test.each([
+    [1, 0.6, true],
+    [2, 0.6, false],
+    [3, 0.8, false],
+    [4, 0.8, true],
+    [1, 0.5, false],
+  ])('attempt %i of order-1 at rate %d fails: %s', (attempt, rate, fails) => {
+    expect(failsTransiently('order-1', attempt, rate)).toBe(fails);
+  });
+
+  test('never fails at rate 0, always at rate 1, the same answer every time', () => {
+    for (let attempt = 1; attempt <= 50; attempt += 1) {
+      expect(failsTransiently(`order-${attempt}`, attempt, 0)).toBe(false);
+      expect(failsTransiently(`order-${attempt}`, attempt, 1)).toBe(true);
+    }
+    expect(failsTransiently('order-7', 3, 0.5)).toBe(failsTransiently('order-7', 3, 0.5));
+  });
+
+  test('fails about the given share of 10,000 calls', () => {
+    const failed = Array.from({ length: 10_000 }, (_, i) => failsTransiently(`order-${i}`, 1, 0.2)).filter(Boolean).length;
+    expect(failed).toBe(1985);
+  });
+});
+
 describe('simulated payment provider', () => {
   test('charges an order once: a repeated call gives the first answer and writes nothing new', async () => {
     documents.on(PutCommand).resolvesOnce({}).rejects(conditionFailed());
     const { p, calls } = provider();
-    await expect(p.charge('order-1', 500)).resolves.toBe('CHARGED');
-    await expect(p.charge('order-1', 500)).resolves.toBe('CHARGED');
+    await expect(p.charge('order-1', 500, 1)).resolves.toBe('CHARGED');
+    await expect(p.charge('order-1', 500, 1)).resolves.toBe('CHARGED');
     expect(documents).toHaveReceivedCommandWith(PutCommand, { TableName: 'charges', ConditionExpression: 'attribute_not_exists(orderId)' });
     expect(calls).toEqual(['CHARGED', 'repeat']);
   });
 
   test('declines an order above the card limit', async () => {
     documents.on(PutCommand).resolves({});
-    await expect(provider().p.charge('order-1', DECLINE_ABOVE_CENTS + 1)).resolves.toBe('DECLINED');
+    await expect(provider().p.charge('order-1', DECLINE_ABOVE_CENTS + 1, 1)).resolves.toBe('DECLINED');
   });
 
   test.each([
-    ['down until later', { paymentOutageUntil: 2_000 }, 0.5, /provider is down/],
-    ['failing at the configured rate', { paymentFailureRate: 0.6 }, 0.5, /timed out/],
-  ])('fails transiently while %s, charging nothing', async (_name, faults, random, message) => {
-    const { p } = provider(faults, random);
-    const error = await p.charge('order-1', 500).catch((e: unknown) => e);
+    ['down until later', { paymentOutageUntil: 2_000 }, /provider is down/],
+    ['failing at the configured rate', { paymentFailureRate: 1 }, /timed out/],
+  ])('fails transiently while %s, charging nothing', async (_name, faults, message) => {
+    const { p } = provider(faults);
+    const error = await p.charge('order-1', 500, 1).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TransientProviderError);
     expect((error as Error).message).toMatch(message);
     expect(documents).not.toHaveReceivedCommand(PutCommand);
@@ -58,7 +83,7 @@ describe('simulated payment provider', () => {
   test('adds the configured latency to a call', async () => {
     documents.on(PutCommand).resolves({});
     const { p, sleeps } = provider({ addedLatencyMs: 250 });
-    await p.charge('order-1', 500);
+    await p.charge('order-1', 500, 1);
     expect(sleeps).toEqual([250]);
   });
 
