@@ -1,0 +1,53 @@
+import { json, labs, type CliRun } from './cli-process';
+
+/**
+ * `labs orders` as a subprocess on the local cloud, once, with 10 orders: the 10th is over the
+ * provider's limit (declined), the other 9 find 9 units of the scarce SKU (none refused). Written out
+ * here, not read from the run: 9 confirmed, 1 rejected, 9 charges, stock 10 + 9 initial, 1 + 18
+ * reserved, the declined order's 1 released, 1 left.
+ */
+jest.setTimeout(300_000);
+
+let run: CliRun;
+let result: Record<string, unknown>;
+
+beforeAll(async () => {
+  run = await labs('orders', '--orders', '10', '--json');
+  result = json(run);
+}, 300_000);
+
+const pick = (keys: readonly string[]): Record<string, unknown> => Object.fromEntries(keys.map((key) => [key, result[key]]));
+
+test('every order ends once: the planned outcome, one standing charge per confirmed order, exact stock', () => {
+  expect(run.code).toBe(0);
+  expect(pick(['module', 'target', 'ok', 'failures', 'orders', 'accepted', 'confirmed', 'rejected', 'pending', 'deadLettered', 'charges', 'refunds', 'notified', 'heldByRejected', 'chargeMismatches', 'stock', 'paymentFailureRate', 'timedOut'])).toEqual({
+    module: 'orders',
+    target: 'local',
+    ok: true,
+    failures: [],
+    orders: 10,
+    accepted: 10,
+    confirmed: 9,
+    rejected: 1,
+    pending: 0,
+    deadLettered: 0,
+    charges: 9,
+    refunds: 0,
+    notified: 10,
+    heldByRejected: 0,
+    chargeMismatches: 0,
+    stock: { initial: 19, reserved: 19, released: 1, final: 1, wentNegative: false },
+    paymentFailureRate: 0.2,
+    timedOut: false,
+  });
+  expect(result.rejections).toEqual({ 'payment declined': 1 });
+  const latency = result.latencyMs as { p50: number; p99: number };
+  expect(latency.p50).toBeGreaterThan(0);
+  expect(latency.p99).toBeGreaterThanOrEqual(latency.p50);
+});
+
+test('progress on stderr, one JSON object on stdout', () => {
+  expect(run.stderr).toMatch(/placing 10 orders through http:\/\/127\.0\.0\.1:\d+ \(run [0-9a-f]{8}; payment failure rate 0\.2, pools of 3\)/);
+  expect(run.stderr).toMatch(/terminal orders: 10\/10/);
+  expect(run.stdout.trim().split('\n')).toHaveLength(1);
+});
