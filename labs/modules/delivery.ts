@@ -1,9 +1,11 @@
 import type { DeliveryOutput } from '../../lib/stacks/delivery-stack';
 import { invocationItems, MILLION, NEAR_FREE_IDLE_TARGET_PER_HOUR, snsPublishItems, sqsPollerItems, tableWriteItems, type PathModel } from '../cost/path';
-import { renderDedup, renderGuarantees } from '../report/delivery';
+import { renderBackpressure, renderDedup, renderGuarantees, renderOrdering } from '../report/delivery';
+import { backpressureVerdict, runBackpressure } from '../scenarios/delivery-backpressure';
 import { dedupVerdict, runDedup } from '../scenarios/delivery-dedup';
 import { guaranteesVerdict, runGuarantees, type GuaranteesOptions } from '../scenarios/delivery-guarantees';
-import { numberOption, UsageError, verdictOf, type ModuleLab, type Scenario } from '../scenarios/scenario';
+import { ORDERING_POOL_CONCURRENCY, orderingVerdict, runOrdering } from '../scenarios/delivery-ordering';
+import { numberOption, optionalNumber, UsageError, verdictOf, type ModuleLab, type Scenario } from '../scenarios/scenario';
 
 /**
  * The lab sends each message once per mode (3 x N) and reads their counters back; a crash costs one
@@ -11,6 +13,13 @@ import { numberOption, UsageError, verdictOf, type ModuleLab, type Scenario } fr
  */
 const GUARANTEES_DEFAULTS = { messages: 10, crashes: 2 };
 const DEDUP_DEFAULTS = { messages: 5 };
+/** The poison's two receives, a visibility timeout apart, set the ordering lab's length (about 25 s), not the counts. */
+const ORDERING_DEFAULTS = { groups: 4, perGroup: 5 };
+/**
+ * 30 messages over K = 3 permits of 200 ms: 2 s of work for the buffer; push's retries (1 s and 2 s
+ * locally) leave it far more than it can take, so its dead letters are certain.
+ */
+const BACKPRESSURE_DEFAULTS = { burst: 30 };
 
 const guaranteesOptions = (o: Readonly<Record<string, unknown>>): GuaranteesOptions => {
   const options = { messages: numberOption(o, 'messages'), crashes: numberOption(o, 'crashes') };
@@ -60,6 +69,57 @@ const dedup: Scenario<DeliveryOutput> = {
       run: async (session, ui) => {
         const observations = await runDedup(session, options, ui);
         return { verdict: dedupVerdict(observations), observations: { ...observations }, render: (c) => renderDedup(observations, c) };
+      },
+    };
+  },
+};
+
+const ordering: Scenario<DeliveryOutput> = {
+  command: 'ordering',
+  summary: 'the same sequences into the standard and the FIFO queue: order per group, groups in flight, a poison that blocks only its group',
+  options: [
+    { flags: '--groups <n>', description: 'message groups (the first holds the poisoned message)', kind: 'count', min: 2, max: 20, defaultValue: ORDERING_DEFAULTS.groups },
+    // At least 3: a message before the poison, the poison, and one after it that must wait for it.
+    { flags: '--per-group <n>', description: 'messages per group, sequence numbers 0 to n-1', kind: 'count', min: 3, max: 50, defaultValue: ORDERING_DEFAULTS.perGroup },
+  ],
+  prepare: (o) => {
+    const options = { groups: numberOption(o, 'groups'), perGroup: numberOption(o, 'perGroup') };
+    return {
+      requiredConcurrency: () => ({ executions: 2 * ORDERING_POOL_CONCURRENCY, reason: `the standard and FIFO consumer pools (maximum concurrency ${ORDERING_POOL_CONCURRENCY} each)` }),
+      run: async (session, ui) => {
+        const observations = await runOrdering(session, options, ui);
+        return { verdict: orderingVerdict(observations), observations: { ...observations }, render: (c) => renderOrdering(observations, c) };
+      },
+    };
+  },
+};
+
+const backpressure: Scenario<DeliveryOutput> = {
+  command: 'backpressure',
+  summary: 'the same burst through push, buffer, back-pressure and drop into a downstream of K permits, plotted over time',
+  options: [
+    // 300 over the default K = 3 of 200 ms is 20 s of buffered work, and as many asynchronous events held at once by push.
+    { flags: '--burst <n>', description: 'messages in the burst, sent by each strategy', kind: 'count', min: 1, max: 300, defaultValue: BACKPRESSURE_DEFAULTS.burst },
+    {
+      flags: '--capacity <k>',
+      description: "K, the downstream's permits (local: synthesized with it; AWS: must match the deployed stack) (default: the stack's, 3)",
+      kind: 'count',
+      // SQS -> Lambda maximum concurrency starts at 2; the stack allows up to 10.
+      min: 2,
+      max: 10,
+    },
+  ],
+  prepare: (o) => {
+    const options = { burst: numberOption(o, 'burst'), capacity: optionalNumber(o, 'capacity') };
+    return {
+      ...(options.capacity !== undefined ? { context: { downstreamCapacity: options.capacity } } : {}),
+      requiredConcurrency: (outputs) => {
+        const capacity = Number(outputs['DownstreamCapacity'] ?? 3);
+        return { executions: capacity + 1, reason: `the buffer pool (K = ${capacity}) and the push function (throttled events are retried by Lambda)` };
+      },
+      run: async (session, ui) => {
+        const observations = await runBackpressure(session, options, ui);
+        return { verdict: backpressureVerdict(observations), observations: { ...observations }, render: (c) => renderBackpressure(observations, c) };
       },
     };
   },
@@ -125,6 +185,6 @@ const path: PathModel = {
 /** The delivery module's lab (registered in lib/modules.ts). */
 export const deliveryLab: ModuleLab<DeliveryOutput> = {
   main,
-  subcommands: [guarantees, dedup],
+  subcommands: [guarantees, ordering, dedup, backpressure],
   cost: { path, idleTargetPerHour: NEAR_FREE_IDLE_TARGET_PER_HOUR },
 };

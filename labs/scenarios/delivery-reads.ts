@@ -1,4 +1,4 @@
-import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 /** DynamoDB BatchGetItem reads at most 100 keys per call. */
@@ -24,4 +24,44 @@ export async function getItems(dynamodb: DynamoDBDocumentClient, tableName: stri
     }
   }
   return items;
+}
+
+/**
+ * Takes this run's messages off a queue (a dead-letter queue, read by no consumer): receives what is
+ * there, deletes the messages `ours` accepts and counts them, and makes the others visible again at
+ * once for whoever they belong to. Returns how many of ours it deleted in this call.
+ */
+export async function takeOwnMessages(sqs: SQSClient, queueUrl: string, ours: (body: string) => boolean): Promise<number> {
+  let taken = 0;
+  for (;;) {
+    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 30 }));
+    if (Messages.length === 0) return taken;
+    const mine = Messages.filter((message) => ours(message.Body ?? ''));
+    const others = Messages.filter((message) => !ours(message.Body ?? ''));
+    if (mine.length > 0) {
+      await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: mine.map((m, index) => ({ Id: String(index), ReceiptHandle: m.ReceiptHandle })) }));
+      taken += mine.length;
+    }
+    if (others.length > 0) {
+      await sqs.send(
+        new ChangeMessageVisibilityBatchCommand({ QueueUrl: queueUrl, Entries: others.map((m, index) => ({ Id: String(index), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0 })) }),
+      );
+      // Only others' messages left: receiving again would hand them straight back.
+      if (mine.length === 0) return taken;
+    }
+  }
+}
+
+/** Whether a JSON body (or an SNS event's first message, as a push dead-letter queue holds it) carries `runId`. */
+export function bodyOfRun(runId: string): (body: string) => boolean {
+  return (body) => {
+    try {
+      const parsed = JSON.parse(body) as { runId?: unknown; Records?: Array<{ Sns?: { Message?: string } }> };
+      if (parsed.runId === runId) return true;
+      const inner = parsed.Records?.[0]?.Sns?.Message;
+      return inner !== undefined && (JSON.parse(inner) as { runId?: unknown }).runId === runId;
+    } catch {
+      return false;
+    }
+  };
 }

@@ -68,3 +68,20 @@ export function orderViolations(arrivals: ReadonlyArray<Pick<SequencedMessage, '
   }
   return violations;
 }
+
+/**
+ * The groups that stood still while they still had messages to deliver: a gap of at least `gapMs`
+ * between two consecutive processing starts of the group (a poisoned message waiting out its
+ * visibility timeouts holds back a FIFO group by that long; a concurrent pool's jitter never does).
+ */
+export function blockedGroups(arrivals: ReadonlyArray<Pick<Arrival, 'group' | 'startedAt'>>, gapMs: number): string[] {
+  const starts = new Map<string, number[]>();
+  for (const { group, startedAt } of arrivals) starts.set(group, [...(starts.get(group) ?? []), startedAt]);
+  return [...starts]
+    .filter(([, times]) => {
+      const sorted = [...times].sort((a, b) => a - b);
+      return sorted.some((at, index) => index > 0 && at - (sorted[index - 1] as number) >= gapMs);
+    })
+    .map(([group]) => group)
+    .sort();
+}

@@ -44,6 +44,7 @@ export const DELIVERY_OUTPUTS = [
   'DownstreamCapacity',
   'WorkMs',
   'VisibilityTimeoutSeconds',
+  'MaxReceiveCount',
 ] as const;
 
 export type DeliveryOutput = (typeof DELIVERY_OUTPUTS)[number];
@@ -91,12 +92,16 @@ export class DeliveryStack extends LabStack<DeliveryOutput> {
     const orderingEnv = { ARRIVALS_TABLE_NAME: arrivals.tableName, WORK_MS: String(Math.min(workMs, 50)) };
     const standardConsumer = fn('StandardConsumer', 'ordering-consumer.ts', 'standardHandler', orderingEnv);
     const fifoConsumer = fn('FifoConsumer', 'ordering-consumer.ts', 'fifoHandler', orderingEnv);
-    for (const [consumer, queue] of [
-      [standardConsumer, standard.queue],
-      [fifoConsumer, fifo.queue],
+    // The FIFO pool takes one message per batch: in a larger batch a poisoned message's group-mates come
+    // back with it on every failure and count receives towards maxReceiveCount, so they would be
+    // dead-lettered with it. One per batch, SQS hides the rest of the group while the poison is in
+    // flight: only the poison is received (and dead-lettered), and its group resumes after it.
+    for (const [consumer, queue, batchSize] of [
+      [standardConsumer, standard.queue, 5],
+      [fifoConsumer, fifo.queue, 1],
     ] as const) {
       arrivals.grant(consumer, 'dynamodb:UpdateItem');
-      consumer.addEventSource(new SqsEventSource(queue, { batchSize: 5, maxConcurrency: 5, reportBatchItemFailures: true }));
+      consumer.addEventSource(new SqsEventSource(queue, { batchSize, maxConcurrency: 5, reportBatchItemFailures: true }));
     }
 
     // The constrained downstream and its two paths.
@@ -139,5 +144,6 @@ export class DeliveryStack extends LabStack<DeliveryOutput> {
     this.output('DownstreamCapacity', String(capacity), 'K: calls the downstream admits at once');
     this.output('WorkMs', String(workMs), 'How long one downstream call works');
     this.output('VisibilityTimeoutSeconds', String(visibilityTimeout.toSeconds()), 'Wait before an unacknowledged message is redelivered');
+    this.output('MaxReceiveCount', String(MAX_RECEIVE_COUNT), 'Receives of an ordering-lab message before its queue dead-letters it');
   }
 }

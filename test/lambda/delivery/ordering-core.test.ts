@@ -1,4 +1,4 @@
-import { PoisonMessageError, maxGroupsInFlight, orderViolations, receiveSequenced, type OrderingPorts } from '../../../lambda/delivery/ordering-core';
+import { PoisonMessageError, blockedGroups, maxGroupsInFlight, orderViolations, receiveSequenced, type OrderingPorts } from '../../../lambda/delivery/ordering-core';
 
 const arrivals = (text: string) => text.split(' ').filter(Boolean).map((item) => ({ group: item[0] ?? '', seq: Number(item.slice(1)) }));
 
@@ -25,6 +25,20 @@ describe('maxGroupsInFlight', () => {
     ['one group twice at once counts once', [span('a', 0, 10), span('a', 2, 8), span('b', 3, 4)], 2],
   ])('%s: %i', (_name, spans, expected) => {
     expect(maxGroupsInFlight(spans)).toBe(expected);
+  });
+});
+
+describe('blockedGroups', () => {
+  const start = (group: string, startedAt: number) => ({ group, startedAt });
+  it.each([
+    ['nothing', [], []],
+    ['groups processed without a pause', [start('a', 0), start('b', 5), start('a', 60), start('b', 70)], []],
+    ['a gap just under the threshold', [start('a', 0), start('a', 999)], []],
+    ['a gap of exactly the threshold', [start('a', 0), start('a', 1_000)], ['a']],
+    ['only the group that waited, whatever the order the starts are given in', [start('b', 3_000), start('a', 10), start('b', 0), start('a', 50)], ['b']],
+    ['a single message never counts', [start('a', 0), start('b', 5_000)], []],
+  ])('%s: %j', (_name, starts, expected) => {
+    expect(blockedGroups(starts, 1_000)).toEqual(expected);
   });
 });
 

@@ -32,10 +32,13 @@ describe('LabDelivery', () => {
   });
 
   test('reads the standard and FIFO queues with concurrent pools reporting partial batch failures', () => {
-    for (const queue of ['StandardQueue', 'FifoQueue']) {
+    for (const [queue, batchSize] of [
+      ['StandardQueue', 5],
+      ['FifoQueue', 1],
+    ] as const) {
       template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         ...mappingOf(queue),
-        BatchSize: 5,
+        BatchSize: batchSize,
         ScalingConfig: { MaximumConcurrency: 5 },
         FunctionResponseTypes: ['ReportBatchItemFailures'],
       });

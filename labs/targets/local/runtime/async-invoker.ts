@@ -84,19 +84,23 @@ export class AsyncInvoker {
   }
 
   private async run(functionName: string, event: unknown): Promise<void> {
+    // Each event sleeps on a signal of its own (AbortSignal.any adds no listener to the runtime's): a
+    // burst of throttled events on the one shared signal is more abort listeners than Node allows
+    // before it reports a leak.
+    const signal = AbortSignal.any([this.context.signal]);
     const pool = this.context.pool(functionName);
     const { asyncInvoke, functionArn } = pool.spec;
     const expiresAt = Date.now() + (asyncInvoke.maximumEventAgeSeconds ?? DEFAULT_MAXIMUM_EVENT_AGE_SECONDS) * 1_000 * ASYNC_CLOCK_SCALE;
     const attempts = 1 + asyncInvoke.maximumRetryAttempts;
     let failure: Failure | undefined;
     for (let attempt = 0; attempt < attempts; attempt += 1) {
-      if (this.context.signal.aborted) return;
+      if (signal.aborted) return;
       if (attempt > 0) {
         this.counts.retries += 1;
-        await sleep(this.retryDelaysMs[Math.min(attempt - 1, this.retryDelaysMs.length - 1)] ?? 0, this.context.signal);
-        if (this.context.signal.aborted) return;
+        await sleep(this.retryDelaysMs[Math.min(attempt - 1, this.retryDelaysMs.length - 1)] ?? 0, signal);
+        if (signal.aborted) return;
       }
-      const outcome = await this.attempt(pool, event, expiresAt);
+      const outcome = await this.attempt(pool, event, expiresAt, signal);
       if (outcome === 'aborted') return;
       if (outcome === 'expired') {
         failure = { condition: 'EventAgeExceeded', error: failure?.error ?? EVENT_AGE_EXCEEDED, requestId: failure?.requestId ?? '-', attempts: attempt };
@@ -118,15 +122,15 @@ export class AsyncInvoker {
   }
 
   /** One attempt, tried again while throttled: the function's outcome, or `expired` once the event is too old to try. */
-  private async attempt(pool: FunctionPool, event: unknown, expiresAt: number): Promise<InvocationOutcome | 'expired' | 'aborted'> {
+  private async attempt(pool: FunctionPool, event: unknown, expiresAt: number, signal: AbortSignal): Promise<InvocationOutcome | 'expired' | 'aborted'> {
     let backoffMs = this.throttleBackoff.firstMs;
     for (;;) {
       if (Date.now() >= expiresAt) return 'expired';
       const running = pool.tryInvoke(event);
       if (running !== undefined) return running;
       this.counts.throttles += 1;
-      await sleep(Math.min(backoffMs, Math.max(0, expiresAt - Date.now())), this.context.signal);
-      if (this.context.signal.aborted) return 'aborted';
+      await sleep(Math.min(backoffMs, Math.max(0, expiresAt - Date.now())), signal);
+      if (signal.aborted) return 'aborted';
       backoffMs = Math.min(backoffMs * 2, this.throttleBackoff.maxMs);
     }
   }
