@@ -1,6 +1,7 @@
 import { mark } from '../labs/report/format';
 import type { Colors } from '../labs/report/style';
 import { renderTable } from '../labs/report/table';
+import { MAX_DRAIN_OVERHEAD } from './backpressure-drain';
 import { MAX_CALL_RATIO } from './api-calls';
 import { MAX_BUNDLE_BYTES } from './bundles';
 import { MAX_ATTACH_SECONDS, MAX_GATEWAY_RATIO, MAX_UP_SECONDS } from './cloud';
@@ -155,6 +156,22 @@ export function renderBench(result: BenchResult, colors: Colors): string {
           : renderTable(
               ['projector', 'changes', 'lag p50', 'lag p99', 'applied/s', 'verdict'],
               f.projectors.map((p) => [p.name, f.changes, `${p.lagP50Ms} ms`, `${p.lagP99Ms} ms`, p.appliedPerSecond, f.verdictOk ? 'ok' : 'failed']),
+            ),
+      ),
+    );
+  }
+  if (result.backpressureDrain) {
+    const f = result.backpressureDrain;
+    parts.push(
+      section(
+        'Buffer strategy on the local cloud, burst to the last downstream completion',
+        `measured / ideal (burst x work / K) <= ${MAX_DRAIN_OVERHEAD}`,
+        command('backpressureDrain'),
+        'skipped' in f
+          ? `  not measured: ${f.skipped}`
+          : renderTable(
+              ['burst', 'K', 'work', 'ideal', 'measured', 'measured/ideal', 'verdict', 'ok'],
+              [[f.burst, f.capacity, `${f.workMs} ms`, `${f.idealSeconds} s`, `${f.measuredSeconds} s`, f.ratio.toFixed(2), f.verdictOk ? 'ok' : 'failed', mark(colors, f.meets)]],
             ),
       ),
     );

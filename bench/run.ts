@@ -1,6 +1,7 @@
 import { createUi, type Ui } from '../labs/report/ui';
 import { localTarget } from '../labs/targets/local';
 import type { Target } from '../labs/targets/target';
+import { BACKPRESSURE_DRAIN_BURST, measureBackpressureDrain, SMOKE_BACKPRESSURE_DRAIN_BURST, type BackpressureDrainFigure, type BackpressureDrainOptions } from './backpressure-drain';
 import { measureCloud, type CloudFigures } from './cloud';
 import type { CdcOptions } from '../labs/scenarios/cdc';
 import { CDC_LAG_CHANGES, measureCdcLag, SMOKE_CDC_LAG_CHANGES, type CdcLagFigure } from './cdc-lag';
@@ -11,7 +12,7 @@ import { measureHandlers, type HandlerFigure } from './handlers';
 import { measureLocalWorkerPool, type LocalWorkerPoolFigure, type LocalWorkerPoolOptions } from './local-worker-pool';
 import { measureSynth, measureUnitSuite, type SynthFigure } from './synth';
 
-export const SECTIONS = ['apiCalls', 'handlers', 'bundles', 'coldStart', 'localWorkerPool', 'cdcLag', 'synth', 'up', 'gateway', 'attach'] as const;
+export const SECTIONS = ['apiCalls', 'handlers', 'bundles', 'coldStart', 'localWorkerPool', 'cdcLag', 'backpressureDrain', 'synth', 'up', 'gateway', 'attach'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -30,6 +31,7 @@ export interface BenchPlan {
   readonly synthRuns: number;
   readonly localWorkerPool: LocalWorkerPoolOptions;
   readonly cdcLag: CdcOptions;
+  readonly backpressureDrain: BackpressureDrainOptions;
   readonly unitSuite: boolean;
   /** SendMessage calls through the endpoint of `labs up`, and as many straight to the emulator. */
   readonly gatewayMessages: number;
@@ -47,6 +49,7 @@ export function planFor(options: BenchOptions): BenchPlan {
         synthRuns: 1,
         localWorkerPool: { tasks: 30, workers: 3, taskMs: 100 },
         cdcLag: SMOKE_CDC_LAG_CHANGES,
+        backpressureDrain: SMOKE_BACKPRESSURE_DRAIN_BURST,
         unitSuite: false,
         gatewayMessages: 100,
         cloudModules: ['fanout'],
@@ -58,6 +61,7 @@ export function planFor(options: BenchOptions): BenchPlan {
         synthRuns: Math.min(runs, 3),
         localWorkerPool: { tasks: 300, workers: 3, taskMs: 100 },
         cdcLag: CDC_LAG_CHANGES,
+        backpressureDrain: BACKPRESSURE_DRAIN_BURST,
         unitSuite: true,
         gatewayMessages: 1_000,
         cloudModules: [],
@@ -78,6 +82,7 @@ export interface BenchResult {
   readonly coldStart?: ColdStartFigure;
   readonly localWorkerPool?: LocalWorkerPoolFigure | Skipped;
   readonly cdcLag?: CdcLagFigure | Skipped;
+  readonly backpressureDrain?: BackpressureDrainFigure | Skipped;
   readonly synth?: { readonly stacks: SynthFigure[] };
   /** Wall time of `npx jest --selectProjects unit`; null in a smoke run, which skips it. */
   readonly unitSuiteSeconds?: number | null;
@@ -151,6 +156,10 @@ export async function runBench(options: BenchOptions, io: BenchIo): Promise<Benc
     const { items, updates, deletes } = plan.cdcLag;
     ui.log(`cdcLag: ${items + updates + deletes} source writes on the local cloud, lag to both views`);
     result.cdcLag = await onLocalTarget(io, (target) => measureCdcLag(target, plan.cdcLag, ui));
+  }
+  if (selected('backpressureDrain')) {
+    ui.log(`backpressureDrain: a burst of ${plan.backpressureDrain.burst} through the buffer (SNS -> SQS -> K consumers) on the local cloud`);
+    result.backpressureDrain = await onLocalTarget(io, (target) => measureBackpressureDrain(target, plan.backpressureDrain, ui));
   }
   if (selected('synth')) {
     ui.log(`synth: ${plan.synthRuns} in-process syntheses per stack, bundling off`);

@@ -16,10 +16,10 @@ const DEDUP_DEFAULTS = { messages: 5 };
 /** The poison's two receives, a visibility timeout apart, set the ordering lab's length (about 25 s), not the counts. */
 const ORDERING_DEFAULTS = { groups: 4, perGroup: 5 };
 /**
- * 30 messages over K = 3 permits of 200 ms: 2 s of work for the buffer; push's retries (1 s and 2 s
+ * 60 messages over K = 3 permits of 200 ms: 4 s of work for the buffer; push's retries (1 s and 2 s
  * locally) leave it far more than it can take, so its dead letters are certain.
  */
-const BACKPRESSURE_DEFAULTS = { burst: 30 };
+const BACKPRESSURE_DEFAULTS = { burst: 60 };
 
 const guaranteesOptions = (o: Readonly<Record<string, unknown>>): GuaranteesOptions => {
   const options = { messages: numberOption(o, 'messages'), crashes: numberOption(o, 'crashes') };

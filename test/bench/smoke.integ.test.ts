@@ -23,7 +23,7 @@ beforeAll(async () => {
 }, 600_000);
 
 test('prints one JSON object with every section', () => {
-  expect(Object.keys(result)).toEqual(expect.arrayContaining(['apiCalls', 'handlers', 'bundles', 'coldStart', 'localWorkerPool', 'cdcLag', 'synth', 'unitSuiteSeconds']));
+  expect(Object.keys(result)).toEqual(expect.arrayContaining(['apiCalls', 'handlers', 'bundles', 'coldStart', 'localWorkerPool', 'cdcLag', 'backpressureDrain', 'synth', 'unitSuiteSeconds']));
   expect(result.smoke).toBe(true);
   expect(result.unitSuiteSeconds).toBeNull();
 });
@@ -85,6 +85,12 @@ test('up, gateway, attach: a labs up came up, its endpoint answered every SendMe
   expect(cloud?.gateway).toEqual(expect.objectContaining({ messages: 100 }));
   expect(cloud?.gateway?.endpointMedianMs).toBeGreaterThan(0);
   expect(cloud?.attach?.inProcessSeconds).toBeGreaterThan(0);
+});
+
+test('backpressureDrain: the buffer strategy processes the whole smoke burst, and its verdict holds', () => {
+  const figure = result.backpressureDrain;
+  if (figure === undefined || 'skipped' in figure) throw new Error(`backpressureDrain was not measured: ${JSON.stringify(figure)}`);
+  expect({ burst: figure.burst, capacity: figure.capacity, idealSeconds: figure.idealSeconds, verdictOk: figure.verdictOk }).toEqual({ burst: 15, capacity: 3, idealSeconds: 1, verdictOk: true });
 });
 
 test('cdcLag: both projectors apply every change of the smoke run, and the lab verdict holds', () => {
