@@ -130,7 +130,7 @@ const backpressure: Scenario<DeliveryOutput> = {
  * lesson with its defaults, in one local cloud; each one's observations under its own name.
  */
 const main: Scenario<DeliveryOutput> = {
-  summary: 'the guarantees lab, then the dedup lab with its defaults, in one local cloud (each also runs alone)',
+  summary: 'the guarantees lab, then the dedup lab with its defaults, in one local cloud (each also runs alone; ordering and backpressure run only on their own)',
   options: guarantees.options,
   prepare: (o) => ({
     requiredConcurrency: () => ({ executions: 10, reason: 'the standard and FIFO consumer pools (maximum concurrency 5 each)' }),
