@@ -9,6 +9,8 @@ import { numberOption, optionalText, UsageError, type ModuleLab, type OptionSpec
 import { groupVerdict, replayVerdict, runGroup, runReplay, runStream, streamVerdict } from '../scenarios/stream';
 import { MAX_RECORD_BYTES, sizeStream, sizeVerdict } from '../scenarios/stream/size';
 import { renderSize } from '../report/stream-size';
+import { renderKeys } from '../report/stream-keys';
+import { KEY_STRATEGIES, keysVerdict, runKeys, type KeyStrategy } from '../scenarios/stream/keys';
 
 /**
  * The lab holds every record it puts (to check routing and order) and waits 90 s for every consumer to
@@ -128,6 +130,34 @@ const size: Scenario<StreamOutput> = {
   },
 };
 
+function strategyOption(o: Readonly<Record<string, unknown>>): KeyStrategy[] {
+  const raw = optionalText(o, 'strategy') ?? 'all';
+  if (raw === 'all') return [...KEY_STRATEGIES];
+  if ((KEY_STRATEGIES as readonly string[]).includes(raw)) return [raw as KeyStrategy];
+  throw new UsageError(`--strategy must be one of ${KEY_STRATEGIES.join(', ')} or all, but '${raw}' was provided`);
+}
+
+const keys: Scenario<StreamOutput> = {
+  command: 'keys',
+  summary: 'the same device readings put with device, fixed, timestamp and random partition keys: spread, skew, per-device order (Module 6, question 3)',
+  options: [
+    // Each strategy puts --records readings and the lab holds them all: 4 x 2,000 records is well within
+    // the local cloud and takes 2 s of 4 shards' write limit on AWS. At least two readings per device.
+    { flags: '--records <n>', description: 'readings put with each key strategy (20 devices, one reading a second each)', kind: 'count', min: 40, max: 2000, defaultValue: 200 },
+    { flags: '--strategy <name>', description: `partition key: ${KEY_STRATEGIES.join(', ')} or all`, kind: 'text', defaultValue: 'all' },
+  ],
+  prepare: (o) => {
+    const options = { records: numberOption(o, 'records'), strategies: strategyOption(o) };
+    return {
+      requiredConcurrency: streamConcurrency,
+      run: async (session, ui) => {
+        const observations = await runKeys(session, options, ui);
+        return { verdict: keysVerdict(observations), observations: { ...observations }, render: (c) => renderKeys(observations, c) };
+      },
+    };
+  },
+};
+
 /**
  * stream: producers put records (PUT payload units per started 25 KB); every polling mapping and
  * every enhanced fan-out consumer reads every record; each invocation handles one full batch of one
@@ -170,4 +200,4 @@ const path: PathModel = {
 };
 
 /** The stream module's lab (registered in lib/modules.ts). Shards and consumers bill while idle. */
-export const streamLab: ModuleLab<StreamOutput> = { main, subcommands: [replay, group, size], cost: { path, idleTargetPerHour: 0.25 } };
+export const streamLab: ModuleLab<StreamOutput> = { main, subcommands: [replay, group, size, keys], cost: { path, idleTargetPerHour: 0.25 } };

@@ -183,6 +183,7 @@ describe('help', () => {
     const out = await run(['stream', '--help']);
     expect(out.stdout).toMatch(/replay/);
     expect(out.stdout).toMatch(/group/);
+    expect(out.stdout.replace(/\s+/g, ' ')).toMatch(/keys \[options\] the same device readings put with device, fixed, timestamp and random partition keys/);
     expect(out.stdout).toMatch(/--records <n>.*\(default: 30\)/s);
   });
 
@@ -314,7 +315,7 @@ describe('labs list', () => {
     const out = await run(['list', '--stack-prefix', 'alice-', '--json']);
     const { modules } = JSON.parse(out.stdout) as { modules: { name: string; stackId: string; commands: string[] }[] };
     expect(modules.map((m) => m.stackId)).toEqual(MODULES.map((m) => `alice-${m.stackId}`));
-    expect(modules.find((m) => m.name === 'stream')?.commands).toEqual(['stream', 'stream replay', 'stream group', 'stream size']);
+    expect(modules.find((m) => m.name === 'stream')?.commands).toEqual(['stream', 'stream replay', 'stream group', 'stream size', 'stream keys']);
   });
 });
 
