@@ -11,6 +11,9 @@ import { MAX_RECORD_BYTES, sizeStream, sizeVerdict } from '../scenarios/stream/s
 import { renderSize } from '../report/stream-size';
 import { renderKeys } from '../report/stream-keys';
 import { KEY_STRATEGIES, keysVerdict, runKeys, type KeyStrategy } from '../scenarios/stream/keys';
+import { renderRecompute, renderVsQueue } from '../report/stream-lessons';
+import { recomputeVerdict, runRecompute } from '../scenarios/stream/recompute';
+import { runVsQueue, vsQueueVerdict } from '../scenarios/stream/vs-queue';
 
 /**
  * The lab holds every record it puts (to check routing and order) and waits 90 s for every consumer to
@@ -158,6 +161,39 @@ const keys: Scenario<StreamOutput> = {
   },
 };
 
+/** The labs that put the same messages in the stream and the comparison queue. */
+const STREAM_OPTIONS_FOR_QUEUE: readonly OptionSpec[] = [
+  // Every queue read must end within the 10 s a received message stays hidden: 200 messages are 20 receives.
+  { flags: '--records <n>', description: 'messages put in the stream and in the queue', kind: 'count', min: 1, max: 200, defaultValue: 30 },
+  { flags: '--users <n>', description: 'distinct users (partition keys)', kind: 'count', min: 1, max: 1000, defaultValue: 5 },
+];
+
+const vsQueue: Scenario<StreamOutput> = {
+  command: 'vs-queue',
+  summary: 'the same messages in the stream and in a queue, each read twice and by a second reader: the log keeps them, the queue hands each out once (Module 6, step 5)',
+  options: STREAM_OPTIONS_FOR_QUEUE,
+  prepare: (o) => ({
+    requiredConcurrency: streamConcurrency,
+    run: async (session, ui) => {
+      const observations = await runVsQueue(session, streamOptions(o), ui);
+      return { verdict: vsQueueVerdict(observations), observations: { ...observations }, render: (c) => renderVsQueue(observations, c) };
+    },
+  }),
+};
+
+const recompute: Scenario<StreamOutput> = {
+  command: 'recompute',
+  summary: 'a consumer with a known bug counts page views; the fixed code replays the stream AT_TIMESTAMP and gets them right, the queue has nothing left (Module 6, question 2)',
+  options: STREAM_OPTIONS_FOR_QUEUE,
+  prepare: (o) => ({
+    requiredConcurrency: streamConcurrency,
+    run: async (session, ui) => {
+      const observations = await runRecompute(session, streamOptions(o), ui);
+      return { verdict: recomputeVerdict(observations), observations: { ...observations }, render: (c) => renderRecompute(observations, c) };
+    },
+  }),
+};
+
 /**
  * stream: producers put records (PUT payload units per started 25 KB); every polling mapping and
  * every enhanced fan-out consumer reads every record; each invocation handles one full batch of one
@@ -200,4 +236,4 @@ const path: PathModel = {
 };
 
 /** The stream module's lab (registered in lib/modules.ts). Shards and consumers bill while idle. */
-export const streamLab: ModuleLab<StreamOutput> = { main, subcommands: [replay, group, size, keys], cost: { path, idleTargetPerHour: 0.25 } };
+export const streamLab: ModuleLab<StreamOutput> = { main, subcommands: [replay, group, size, keys, vsQueue, recompute], cost: { path, idleTargetPerHour: 0.25 } };
