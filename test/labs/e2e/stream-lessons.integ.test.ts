@@ -11,7 +11,8 @@ function expectOk(run: CliRun, result: { ok: boolean }): void {
  * subprocess against the local cloud, with small counts and exact expectations.
  */
 
-jest.setTimeout(300_000);
+// Each run synthesizes and starts its own local cloud; on a loaded machine that alone can take minutes.
+jest.setTimeout(600_000);
 
 interface KeysResult {
   ok: boolean;
