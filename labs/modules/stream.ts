@@ -9,6 +9,11 @@ import { numberOption, optionalText, UsageError, type ModuleLab, type OptionSpec
 import { groupVerdict, replayVerdict, runGroup, runReplay, runStream, streamVerdict } from '../scenarios/stream';
 import { MAX_RECORD_BYTES, sizeStream, sizeVerdict } from '../scenarios/stream/size';
 import { renderSize } from '../report/stream-size';
+import { renderKeys } from '../report/stream-keys';
+import { KEY_STRATEGIES, keysVerdict, runKeys, type KeyStrategy } from '../scenarios/stream/keys';
+import { renderRecompute, renderVsQueue } from '../report/stream-lessons';
+import { recomputeVerdict, runRecompute } from '../scenarios/stream/recompute';
+import { runVsQueue, vsQueueVerdict } from '../scenarios/stream/vs-queue';
 
 /**
  * The lab holds every record it puts (to check routing and order) and waits 90 s for every consumer to
@@ -128,6 +133,67 @@ const size: Scenario<StreamOutput> = {
   },
 };
 
+function strategyOption(o: Readonly<Record<string, unknown>>): KeyStrategy[] {
+  const raw = optionalText(o, 'strategy') ?? 'all';
+  if (raw === 'all') return [...KEY_STRATEGIES];
+  if ((KEY_STRATEGIES as readonly string[]).includes(raw)) return [raw as KeyStrategy];
+  throw new UsageError(`--strategy must be one of ${KEY_STRATEGIES.join(', ')} or all, but '${raw}' was provided`);
+}
+
+const keys: Scenario<StreamOutput> = {
+  command: 'keys',
+  summary: 'the same device readings put with device, fixed, timestamp and random partition keys: spread, skew, per-device order (Module 6, question 3)',
+  options: [
+    // Each strategy puts --records readings and the lab holds them all: 4 x 2,000 records is well within
+    // the local cloud and takes 2 s of 4 shards' write limit on AWS. At least two readings per device.
+    { flags: '--records <n>', description: 'readings put with each key strategy (20 devices, one reading a second each)', kind: 'count', min: 40, max: 2000, defaultValue: 200 },
+    { flags: '--strategy <name>', description: `partition key: ${KEY_STRATEGIES.join(', ')} or all`, kind: 'text', defaultValue: 'all' },
+  ],
+  prepare: (o) => {
+    const options = { records: numberOption(o, 'records'), strategies: strategyOption(o) };
+    return {
+      requiredConcurrency: streamConcurrency,
+      run: async (session, ui) => {
+        const observations = await runKeys(session, options, ui);
+        return { verdict: keysVerdict(observations), observations: { ...observations }, render: (c) => renderKeys(observations, c) };
+      },
+    };
+  },
+};
+
+/** The labs that put the same messages in the stream and the comparison queue. */
+const STREAM_OPTIONS_FOR_QUEUE: readonly OptionSpec[] = [
+  // Every queue read must end within the 10 s a received message stays hidden: 200 messages are 20 receives.
+  { flags: '--records <n>', description: 'messages put in the stream and in the queue', kind: 'count', min: 1, max: 200, defaultValue: 30 },
+  { flags: '--users <n>', description: 'distinct users (partition keys)', kind: 'count', min: 1, max: 1000, defaultValue: 5 },
+];
+
+const vsQueue: Scenario<StreamOutput> = {
+  command: 'vs-queue',
+  summary: 'the same messages in the stream and in a queue, each read twice and by a second reader: the log keeps them, the queue hands each out once (Module 6, step 5)',
+  options: STREAM_OPTIONS_FOR_QUEUE,
+  prepare: (o) => ({
+    requiredConcurrency: streamConcurrency,
+    run: async (session, ui) => {
+      const observations = await runVsQueue(session, streamOptions(o), ui);
+      return { verdict: vsQueueVerdict(observations), observations: { ...observations }, render: (c) => renderVsQueue(observations, c) };
+    },
+  }),
+};
+
+const recompute: Scenario<StreamOutput> = {
+  command: 'recompute',
+  summary: 'a consumer with a known bug counts page views; the fixed code replays the stream AT_TIMESTAMP and gets them right, the queue has nothing left (Module 6, question 2)',
+  options: STREAM_OPTIONS_FOR_QUEUE,
+  prepare: (o) => ({
+    requiredConcurrency: streamConcurrency,
+    run: async (session, ui) => {
+      const observations = await runRecompute(session, streamOptions(o), ui);
+      return { verdict: recomputeVerdict(observations), observations: { ...observations }, render: (c) => renderRecompute(observations, c) };
+    },
+  }),
+};
+
 /**
  * stream: producers put records (PUT payload units per started 25 KB); every polling mapping and
  * every enhanced fan-out consumer reads every record; each invocation handles one full batch of one
@@ -170,4 +236,4 @@ const path: PathModel = {
 };
 
 /** The stream module's lab (registered in lib/modules.ts). Shards and consumers bill while idle. */
-export const streamLab: ModuleLab<StreamOutput> = { main, subcommands: [replay, group, size], cost: { path, idleTargetPerHour: 0.25 } };
+export const streamLab: ModuleLab<StreamOutput> = { main, subcommands: [replay, group, size, keys, vsQueue, recompute], cost: { path, idleTargetPerHour: 0.25 } };

@@ -13,8 +13,9 @@ import {
 } from '../cost/path';
 import { renderWorkerPool } from '../report/worker-pool';
 import { workerPoolConcurrency } from '../scenarios/concurrency';
-import { runWorkerPool, workerPoolVerdict } from '../scenarios/worker-pool';
-import { numberOption, optionalNumber, UsageError, type ModuleLab, type Scenario } from '../scenarios/scenario';
+import { runWorkerPool, SKEW_BATCH_SIZE, workerPoolVerdict } from '../scenarios/worker-pool';
+import { skewVerdict } from '../scenarios/worker-pool-skew';
+import { numberOption, optionalNumber, UsageError, verdictOf, type ModuleLab, type Scenario } from '../scenarios/scenario';
 
 const main: Scenario<WorkerPoolOutput> = {
   summary: 'send tasks to a work queue shared by a pool of Lambda workers (Module 8, load balancing)',
@@ -36,6 +37,12 @@ const main: Scenario<WorkerPoolOutput> = {
     // At most --tasks, checked below.
     { flags: '--poison <n>', description: 'tasks that fail on every attempt and end in the dead-letter queue', kind: 'count', min: 0, max: 1000, defaultValue: 0 },
     { flags: '--crash', description: 'one task kills its worker mid-task; watch it come back and complete elsewhere', kind: 'flag', defaultValue: false },
+    {
+      flags: '--skew',
+      description: 'a few tasks work ten times --work-ms; workers pull one task at a time (local: synthesized so; AWS: deploy with -c workerBatchSize=1): busy time evens out, compared with round-robin',
+      kind: 'flag',
+      defaultValue: false,
+    },
   ],
   prepare: (o, env) => {
     const options = {
@@ -44,7 +51,14 @@ const main: Scenario<WorkerPoolOutput> = {
       workMs: numberOption(o, 'workMs'),
       poison: numberOption(o, 'poison'),
       crash: o.crash === true,
+      skew: o.skew === true,
     };
+    if (options.skew && (options.poison > 0 || options.crash)) {
+      throw new UsageError('--skew compares healthy tasks only: leave out --poison and --crash');
+    }
+    if (options.skew && options.tasks < 10) {
+      throw new UsageError(`--skew needs at least 10 tasks to show the balance, but --tasks ${options.tasks} was provided`);
+    }
     if (options.poison > options.tasks) {
       throw new UsageError(`--poison (${options.poison}) cannot exceed --tasks (${options.tasks})`);
     }
@@ -52,11 +66,19 @@ const main: Scenario<WorkerPoolOutput> = {
       throw new UsageError('--crash needs at least one task that is not poison');
     }
     return {
-      ...(options.workers !== undefined ? { context: { workerPoolSize: options.workers } } : {}),
+      ...(options.workers !== undefined || options.skew
+        ? {
+            context: {
+              ...(options.workers !== undefined ? { workerPoolSize: options.workers } : {}),
+              ...(options.skew ? { workerBatchSize: SKEW_BATCH_SIZE } : {}),
+            },
+          }
+        : {}),
       requiredConcurrency: workerPoolConcurrency,
       run: async (session, ui) => {
         const observations = await runWorkerPool(session, { ...options, stackPrefix: env.stackPrefix }, ui);
-        return { verdict: workerPoolVerdict(observations), observations: { ...observations }, render: (c) => renderWorkerPool(observations, c) };
+        const verdict = verdictOf([...workerPoolVerdict(observations).failures, ...(observations.skew ? skewVerdict(observations.skew).failures : [])]);
+        return { verdict, observations: { ...observations }, render: (c) => renderWorkerPool(observations, c) };
       },
     };
   },

@@ -15,6 +15,24 @@ export function renderWorkerPool(o: WorkerPoolObservations, colors: Colors): str
       [[o.tasks, o.processed, `${o.deadLettered} (of ${o.poison} poison)`, o.duplicates, `${o.sendCalls} SendMessageBatch call(s)`, seconds(o.elapsedMs)]],
     ),
   ];
+  if (o.skew) {
+    const k = o.skew;
+    lines.push(
+      `Skewed tasks: ${k.longTasks} of ${o.tasks} work ${k.longMs} ms, the rest ${k.shortMs} ms; each worker pulls the next task when it is done:`,
+      renderTable(
+        ['worker', 'tasks', 'long tasks', 'busy'],
+        k.workers.map((w) => [shortId(w.id), w.tasks, w.longTasks, seconds(w.busyMs)]),
+      ),
+      renderTable(
+        ['makespan', 'first task taken up to last task done'],
+        [
+          ['measured, pulling from the queue', seconds(k.measuredMakespanMs)],
+          ['computed, not run: the same task times pushed round-robin', `${seconds(k.roundRobinMakespanMs)} (busy per worker: ${k.roundRobinBusyMs.map((ms) => seconds(ms)).join(', ')})`],
+        ],
+      ),
+      'Notice: a worker busy with a long task pulls nothing, so the others take more tasks: a queue balances like least-outstanding-requests; round-robin would have stacked every long task on one worker.',
+    );
+  }
   if (o.poison > 0) {
     lines.push(`Poison tasks failed on each of ${o.maxReceiveCount} receives, then SQS moved them to the dead-letter queue.`);
   }

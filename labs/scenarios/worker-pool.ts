@@ -8,6 +8,7 @@ import { cdkCommand } from '../cdk-command';
 import { integerOutput, textOutput } from './outputs';
 import { newRunId, pollUntil } from './polling';
 import { verdictOf, type Verdict } from './scenario';
+import { observeSkew, skewSchedule, type SkewObservation } from './worker-pool-skew';
 
 export interface WorkerPoolOptions {
   readonly tasks: number;
@@ -16,7 +17,12 @@ export interface WorkerPoolOptions {
   readonly workMs: number;
   readonly poison: number;
   readonly crash: boolean;
+  /** A few tasks ten times longer than the rest (worker-pool-skew.ts); needs one task per batch. */
+  readonly skew?: boolean;
 }
+
+/** The batch size --skew synthesizes the pool with: a worker pulls one task at a time. */
+export const SKEW_BATCH_SIZE = 1;
 
 export interface WorkerShare {
   /** The execution environment (its log stream name). */
@@ -53,6 +59,7 @@ export interface WorkerPoolObservations {
   readonly visibilityTimeoutSeconds: number;
   readonly sendCalls: number;
   readonly crash?: CrashObservation;
+  readonly skew?: SkewObservation;
   readonly elapsedMs: number;
   readonly timeoutMs: number;
   readonly timedOut: boolean;
@@ -73,13 +80,22 @@ export function spreadIndices(total: number, count: number): number[] {
   return Array.from({ length: count }, (_, j) => Math.floor(((j + 0.5) * total) / count));
 }
 
-export function makeTasks(runId: string, options: Pick<WorkerPoolOptions, 'tasks' | 'workMs' | 'poison' | 'crash'>): WorkerTask[] {
+/** The work of each task: `workMs` each, or the skewed schedule for a pool of `poolSize`. */
+export function taskWork(options: Pick<WorkerPoolOptions, 'tasks' | 'workMs' | 'skew'>, poolSize: number): number[] {
+  return options.skew === true ? skewSchedule(options.tasks, poolSize, options.workMs) : Array.from({ length: options.tasks }, () => options.workMs);
+}
+
+export function makeTasks(
+  runId: string,
+  options: Pick<WorkerPoolOptions, 'tasks' | 'workMs' | 'poison' | 'crash'>,
+  work: readonly number[] = Array.from({ length: options.tasks }, () => options.workMs),
+): WorkerTask[] {
   const poison = new Set(spreadIndices(options.tasks, options.poison));
   const crashIndex = options.crash ? [...Array(options.tasks).keys()].find((i) => !poison.has(i)) : undefined;
   return Array.from({ length: options.tasks }, (_, i) => ({
     runId,
     taskId: `${runId}-${String(i).padStart(4, '0')}`,
-    workMs: options.workMs,
+    workMs: work[i] ?? options.workMs,
     ...(poison.has(i) ? { poison: true } : {}),
     ...(i === crashIndex ? { crash: true } : {}),
   }));
@@ -95,9 +111,13 @@ export function workerPoolDeadlineMs(params: {
   poolSize: number;
   maxReceiveCount: number;
   visibilityTimeoutSeconds: number;
+  /** The work of each task, when it varies. @default - `workMs` each */
+  work?: readonly number[];
 }): number {
   const redelivery = params.visibilityTimeoutSeconds * (params.maxReceiveCount + 1) * 1000;
-  const work = Math.ceil(params.tasks / Math.max(1, params.poolSize)) * params.workMs;
+  const work = params.work
+    ? Math.ceil(params.work.reduce((sum, ms) => sum + ms, 0) / Math.max(1, params.poolSize)) + Math.max(0, ...params.work)
+    : Math.ceil(params.tasks / Math.max(1, params.poolSize)) * params.workMs;
   return redelivery + work + 30_000;
 }
 
@@ -147,6 +167,15 @@ export async function runWorkerPool(
   if (options.workMs > maxTaskWorkMs) {
     throw new Error(`--work-ms ${options.workMs} is more than a task of ${session.stackName} may take (${maxTaskWorkMs} ms, bounded by the worker's timeout)`);
   }
+  const work = taskWork(options, poolSize);
+  const longest = Math.max(0, ...work);
+  if (longest > maxTaskWorkMs) {
+    const redeploy = cdkCommand('deploy', { stackName: session.stackName, stackPrefix: options.stackPrefix ?? '' }, { workerBatchSize: SKEW_BATCH_SIZE });
+    throw new Error(
+      `--skew makes the long tasks ${longest} ms, more than a task of ${session.stackName} may take (${maxTaskWorkMs} ms): lower --work-ms` +
+        (session.target === 'aws' ? `, or run \`${redeploy}\` so that a worker pulls one task at a time` : ''),
+    );
+  }
   if (options.workers !== undefined && options.workers !== poolSize) {
     throw new Error(
       session.target === 'aws'
@@ -156,13 +185,13 @@ export async function runWorkerPool(
   }
 
   const runId = newRunId();
-  const tasks = makeTasks(runId, options);
+  const tasks = makeTasks(runId, options, work);
   const poisonIds = new Set(tasks.filter((t) => t.poison).map((t) => t.taskId));
   const crashTask = tasks.find((t) => t.crash);
-  const timeoutMs = workerPoolDeadlineMs({ ...options, poolSize, maxReceiveCount, visibilityTimeoutSeconds });
+  const timeoutMs = workerPoolDeadlineMs({ ...options, poolSize, maxReceiveCount, visibilityTimeoutSeconds, ...(options.skew === true ? { work } : {}) });
 
   ui.log(
-    `sending ${tasks.length} tasks (${options.poison} poison${crashTask ? ', 1 crashing' : ''}, ${options.workMs} ms each) to a pool of ${poolSize} workers (run ${runId})`,
+    `sending ${tasks.length} tasks (${options.poison} poison${crashTask ? ', 1 crashing' : ''}, ${options.skew === true ? `${options.workMs} ms, ${work.filter((ms) => ms > options.workMs).length} of them ${longest} ms` : `${options.workMs} ms each`}) to a pool of ${poolSize} workers (run ${runId})`,
   );
   const { calls } = await sendMessageBatches(sqs, queueUrl, tasks.map(encodeTask));
   ui.debug(
@@ -195,6 +224,12 @@ export async function runWorkerPool(
   const shares = new Map<string, number>();
   for (const item of completed) shares.set(item.workerId, (shares.get(item.workerId) ?? 0) + 1);
   const crashed = crashTask ? ledger.get(crashTask.taskId) : undefined;
+  const workOf = new Map(tasks.map((t) => [t.taskId, t.workMs]));
+  // The ledger's completedAt is taken when the worker takes the task up (before its work).
+  const skew =
+    options.skew === true
+      ? observeSkew(work, poolSize, completed.map((i) => ({ workerId: i.workerId, workMs: workOf.get(i.taskId) ?? 0, startedAt: i.completedAt })))
+      : undefined;
 
   return {
     runId,
@@ -222,6 +257,7 @@ export async function runWorkerPool(
           },
         }
       : {}),
+    ...(skew ? { skew } : {}),
     elapsedMs: Date.now() - started,
     timeoutMs,
     timedOut,

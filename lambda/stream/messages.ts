@@ -37,3 +37,13 @@ export function parseStreamEvent(base64Data: string): StreamEvent {
 export function readStreamEvent(data: Uint8Array | undefined): StreamEvent | undefined {
   return readJsonMessage(data && new TextDecoder().decode(data), StreamEventSchema);
 }
+
+/** The same event as an SQS message body (the comparison queue of the stream lab): the record data's JSON. */
+export function streamEventBody(event: StreamEvent): string {
+  return new TextDecoder().decode(encodeStreamEvent(event));
+}
+
+/** A message body as the comparison queue returns it, or undefined when it is not a stream event. */
+export function readStreamEventBody(body: string | undefined): StreamEvent | undefined {
+  return readJsonMessage(body, StreamEventSchema);
+}

@@ -1,3 +1,5 @@
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { PartitionedStream } from '../constructs/partitioned-stream';
 import { LabStack, type LabStackProps } from './lab-stack';
@@ -25,6 +27,7 @@ export const STREAM_OUTPUTS = [
   'PollingConsumerName',
   'EnhancedConsumerNames',
   'ConsumerNames',
+  'ComparisonQueueUrl',
 ] as const;
 
 export type StreamOutput = (typeof STREAM_OUTPUTS)[number];
@@ -43,6 +46,11 @@ export const ENHANCED_CONSUMERS = ['analytics', 'search'] as const;
  */
 export class StreamStack extends LabStack<StreamOutput> {
   public readonly partitionedStream: PartitionedStream;
+  /**
+   * A queue beside the log (Module 6, step 5: "compare with SQS"): the lab puts the same messages in
+   * both and reads each twice and with a second reader. Billed per request only: $0 while idle.
+   */
+  public readonly comparisonQueue: Queue;
 
   constructor(scope: Construct, id: string, props: StreamStackProps) {
     super(scope, id, props);
@@ -51,6 +59,19 @@ export class StreamStack extends LabStack<StreamOutput> {
     for (const name of ENHANCED_CONSUMERS) {
       this.partitionedStream.addEnhancedFanOutConsumer(name);
     }
+
+    this.comparisonQueue = new Queue(this, 'ComparisonQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // As long as the stream keeps its records (24 h): the queue loses a message to its acknowledgement, not to its age.
+      retentionPeriod: Duration.days(1),
+      // Labs are disposable: whatever the comparison left goes with the stack on `cdk destroy`.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    Validations.of(this.comparisonQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'The comparison queue is read by the lab alone, which acknowledges what it reads; no function consumes it that could fail, so no message needs a dead-letter queue.',
+    });
 
     const { stream, checkpointTable, failureQueue } = this.partitionedStream;
     this.output('StreamName', stream.streamName, 'Kinesis stream the lab puts records to');
@@ -61,5 +82,6 @@ export class StreamStack extends LabStack<StreamOutput> {
     this.output('PollingConsumerName', POLLING_CONSUMER, 'Consumer that shares the shards among its invocations');
     this.output('EnhancedConsumerNames', ENHANCED_CONSUMERS.join(','), 'Enhanced fan-out consumers, each reading every shard');
     this.output('ConsumerNames', [...this.partitionedStream.consumers.keys()].join(','), 'Every consumer, polling first');
+    this.output('ComparisonQueueUrl', this.comparisonQueue.queueUrl, 'Queue the lab compares the log with: each message handed out once');
   }
 }

@@ -169,6 +169,18 @@ describe('help', () => {
     expect(out.stdout).toMatch(/cost/);
   });
 
+  test('labs worker-pool --help documents --skew', async () => {
+    const out = (await run(['worker-pool', '--help'])).stdout.replace(/\s+/g, ' ');
+    expect(out).toMatch(/--skew a few tasks work ten times --work-ms; workers pull one task at a time/);
+  });
+
+  test('labs worker-pool --skew refuses poison and crash tasks, and too few tasks', async () => {
+    expect((await run(['worker-pool', '--skew', '--poison', '1'])).stderr).toMatch(/^error: --skew compares healthy tasks only: leave out --poison and --crash$/m);
+    const few = await run(['worker-pool', '--skew', '--tasks', '5']);
+    expect(few.code).toBe(2);
+    expect(few.stderr).toMatch(/--skew needs at least 10 tasks/);
+  });
+
   test('labs worker-pool --help documents the options with their defaults', async () => {
     const out = await run(['worker-pool', '--help']);
     out.stdout = out.stdout.replace(/\s+/g, ' ');
@@ -183,6 +195,10 @@ describe('help', () => {
     const out = await run(['stream', '--help']);
     expect(out.stdout).toMatch(/replay/);
     expect(out.stdout).toMatch(/group/);
+    const help = out.stdout.replace(/\s+/g, ' ');
+    expect(help).toMatch(/keys \[options\] the same device readings put with device, fixed, timestamp and random partition keys/);
+    expect(help).toMatch(/vs-queue \[options\] the same messages in the stream and in a queue, each read twice and by a second reader/);
+    expect(help).toMatch(/recompute \[options\] a consumer with a known bug counts page views/);
     expect(out.stdout).toMatch(/--records <n>.*\(default: 30\)/s);
   });
 
@@ -314,12 +330,12 @@ describe('labs list', () => {
     const out = await run(['list', '--stack-prefix', 'alice-', '--json']);
     const { modules } = JSON.parse(out.stdout) as { modules: { name: string; stackId: string; commands: string[] }[] };
     expect(modules.map((m) => m.stackId)).toEqual(MODULES.map((m) => `alice-${m.stackId}`));
-    expect(modules.find((m) => m.name === 'stream')?.commands).toEqual(['stream', 'stream replay', 'stream group', 'stream size']);
+    expect(modules.find((m) => m.name === 'stream')?.commands).toEqual(['stream', 'stream replay', 'stream group', 'stream size', 'stream keys', 'stream vs-queue', 'stream recompute']);
   });
 });
 
 test('defaultOptions: what a lab runs with when no option is given', async () => {
-  expect(defaultOptions((await findModule('worker-pool').lab()).main)).toEqual({ tasks: 20, workMs: 200, poison: 0, crash: false });
+  expect(defaultOptions((await findModule('worker-pool').lab()).main)).toEqual({ tasks: 20, workMs: 200, poison: 0, crash: false, skew: false });
   expect(defaultOptions((await findModule('stream').lab()).main)).toEqual({ records: 30, users: 5 });
 });
 

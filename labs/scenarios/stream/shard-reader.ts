@@ -23,7 +23,11 @@ export async function listShardRanges(kinesis: KinesisClient, streamName: string
   return ranges;
 }
 
-export type IteratorStart = { readonly type: 'TRIM_HORIZON' } | { readonly type: 'AT_SEQUENCE_NUMBER'; readonly sequenceNumber: string };
+export type IteratorStart =
+  | { readonly type: 'TRIM_HORIZON' }
+  | { readonly type: 'AT_SEQUENCE_NUMBER'; readonly sequenceNumber: string }
+  /** The first record put at or after `timestamp` (or the shard's oldest, if that is later). */
+  | { readonly type: 'AT_TIMESTAMP'; readonly timestamp: Date };
 
 export interface ReadRecord {
   readonly sequenceNumber: string;
@@ -101,6 +105,7 @@ export async function readShard(options: ReadShardOptions): Promise<ShardRead> {
       ShardId: options.shardId,
       ShardIteratorType: options.start.type,
       ...(options.start.type === 'AT_SEQUENCE_NUMBER' ? { StartingSequenceNumber: options.start.sequenceNumber } : {}),
+      ...(options.start.type === 'AT_TIMESTAMP' ? { Timestamp: options.start.timestamp } : {}),
     }),
   );
   const counts = (record: ReadRecord): boolean => runId === undefined || record.event?.runId === runId;

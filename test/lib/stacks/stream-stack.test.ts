@@ -133,6 +133,16 @@ describe('LabStream', () => {
     template.hasResourceProperties('AWS::SQS::QueuePolicy', { Queues: [{ Ref: logicalId(partitionedStream.failureQueue) }], ...tlsOnlyPolicy('sqs:*') });
   });
 
+  test('adds a comparison queue beside the log: encrypted, TLS-only, kept as long as the stream keeps records', () => {
+    // GIVEN
+    const queue = (stack as StreamStack).comparisonQueue;
+    // THEN
+    template.resourceCountIs('AWS::SQS::Queue', 2);
+    template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 86_400 });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', { Queues: [{ Ref: logicalId(queue) }], ...tlsOnlyPolicy('sqs:*') });
+    expect(template.findResources('AWS::SQS::Queue')[logicalId(queue)]?.Properties?.RedrivePolicy).toBeUndefined();
+  });
+
   test('names no resource physically', () => {
     for (const [type, property] of [
       ['AWS::Kinesis::Stream', 'Name'],
@@ -161,6 +171,7 @@ describe('LabStream', () => {
     ['PollingConsumerName', 'processor'],
     ['EnhancedConsumerNames', 'analytics,search'],
     ['ConsumerNames', 'processor,analytics,search'],
+    ['ComparisonQueueUrl', { Ref: logicalId((stack as StreamStack).comparisonQueue) }],
   ])('outputs %s', (key, value) => {
     template.hasOutput(key, { Value: value });
   });

@@ -131,4 +131,11 @@ describe('readShard', () => {
     await readShard(options({ start: { type: 'AT_SEQUENCE_NUMBER', sequenceNumber: '1005' }, runId: undefined, wanted: 1 }));
     expect(kinesis).toHaveReceivedCommandWith(GetShardIteratorCommand, { ShardIteratorType: 'AT_SEQUENCE_NUMBER', StartingSequenceNumber: '1005' });
   });
+
+  test('starts at the point in time it was given', async () => {
+    answer({ Records: [record(5)], NextShardIterator: 'next', MillisBehindLatest: 0 });
+    const timestamp = new Date('2026-01-01T00:00:00Z');
+    await readShard(options({ start: { type: 'AT_TIMESTAMP', timestamp }, runId: undefined, wanted: 1 }));
+    expect(kinesis).toHaveReceivedCommandWith(GetShardIteratorCommand, { ShardIteratorType: 'AT_TIMESTAMP', Timestamp: timestamp });
+  });
 });
