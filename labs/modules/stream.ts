@@ -131,10 +131,9 @@ const size: Scenario<StreamOutput> = {
 /**
  * stream: producers put records (PUT payload units per started 25 KB); every polling mapping and
  * every enhanced fan-out consumer reads every record; each invocation handles one full batch of one
- * shard and makes one checkpoint write; enhanced fan-out bills the bytes it pushes.
+ * shard and makes one checkpoint write per partition key in it (order is kept per key); enhanced
+ * fan-out bills the bytes it pushes.
  */
-const STREAM_WRITES_PER_BATCH: Readonly<Record<string, number>> = { CHECKPOINT_TABLE_NAME: 1 };
-
 const path: PathModel = {
   message: 'record put to the stream',
   description: 'PUT payload units; per consumer one invocation and one checkpoint write per batch; enhanced fan-out GB retrieved',
@@ -154,13 +153,15 @@ const path: PathModel = {
       const fn = view.function(mapping.functionId);
       const batches = MILLION / mapping.batchSize;
       items.push(...invocationItems(fn, batches, a.streamBatchOverheadMs + mapping.batchSize * a.streamRecordMs, a));
-      items.push(...tableWriteItems(fn, view, batches, STREAM_WRITES_PER_BATCH, 'batch'));
+      const keysPerBatch = Math.min(mapping.batchSize, a.streamKeysPerBatch);
+      items.push(...tableWriteItems(fn, view, batches, { CHECKPOINT_TABLE_NAME: keysPerBatch }, 'batch'));
     }
     return {
       items,
       assumptions: [
         `${a.recordBytes} B per record`,
         'full batches of each mapping\'s BatchSize (a slow producer gets smaller batches, hence more invocations)',
+        `${a.streamKeysPerBatch} partition keys per batch, one checkpoint write each`,
         `${a.streamRecordMs} ms per record + ${a.streamBatchOverheadMs} ms per batch`,
         'polling reads (GetRecords) of a provisioned stream are free; KMS requests of the AWS managed stream key are negligible and not counted',
         `${a.logBytesPerInvocation} B of logs per invocation`,

@@ -56,7 +56,7 @@ export class StreamStack extends LabStack<StreamOutput> {
     this.output('StreamName', stream.streamName, 'Kinesis stream the lab puts records to');
     this.output('StreamArn', stream.streamArn, 'ARN of the stream');
     this.output('ShardCount', String(this.partitionedStream.shardCount), 'Provisioned shards of the stream');
-    this.output('CheckpointTableName', checkpointTable.tableName, 'Per (consumer, shardId): records, lastSequenceNumber, orderViolations');
+    this.output('CheckpointTableName', checkpointTable.tableName, 'Per (consumer, shardId#partitionKey): records, lastSequenceNumber, orderViolations, processing times');
     this.output('FailureQueueUrl', failureQueue.queueUrl, 'On-failure destination of every consumer');
     this.output('PollingConsumerName', POLLING_CONSUMER, 'Consumer that shares the shards among its invocations');
     this.output('EnhancedConsumerNames', ENHANCED_CONSUMERS.join(','), 'Enhanced fan-out consumers, each reading every shard');
