@@ -20,6 +20,7 @@ export const STREAM_OUTPUTS = [
   'StreamName',
   'StreamArn',
   'ShardCount',
+  'ParallelizationFactor',
   'CheckpointTableName',
   'FailureQueueUrl',
   'PollingConsumerName',
@@ -47,7 +48,8 @@ export class StreamStack extends LabStack<StreamOutput> {
   constructor(scope: Construct, id: string, props: StreamStackProps) {
     super(scope, id, props);
     this.partitionedStream = new PartitionedStream(this, 'PartitionedStream', { shardCount: props.shardCount });
-    this.partitionedStream.addPollingConsumer(POLLING_CONSUMER, { parallelizationFactor: props.parallelizationFactor });
+    const parallelizationFactor = props.parallelizationFactor ?? 1;
+    this.partitionedStream.addPollingConsumer(POLLING_CONSUMER, { parallelizationFactor });
     for (const name of ENHANCED_CONSUMERS) {
       this.partitionedStream.addEnhancedFanOutConsumer(name);
     }
@@ -56,6 +58,7 @@ export class StreamStack extends LabStack<StreamOutput> {
     this.output('StreamName', stream.streamName, 'Kinesis stream the lab puts records to');
     this.output('StreamArn', stream.streamArn, 'ARN of the stream');
     this.output('ShardCount', String(this.partitionedStream.shardCount), 'Provisioned shards of the stream');
+    this.output('ParallelizationFactor', String(parallelizationFactor), 'Concurrent batches per shard of the polling consumer');
     this.output('CheckpointTableName', checkpointTable.tableName, 'Per (consumer, shardId#partitionKey): records, lastSequenceNumber, orderViolations, processing times');
     this.output('FailureQueueUrl', failureQueue.queueUrl, 'On-failure destination of every consumer');
     this.output('PollingConsumerName', POLLING_CONSUMER, 'Consumer that shares the shards among its invocations');

@@ -10,3 +10,13 @@ export {
   type UserRouting,
 } from './main';
 export { replayVerdict, runReplay, type ReplayedRecord, type ReplayObservations, type ReplayOptions } from './replay';
+export {
+  keysOutOfShardOrder,
+  parallelConsumer,
+  parallelVerdict,
+  runParallel,
+  type ParallelConsumer,
+  type ParallelObservations,
+  type ParallelOptions,
+  type ParallelShard,
+} from './parallel';
