@@ -2,11 +2,11 @@ import type { StreamOutput } from '../../lib/stacks/stream-stack';
 import { labIdleCostNotice } from '../cost/command';
 import { streamShards } from '../cost/idle';
 import { GB, invocationItems, item, KINESIS_PUT_UNIT_BYTES, MILLION, tableWriteItems, type PathModel } from '../cost/path';
-import { renderGroup, renderParallel, renderReplay, renderStream } from '../report/stream';
+import { renderGroup, renderParallel, renderReplay, renderScale, renderStream } from '../report/stream';
 import { streamConcurrency } from '../scenarios/concurrency';
 import { integerOutput } from '../scenarios/outputs';
 import { numberOption, optionalText, UsageError, type ModuleLab, type OptionSpec, type Scenario } from '../scenarios/scenario';
-import { groupVerdict, parallelVerdict, replayVerdict, runGroup, runParallel, runReplay, runStream, streamVerdict } from '../scenarios/stream';
+import { groupVerdict, parallelVerdict, replayVerdict, runGroup, runParallel, runReplay, runScale, runStream, scaleVerdict, streamVerdict } from '../scenarios/stream';
 import { MAX_WORK_MS } from '../../lambda/stream/messages';
 import { MAX_RECORD_BYTES, sizeStream, sizeVerdict } from '../scenarios/stream/size';
 import { renderSize } from '../report/stream-size';
@@ -116,6 +116,52 @@ const parallel: Scenario<StreamOutput> = {
   },
 };
 
+const MAX_GROUPS = 6;
+const MAX_GROUP_SIZE = 100;
+
+/** `5,10,15`: group sizes, one run each. */
+export function consumerCounts(raw: string): number[] {
+  const parts = raw.split(',').map((p) => p.trim());
+  const counts = parts.map(Number);
+  if (parts.length > MAX_GROUPS || parts.some((p) => !/^\d+$/.test(p)) || counts.some((n) => n < 1 || n > MAX_GROUP_SIZE)) {
+    throw new UsageError(`--consumers must be up to ${MAX_GROUPS} group sizes of 1 to ${MAX_GROUP_SIZE}, comma-separated (e.g. 5,10,15), but '${raw}' was provided`);
+  }
+  return counts;
+}
+
+const scale: Scenario<StreamOutput> = {
+  command: 'scale',
+  summary: 'one consumer group of 5, 10, 15 on the stack\'s shards: records/s, idle consumers, a dead consumer\'s shards taken over (Module 8, question 2)',
+  // The lab's consumers run in the lab process; a run may take at most 60 s by its own arithmetic
+  // (checked once the shard count is known). 5,000 records/s is half of what 10 shards accept.
+  options: [
+    { flags: '--consumers <list>', description: `group sizes, one run each (up to ${MAX_GROUPS}, each 1 to ${MAX_GROUP_SIZE})`, kind: 'text', defaultValue: '5,10,15' },
+    { flags: '--work-ms <ms>', description: 'work per record in each consumer (0: input-bound)', kind: 'count', min: 0, max: 1000, defaultValue: 0 },
+    { flags: '--records <n>', description: 'records put in each run', kind: 'count', min: 1, max: 10_000, defaultValue: 1000 },
+    { flags: '--rate <n>', description: 'records put per second', kind: 'count', min: 10, max: 5000, defaultValue: 1000 },
+    { flags: '--kill <n>', description: 'consumers that die when half the records are put (fewer than the smallest group)', kind: 'count', min: 0, max: MAX_GROUP_SIZE - 1, defaultValue: 0 },
+  ],
+  prepare: (o) => {
+    const options = {
+      consumers: consumerCounts(optionalText(o, 'consumers') ?? ''),
+      workMs: numberOption(o, 'workMs'),
+      records: numberOption(o, 'records'),
+      rate: numberOption(o, 'rate'),
+      kill: numberOption(o, 'kill'),
+    };
+    const smallest = Math.min(...options.consumers);
+    if (options.kill >= smallest) {
+      throw new UsageError(`--kill (${options.kill}) must be below the smallest group (${smallest}): someone has to take the shards over`);
+    }
+    return {
+      run: async (session, ui) => {
+        const observations = await runScale(session, options, ui);
+        return { verdict: scaleVerdict(observations), observations: { ...observations }, render: () => renderScale(observations) };
+      },
+    };
+  },
+};
+
 const MAX_HEADROOM = 10;
 
 function headroomOption(o: Readonly<Record<string, unknown>>): number {
@@ -197,4 +243,4 @@ const path: PathModel = {
 };
 
 /** The stream module's lab (registered in lib/modules.ts). Shards and consumers bill while idle. */
-export const streamLab: ModuleLab<StreamOutput> = { main, subcommands: [replay, group, parallel, size], cost: { path, idleTargetPerHour: 0.25 } };
+export const streamLab: ModuleLab<StreamOutput> = { main, subcommands: [replay, group, parallel, scale, size], cost: { path, idleTargetPerHour: 0.25 } };

@@ -1,4 +1,5 @@
-import type { GroupObservations, ParallelObservations, ReplayObservations, StreamObservations } from '../scenarios/stream';
+import * as asciichart from 'asciichart';
+import type { GroupObservations, ParallelObservations, ReplayObservations, ScaleObservations, StreamObservations } from '../scenarios/stream';
 import { head, mark, seconds } from './format';
 import type { Colors } from './style';
 import { renderTable } from './table';
@@ -94,3 +95,41 @@ export function renderParallel(o: ParallelObservations): string {
       : 'With factor 1 each shard is one batch after the other: keys finish in shard order. Try --factor 4 (locally the lab synthesizes it; on AWS redeploy).',
   ].join('\n');
 }
+
+export function renderScale(o: ScaleObservations): string {
+  const table = renderTable(
+    ['consumers', 'active', 'idle', 'records', 'records/s measured', 'records/s predicted', 'regime', 'takeovers (gap after death)'],
+    o.runs.map((r) => [
+      r.consumers,
+      r.consumers - r.idle.length,
+      r.idle.length,
+      `${r.processed}/${o.records}${r.duplicates > 0 ? ` (${r.duplicates} twice)` : ''}`,
+      r.recordsPerSecond,
+      r.expectedRecordsPerSecond,
+      r.regime,
+      r.takeovers.map((t) => `${shortShard(t.shardId)} ${t.from} -> ${t.to} ${seconds(t.gapMs)}`).join(', ') || '-',
+    ]),
+  );
+  const series = o.runs.filter((r) => r.series.length > 0);
+  const chart =
+    series.length > 0
+      ? asciichart.plot(
+          series.map((r) => [...r.series]),
+          { height: 10, colors: series.map((_, i) => CHART_COLORS[i % CHART_COLORS.length]), format: (x) => String(Math.round(x)).padStart(6) },
+        )
+      : '';
+  const stolen = o.runs.flatMap((r) => r.stolen.map((t) => `${r.consumers} consumers: ${t.shardId} taken from ${t.from}, alive but late to renew`));
+  return [
+    `One consumer group on ${o.shardCount} shards: ${o.records} records put at ${o.rate}/s, ${o.workMs} ms of work each; leases expire after ${seconds(o.leaseMs)}.`,
+    table,
+    chart && `records/s every ${o.seriesIntervalMs} ms (${series.map((r, i) => `line ${i + 1}: ${r.consumers} consumers`).join(', ')}):\n${chart}`,
+    ...stolen,
+    o.workMs === 0
+      ? 'Input-bound: the consumers keep up with what is put, so adding consumers changes nothing (the seed\'s "same!").'
+      : 'Consumer-bound: throughput grows with active consumers until there is one per shard; past that, the extra consumers sit idle.',
+  ]
+    .filter((line) => line !== '')
+    .join('\n');
+}
+
+const CHART_COLORS = [asciichart.default, asciichart.green, asciichart.yellow, asciichart.cyan, asciichart.magenta, asciichart.red];

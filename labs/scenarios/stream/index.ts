@@ -20,3 +20,17 @@ export {
   type ParallelOptions,
   type ParallelShard,
 } from './parallel';
+export { LeaseTable, type Lease, type Takeover } from './lease-table';
+export {
+  estimatedRunSeconds,
+  expectedThroughput,
+  LEASE_MS,
+  MAX_RUN_SECONDS,
+  runScale,
+  scaleVerdict,
+  throughputSeries,
+  type ScaleObservations,
+  type ScaleOptions,
+  type ScaleRun,
+  type ScaleTakeover,
+} from './scale';
