@@ -39,7 +39,10 @@ export interface ParallelConsumer {
   readonly expected: number;
   readonly orderViolations: number;
   readonly keysOutOfShardOrder: number;
-  /** From the first put to the consumer's last processed record of this run. */
+  /**
+   * From the consumer's first processed record of this run to its last (a cold start before the first
+   * is not the factor's doing).
+   */
   readonly elapsedMs: number;
   readonly recordsPerSecond: number;
   readonly shards: readonly ParallelShard[];
@@ -81,7 +84,6 @@ export function parallelConsumer(
   factor: number,
   keys: readonly KeyCheckpoint[],
   expectedPerShard: ReadonlyMap<string, number>,
-  startedAt: number,
 ): ParallelConsumer {
   const shards = [...expectedPerShard].map(([shardId, expected]) => {
     const ofShard = keys.filter((k) => k.shardId === shardId);
@@ -95,8 +97,7 @@ export function parallelConsumer(
     };
   });
   const records = shards.reduce((n, s) => n + s.records, 0);
-  const lastAt = Math.max(startedAt, ...keys.map((k) => k.lastProcessedAt));
-  const elapsedMs = lastAt - startedAt;
+  const elapsedMs = keys.length === 0 ? 0 : Math.max(...keys.map((k) => k.lastProcessedAt)) - Math.min(...keys.map((k) => k.firstProcessedAt));
   return {
     name,
     kind,
@@ -153,7 +154,6 @@ export async function runParallel(session: TargetSession<StreamOutput>, options:
     `putting ${options.records} records of ${options.users} users, ${options.workMs} ms of work each, into ${streamName}; ` +
       `${pollingName} runs ${options.factor} batch(es) per shard at once, the enhanced fan-out consumers one (run ${runId})`,
   );
-  const startedAt = Date.now();
   const { put } = await putEvents(session, streamName, events);
   const expectedPerShard = new Map<string, number>();
   for (const p of put) expectedPerShard.set(p.shardId, (expectedPerShard.get(p.shardId) ?? 0) + 1);
@@ -169,7 +169,7 @@ export async function runParallel(session: TargetSession<StreamOutput>, options:
       consumers = consumerNames.map((name) => {
         const polling = name === pollingName;
         const keys = (checkpoints.get(name) ?? []).filter((k) => ours.has(k.partitionKey));
-        return parallelConsumer(name, polling ? 'polling' : 'enhanced fan-out', polling ? deployedFactor : 1, keys, expectedPerShard, startedAt);
+        return parallelConsumer(name, polling ? 'polling' : 'enhanced fan-out', polling ? deployedFactor : 1, keys, expectedPerShard);
       });
       return consumers;
     },

@@ -24,11 +24,11 @@ describe('keysOutOfShardOrder', () => {
 });
 
 describe('parallelConsumer', () => {
-  test('sums the keys per shard and measures from the first put to the last processed record', () => {
+  test('sums the keys per shard and measures from the first processed record to the last', () => {
     // GIVEN two keys of shard 0 (5 records), none yet of shard 1
     const keys = [key('a', 1, 1_400, 2), key('b', 2, 1_500, 3, 1)];
     // WHEN
-    const c = parallelConsumer('processor', 'polling', 4, keys, new Map([[SHARD, 5], ['shardId-000000000001', 2]]), 1_000);
+    const c = parallelConsumer('processor', 'polling', 4, keys, new Map([[SHARD, 5], ['shardId-000000000001', 2]]));
     // THEN
     expect(c).toEqual({
       name: 'processor',
@@ -50,7 +50,7 @@ describe('parallelConsumer', () => {
 
 describe('parallelVerdict', () => {
   const consumer = (factor: number, over: Partial<ReturnType<typeof parallelConsumer>> = {}) => ({
-    ...parallelConsumer(factor === 1 ? 'analytics' : 'processor', factor === 1 ? 'enhanced fan-out' : 'polling', factor, [key('a', 1, 10, 3)], new Map([[SHARD, 3]]), 0),
+    ...parallelConsumer(factor === 1 ? 'analytics' : 'processor', factor === 1 ? 'enhanced fan-out' : 'polling', factor, [key('a', 1, 10, 3)], new Map([[SHARD, 3]])),
     ...over,
   });
 
