@@ -55,7 +55,7 @@ function memoryCheckpoints(): CheckpointPort {
   const checkpoints = new Map<string, string>();
   return {
     appendRun: (key, run) => {
-      const id = `${key.consumer}/${key.shardId}`;
+      const id = `${key.consumer}/${key.shardId}#${key.partitionKey}`;
       const last = checkpoints.get(id);
       if (last !== undefined && last >= run.firstSequenceNumber) return Promise.resolve({ applied: false, lastSequenceNumber: last });
       checkpoints.set(id, run.lastSequenceNumber);
@@ -109,18 +109,18 @@ export const CORE_BENCHES: readonly CoreBench[] = [
   },
   {
     name: 'stream consumer core',
-    work: 'processShardBatch over batches of 100 records: decode, validate, one checkpoint decision per run',
+    work: 'processShardBatch over batches of 100 records of 5 keys: decode, validate, one checkpoint decision per key run',
     prepare: (records) => {
       const batchSize = 100;
       const events = makeEvents('bench', { records, users: 5 });
-      const data = events.map((e) => Buffer.from(JSON.stringify(e)).toString('base64'));
+      const data = events.map((e) => ({ partitionKey: e.userId, data: Buffer.from(JSON.stringify(e)).toString('base64') }));
       let base = 0n;
       return async () => {
         // Fresh sequence numbers per pass, so every run is new to the checkpoint, as live traffic is.
         const port = memoryCheckpoints();
         base += 10n ** 20n;
         for (let start = 0; start < data.length; start += batchSize) {
-          const records = data.slice(start, start + batchSize).map((d, i) => ({ sequenceNumber: String(base + BigInt(start + i)), data: d }));
+          const records = data.slice(start, start + batchSize).map((d, i) => ({ sequenceNumber: String(base + BigInt(start + i)), ...d }));
           await processShardBatch({ consumer: 'bench', shardId: 'shardId-000000000000', records }, port);
         }
       };

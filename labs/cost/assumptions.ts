@@ -10,8 +10,10 @@ export interface CostAssumptions {
   readonly workerPoolTaskMs: number;
   /** Run time per Kinesis record in a stream consumer. */
   readonly streamRecordMs: number;
-  /** Fixed run time per stream batch (decoding, the checkpoint write). */
+  /** Fixed run time per stream batch (decoding, the checkpoint writes). */
   readonly streamBatchOverheadMs: number;
+  /** Distinct partition keys in one stream batch: a consumer writes one checkpoint per key it saw. */
+  readonly streamKeysPerBatch: number;
   /** Run time of one pipeline subtask (a prime count over a sub-range). */
   readonly pipelineSubtaskMs: number;
   /** Run time of the ventilator per job (split and publish). */
@@ -31,6 +33,8 @@ export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
   workerPoolTaskMs: 100,
   streamRecordMs: 1,
   streamBatchOverheadMs: 20,
+  // The stream lab's default: 5 users.
+  streamKeysPerBatch: 5,
   pipelineSubtaskMs: 200,
   pipelineVentilatorMs: 500,
   pipelineSubtasksPerJob: 100,

@@ -18,6 +18,7 @@ const processor = new BatchProcessor(EventType.KinesisDataStreams);
 const streamRecord = (record: KinesisStreamRecord): StreamRecord => ({
   shardId: shardIdOfEventId(record.eventID),
   sequenceNumber: record.kinesis.sequenceNumber,
+  partitionKey: record.kinesis.partitionKey,
   data: record.kinesis.data,
 });
 

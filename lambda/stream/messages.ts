@@ -9,9 +9,16 @@ import { parseKinesisMessage, readJsonMessage } from '../shared/messages';
  */
 
 /**
+ * Most work one record may ask for: a full batch of 100 records then takes 5 s, half the consumer
+ * function's 10 s timeout.
+ */
+export const MAX_WORK_MS = 50;
+
+/**
  * One clickstream event as the stream lab's producer puts it (the seed's `{eventId, userId, action,
  * timestamp}`, plus the run it belongs to so a lab can tell its own records from an earlier run's).
- * The partition key is `userId`.
+ * The partition key is `userId`. `workMs` asks every consumer to spend that long on the record, a
+ * stand-in for real per-record processing (the parallelization and scaling labs measure with it).
  */
 export const StreamEventSchema = z.object({
   runId: z.string().min(1),
@@ -19,6 +26,7 @@ export const StreamEventSchema = z.object({
   userId: z.string().min(1),
   action: z.string().min(1),
   timestamp: z.string().min(1),
+  workMs: z.number().int().min(0).max(MAX_WORK_MS).optional(),
 });
 
 export type StreamEvent = z.infer<typeof StreamEventSchema>;

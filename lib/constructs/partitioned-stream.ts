@@ -69,13 +69,13 @@ const HANDLER_ENTRY = join(__dirname, '..', '..', 'lambda', 'stream', 'handler.t
 /**
  * A partitioned log (Module 6) read in both ways of Module 8: a polling consumer whose invocations
  * share the shards (load balancing), and enhanced fan-out consumers that each read every shard
- * (independent applications). Every consumer runs the same handler, which records per shard what it
+ * (independent applications). Every consumer runs the same handler, which records per shard and partition key what it
  * processed in the checkpoint table; a batch that keeps failing ends in the failure queue.
  */
 export class PartitionedStream extends Construct {
   public readonly stream: Stream;
   public readonly shardCount: number;
-  /** Per (consumer, shardId): records processed, last sequence number, order violations. */
+  /** Per (consumer, shard and partition key): records processed, last sequence number, order violations. */
   public readonly checkpointTable: Table;
   /** On-failure destination of every consumer: metadata of the batches that exhausted their retries. */
   public readonly failureQueue: Queue;
@@ -111,7 +111,7 @@ export class PartitionedStream extends Construct {
     // Checkpoints are derived state: replaying the stream from TRIM_HORIZON rebuilds them.
     this.checkpointTable = new LabTable(this, 'CheckpointTable', {
       partitionKey: { name: 'consumer', type: AttributeType.STRING },
-      sortKey: { name: 'shardId', type: AttributeType.STRING },
+      sortKey: { name: 'shardKey', type: AttributeType.STRING },
     });
 
     this.failureQueue = new DeadEndQueue(this, 'FailureQueue', {

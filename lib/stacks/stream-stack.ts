@@ -22,6 +22,7 @@ export const STREAM_OUTPUTS = [
   'StreamName',
   'StreamArn',
   'ShardCount',
+  'ParallelizationFactor',
   'CheckpointTableName',
   'FailureQueueUrl',
   'PollingConsumerName',
@@ -55,7 +56,8 @@ export class StreamStack extends LabStack<StreamOutput> {
   constructor(scope: Construct, id: string, props: StreamStackProps) {
     super(scope, id, props);
     this.partitionedStream = new PartitionedStream(this, 'PartitionedStream', { shardCount: props.shardCount });
-    this.partitionedStream.addPollingConsumer(POLLING_CONSUMER, { parallelizationFactor: props.parallelizationFactor });
+    const parallelizationFactor = props.parallelizationFactor ?? 1;
+    this.partitionedStream.addPollingConsumer(POLLING_CONSUMER, { parallelizationFactor });
     for (const name of ENHANCED_CONSUMERS) {
       this.partitionedStream.addEnhancedFanOutConsumer(name);
     }
@@ -77,7 +79,8 @@ export class StreamStack extends LabStack<StreamOutput> {
     this.output('StreamName', stream.streamName, 'Kinesis stream the lab puts records to');
     this.output('StreamArn', stream.streamArn, 'ARN of the stream');
     this.output('ShardCount', String(this.partitionedStream.shardCount), 'Provisioned shards of the stream');
-    this.output('CheckpointTableName', checkpointTable.tableName, 'Per (consumer, shardId): records, lastSequenceNumber, orderViolations');
+    this.output('ParallelizationFactor', String(parallelizationFactor), 'Concurrent batches per shard of the polling consumer');
+    this.output('CheckpointTableName', checkpointTable.tableName, 'Per (consumer, shardId#partitionKey): records, lastSequenceNumber, orderViolations, processing times');
     this.output('FailureQueueUrl', failureQueue.queueUrl, 'On-failure destination of every consumer');
     this.output('PollingConsumerName', POLLING_CONSUMER, 'Consumer that shares the shards among its invocations');
     this.output('EnhancedConsumerNames', ENHANCED_CONSUMERS.join(','), 'Enhanced fan-out consumers, each reading every shard');

@@ -4,9 +4,11 @@ import { handlerLogs, receiveAll, scanAll, useLocalCloud, waitUntil } from './lo
 
 const cloud = useLocalCloud('stream', { context: { shardCount: 2 } });
 
+/** One (consumer, shard, partition key) checkpoint. */
 interface Checkpoint {
   readonly consumer: string;
   readonly shardId: string;
+  readonly partitionKey: string;
   readonly records: number;
   readonly orderViolations?: number;
 }
@@ -48,12 +50,14 @@ async function waitForEveryConsumer(): Promise<Checkpoint[]> {
   const session = cloud();
   const consumers = session.outputs.ConsumerNames.split(',');
   const expected = Object.fromEntries(consumers.map((consumer) => [consumer, Object.fromEntries(expectedPerShard)]));
+  // A shard's count is the sum over its partition keys' checkpoints.
   const countsOf = (items: readonly Checkpoint[]) =>
     Object.fromEntries(
-      consumers.map((consumer) => [
-        consumer,
-        Object.fromEntries(items.filter((item) => item.consumer === consumer).map((item) => [item.shardId, item.records])),
-      ]),
+      consumers.map((consumer) => {
+        const perShard: Record<string, number> = {};
+        for (const item of items.filter((i) => i.consumer === consumer)) perShard[item.shardId] = (perShard[item.shardId] ?? 0) + item.records;
+        return [consumer, perShard];
+      }),
     );
   const items = await waitUntil(
     'every consumer to count every record of every shard',

@@ -99,6 +99,13 @@ describe('argument validation (exit code 2, a usage line, no target opened)', ()
     [['fanout', '--orders', 'many'], /--orders takes a whole number/, /Usage: labs fanout/],
     [['stream', 'group', '--consumers', '0'], /--consumers must be between 1 and 100, but 0/, /Usage: labs stream group/],
     [['stream', 'replay', '--from', 'abc'], /--from must be a Kinesis sequence number/, /Usage: labs stream replay/],
+    [['stream', 'parallel', '--factor', '11'], /--factor must be between 1 and 10, but 11/, /Usage: labs stream parallel/],
+    [['stream', 'parallel', '--work-ms', '51'], /--work-ms must be between 0 and 50, but 51/, /Usage: labs stream parallel/],
+    [['stream', 'parallel', '--factor', '2', '-c', 'parallelizationFactor=3'], /-c parallelizationFactor=3 disagrees with the lab's options, which set parallelizationFactor to 2/, /Usage: labs stream parallel/],
+    [['stream', 'scale', '--consumers', '5,x'], /--consumers must be up to 6 group sizes of 1 to 100, comma-separated \(e.g. 5,10,15\), but '5,x'/, /Usage: labs stream scale/],
+    [['stream', 'scale', '--consumers', '5,101'], /--consumers must be up to 6 group sizes of 1 to 100/, /Usage: labs stream scale/],
+    [['stream', 'scale', '--consumers', '2,4', '--kill', '2'], /--kill \(2\) must be below the smallest group \(2\): someone has to take the shards over/, /Usage: labs stream scale/],
+    [['stream', 'scale', '--rate', '5001'], /--rate must be between 10 and 5000, but 5001/, /Usage: labs stream scale/],
     [['pipeline', '--subtasks', '20', '--range-end', '10'], /--subtasks \(20\) cannot exceed --range-end \(10\)/, /Usage: labs pipeline/],
     [['pipeline', '--range-end', '1000000000000'], /--range-end must be between 1 and 100000000, but 1000000000000/, /Usage: labs pipeline/],
     [['stream', '--records', '100000000'], /--records must be between 1 and 10000, but 100000000 was provided/, /Usage: labs stream/],
@@ -330,7 +337,17 @@ describe('labs list', () => {
     const out = await run(['list', '--stack-prefix', 'alice-', '--json']);
     const { modules } = JSON.parse(out.stdout) as { modules: { name: string; stackId: string; commands: string[] }[] };
     expect(modules.map((m) => m.stackId)).toEqual(MODULES.map((m) => `alice-${m.stackId}`));
-    expect(modules.find((m) => m.name === 'stream')?.commands).toEqual(['stream', 'stream replay', 'stream group', 'stream size', 'stream keys', 'stream vs-queue', 'stream recompute']);
+    expect(modules.find((m) => m.name === 'stream')?.commands).toEqual([
+      'stream',
+      'stream replay',
+      'stream group',
+      'stream parallel',
+      'stream scale',
+      'stream size',
+      'stream keys',
+      'stream vs-queue',
+      'stream recompute',
+    ]);
   });
 });
 

@@ -10,3 +10,27 @@ export {
   type UserRouting,
 } from './main';
 export { replayVerdict, runReplay, type ReplayedRecord, type ReplayObservations, type ReplayOptions } from './replay';
+export {
+  keysOutOfShardOrder,
+  parallelConsumer,
+  parallelVerdict,
+  runParallel,
+  type ParallelConsumer,
+  type ParallelObservations,
+  type ParallelOptions,
+  type ParallelShard,
+} from './parallel';
+export { LeaseTable, type Lease, type Takeover } from './lease-table';
+export {
+  estimatedRunSeconds,
+  expectedThroughput,
+  LEASE_MS,
+  MAX_RUN_SECONDS,
+  runScale,
+  scaleVerdict,
+  throughputSeries,
+  type ScaleObservations,
+  type ScaleOptions,
+  type ScaleRun,
+  type ScaleTakeover,
+} from './scale';

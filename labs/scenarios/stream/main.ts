@@ -1,4 +1,3 @@
-import { paginateQuery } from '@aws-sdk/lib-dynamodb';
 import type { StreamOutput } from '../../../lib/stacks/stream-stack';
 import type { TargetSession } from '../../targets/target';
 import type { Ui } from '../../report/ui';
@@ -7,6 +6,7 @@ import { listOutput, textOutput } from '../outputs';
 import { newRunId, pollUntil } from '../polling';
 import { verdictOf, type Verdict } from '../scenario';
 import { hashKeyOf, shardForHashKey, type ShardRange } from '../stream-routing';
+import { readKeyCheckpoints } from './checkpoints';
 import { waitForActiveConsumers } from './consumer-status';
 import { makeEvents, putEvents, type PutEvent, type ShardCount, type StreamOptions } from './events';
 import { listShardRanges, readShard, type ReadRecord } from './shard-reader';
@@ -178,24 +178,14 @@ function shardObservation(range: ShardRange, expected: readonly PutEvent[], read
 
 type Checkpoints = Map<string, Map<string, { records: number; orderViolations: number }>>;
 
+/** Each consumer's counts per shard: the sum over the shard's partition keys. */
 async function readCheckpoints(session: TargetSession<StreamOutput>, tableName: string, consumers: readonly string[]): Promise<Checkpoints> {
   const result: Checkpoints = new Map();
-  for (const consumer of consumers) {
+  for (const [consumer, keys] of await readKeyCheckpoints(session, tableName, consumers)) {
     const shards = new Map<string, { records: number; orderViolations: number }>();
-    const pages = paginateQuery(
-      { client: session.clients.dynamodb },
-      {
-        TableName: tableName,
-        KeyConditionExpression: '#consumer = :consumer',
-        ExpressionAttributeNames: { '#consumer': 'consumer' },
-        ExpressionAttributeValues: { ':consumer': consumer },
-        ConsistentRead: true,
-      },
-    );
-    for await (const page of pages) {
-      for (const item of page.Items ?? []) {
-        shards.set(String(item.shardId), { records: Number(item.records ?? 0), orderViolations: Number(item.orderViolations ?? 0) });
-      }
+    for (const key of keys) {
+      const shard = shards.get(key.shardId) ?? { records: 0, orderViolations: 0 };
+      shards.set(key.shardId, { records: shard.records + key.records, orderViolations: shard.orderViolations + key.orderViolations });
     }
     result.set(consumer, shards);
   }

@@ -189,7 +189,7 @@ describe('cost per million messages', () => {
     expect(path.assumptions).toContain('every filter policy matches (1 subscription(s) filter; upper bound)');
   });
 
-  test('stream: 30 KiB records take 2 PUT payload units; each consumer pays enhanced fan-out GB; one checkpoint write per batch', () => {
+  test('stream: 30 KiB records take 2 PUT payload units; each consumer pays enhanced fan-out GB; one checkpoint write per partition key of a batch', () => {
     // GIVEN 2 shards, a polling mapping (batch 100) and an enhanced fan-out consumer with a mapping (batch 50)
     const t = template({
       Stream: provisionedStream(2),
@@ -201,7 +201,7 @@ describe('cost per million messages', () => {
       PushedMapping: mapping('Pushed', arn('Reader', 'ConsumerARN'), 50),
     });
     // WHEN
-    const path = estimatePathCost(streamLab.cost.path, t, assumptions({ recordBytes: 30 * 1024 }));
+    const path = estimatePathCost(streamLab.cost.path, t, assumptions({ recordBytes: 30 * 1024, streamKeysPerBatch: 5 }));
     // THEN 2,000,000 units x $0.014/M = $0.028
     expect(byPrice(path.lineItems, 'kinesis.putPayloadUnits')).toEqual([expect.objectContaining({ quantity: 2_000_000 })]);
     expect(byPrice(path.lineItems, 'kinesis.putPayloadUnits')[0]!.usd).toBeCloseTo(0.028, 10);
@@ -209,9 +209,11 @@ describe('cost per million messages', () => {
     const retrieved = byPrice(path.lineItems, 'kinesis.enhancedFanOutDataRetrievalGb');
     expect(retrieved).toHaveLength(1);
     expect(retrieved[0]!.usd).toBeCloseTo(0.371933, 6);
-    // 10,000 polling batches + 20,000 pushed batches: one invocation and one checkpoint write each
+    // 10,000 polling batches + 20,000 pushed batches: one invocation each, and one checkpoint write per
+    // partition key (5 per batch)
     expect(byPrice(path.lineItems, 'lambda.requests').map((i) => i.quantity)).toEqual([10_000, 20_000]);
-    expect(total(byPrice(path.lineItems, 'dynamodb.onDemandWriteRequestUnits'), 'quantity')).toBe(30_000);
+    expect(total(byPrice(path.lineItems, 'dynamodb.onDemandWriteRequestUnits'), 'quantity')).toBe(150_000);
+    expect(path.assumptions).toContain('5 partition keys per batch, one checkpoint write each');
   });
 
   test('pipeline: per subtask 2 x 2 WRU of transaction + 1 finalize attempt; per job of 100 subtasks 1 job write + 2 idempotency writes', () => {

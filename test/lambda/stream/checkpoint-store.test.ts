@@ -6,8 +6,8 @@ import { createCheckpointStore } from '../../../lambda/stream/checkpoint-store';
 
 const dynamodb = mockClient(DynamoDBDocumentClient);
 const store = createCheckpointStore(DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })), 'Checkpoints');
-const KEY = { consumer: 'processor', shardId: 'shardId-000000000000' };
-const RUN = { firstSequenceNumber: '0001', lastSequenceNumber: '0003', records: 3, orderViolations: 1 };
+const KEY = { consumer: 'processor', shardId: 'shardId-000000000000', partitionKey: 'alice' };
+const RUN = { firstSequenceNumber: '0001', lastSequenceNumber: '0003', records: 3, orderViolations: 1, firstProcessedAt: 1000, lastProcessedAt: 1020 };
 
 beforeEach(() => dynamodb.reset());
 
@@ -21,11 +21,20 @@ describe('checkpoint store', () => {
     expect(result).toEqual({ applied: true });
     expect(dynamodb).toHaveReceivedCommandWith(UpdateCommand, {
       TableName: 'Checkpoints',
-      Key: { consumer: 'processor', shardId: 'shardId-000000000000' },
-      UpdateExpression: 'SET #last = :last ADD #records :records, #violations :violations',
+      Key: { consumer: 'processor', shardKey: 'shardId-000000000000#alice' },
+      UpdateExpression:
+        'SET #last = :last, #shard = :shard, #pk = :pk, #firstAt = if_not_exists(#firstAt, :firstAt), #lastAt = :lastAt ADD #records :records, #violations :violations',
       ConditionExpression: 'attribute_not_exists(#last) OR #last < :first',
-      ExpressionAttributeNames: { '#last': 'lastSequenceNumber', '#records': 'records', '#violations': 'orderViolations' },
-      ExpressionAttributeValues: { ':first': '0001', ':last': '0003', ':records': 3, ':violations': 1 },
+      ExpressionAttributeNames: {
+        '#last': 'lastSequenceNumber',
+        '#shard': 'shardId',
+        '#pk': 'partitionKey',
+        '#firstAt': 'firstProcessedAt',
+        '#lastAt': 'lastProcessedAt',
+        '#records': 'records',
+        '#violations': 'orderViolations',
+      },
+      ExpressionAttributeValues: { ':first': '0001', ':last': '0003', ':shard': 'shardId-000000000000', ':pk': 'alice', ':firstAt': 1000, ':lastAt': 1020, ':records': 3, ':violations': 1 },
     });
   });
 
@@ -40,7 +49,7 @@ describe('checkpoint store', () => {
 
   test('fails if a refusal carries no checkpoint', async () => {
     dynamodb.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'refused', $metadata: {} }));
-    await expect(store.appendRun(KEY, RUN)).rejects.toThrow(/processor\/shardId-000000000000 refused a run but returned no lastSequenceNumber/);
+    await expect(store.appendRun(KEY, RUN)).rejects.toThrow(/processor\/shardId-000000000000#alice refused a run but returned no lastSequenceNumber/);
   });
 
   test('passes other errors through', async () => {
@@ -55,6 +64,7 @@ describe('checkpoint store', () => {
     await store.addOrderViolations(KEY, 2);
     // THEN
     expect(dynamodb).toHaveReceivedCommandWith(UpdateCommand, {
+      Key: { consumer: 'processor', shardKey: 'shardId-000000000000#alice' },
       UpdateExpression: 'ADD #violations :violations',
       ExpressionAttributeValues: { ':violations': 2 },
     });

@@ -24,11 +24,13 @@ afterEach(() => {
 });
 
 const SHARD = 'shardId-000000000002';
+/** One user, the partition key of every record here: one checkpoint per (shard, key). */
+const USER = 'user1';
 // Realistic sequence numbers: 56 digits, growing within the shard.
 const seq = (n: number): string => `4966${String(n).padStart(52, '0')}`;
 
 function payload(eventId: number): Record<string, unknown> {
-  return { runId: 'run-1', eventId, userId: `user${eventId % 5}`, action: 'click', timestamp: '2026-01-01T00:00:00.000Z' };
+  return { runId: 'run-1', eventId, userId: USER, action: 'click', timestamp: '2026-01-01T00:00:00.000Z' };
 }
 
 /** One record as the Kinesis event source delivers it (polling or enhanced fan-out: same shape). */
@@ -43,7 +45,7 @@ function kinesisRecord(n: number, data: unknown = payload(n), shardId = SHARD): 
     eventSourceARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/LabStream',
     kinesis: {
       kinesisSchemaVersion: '1.0',
-      partitionKey: `user${n % 5}`,
+      partitionKey: USER,
       sequenceNumber: seq(n),
       approximateArrivalTimestamp: 1767225600,
       data: typeof data === 'string' ? data : Buffer.from(JSON.stringify(data)).toString('base64'),
@@ -88,14 +90,14 @@ describe('stream handler', () => {
     expect(dynamodb).toHaveReceivedCommandTimes(UpdateCommand, 1);
     expect(dynamodb).toHaveReceivedCommandWith(UpdateCommand, {
       TableName: 'CheckpointTable',
-      Key: { consumer: 'analytics', shardId: SHARD },
+      Key: { consumer: 'analytics', shardKey: `${SHARD}#${USER}` },
       ConditionExpression: 'attribute_not_exists(#last) OR #last < :first',
-      ExpressionAttributeValues: {
+      ExpressionAttributeValues: expect.objectContaining({
         ':first': comparableSequenceNumber(seq(1)),
         ':last': comparableSequenceNumber(seq(3)),
         ':records': 3,
         ':violations': 0,
-      },
+      }),
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
   });
@@ -151,12 +153,12 @@ describe('stream handler', () => {
     expect(response).toEqual({ batchItemFailures: [] });
     expect(dynamodb).toHaveReceivedCommandTimes(UpdateCommand, 2);
     expect(dynamodb).toHaveReceivedNthSpecificCommandWith(2, UpdateCommand, {
-      ExpressionAttributeValues: {
+      ExpressionAttributeValues: expect.objectContaining({
         ':first': comparableSequenceNumber(seq(3)),
         ':last': comparableSequenceNumber(seq(4)),
         ':records': 2,
         ':violations': 0,
-      },
+      }),
     });
   });
 
@@ -168,7 +170,7 @@ describe('stream handler', () => {
     // THEN
     expect(response).toEqual({ batchItemFailures: [] });
     expect(dynamodb).toHaveReceivedNthSpecificCommandWith(2, UpdateCommand, {
-      Key: { consumer: 'analytics', shardId: SHARD },
+      Key: { consumer: 'analytics', shardKey: `${SHARD}#${USER}` },
       UpdateExpression: 'ADD #violations :violations',
       ExpressionAttributeValues: { ':violations': 2 },
     });
@@ -181,6 +183,28 @@ describe('stream handler', () => {
     await expect(invoke(batch(kinesisRecord(1), kinesisRecord(2)))).rejects.toBeInstanceOf(FullBatchFailureError);
   });
 
+  test('keeps one checkpoint per partition key of a shard, one write each', async () => {
+    // GIVEN
+    dynamodb.on(UpdateCommand).resolves({});
+    const bob = (n: number): KinesisStreamRecord => {
+      const record = kinesisRecord(n, { ...payload(n), userId: 'bob' });
+      return { ...record, kinesis: { ...record.kinesis, partitionKey: 'bob' } };
+    };
+    // WHEN
+    const response = await invoke(batch(kinesisRecord(1), bob(2), kinesisRecord(3)));
+    // THEN
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(dynamodb).toHaveReceivedCommandTimes(UpdateCommand, 2);
+    expect(dynamodb).toHaveReceivedCommandWith(UpdateCommand, {
+      Key: { consumer: 'analytics', shardKey: `${SHARD}#${USER}` },
+      ExpressionAttributeValues: expect.objectContaining({ ':records': 2, ':pk': USER, ':shard': SHARD }),
+    });
+    expect(dynamodb).toHaveReceivedCommandWith(UpdateCommand, {
+      Key: { consumer: 'analytics', shardKey: `${SHARD}#bob` },
+      ExpressionAttributeValues: expect.objectContaining({ ':records': 1, ':pk': 'bob' }),
+    });
+  });
+
   test('keeps the checkpoints of records from different shards apart', async () => {
     // GIVEN
     dynamodb.on(UpdateCommand).resolves({});
@@ -188,7 +212,7 @@ describe('stream handler', () => {
     const response = await invoke(batch(kinesisRecord(1), kinesisRecord(1, payload(1), 'shardId-000000000003')));
     // THEN
     expect(response).toEqual({ batchItemFailures: [] });
-    expect(dynamodb).toHaveReceivedCommandWith(UpdateCommand, { Key: { consumer: 'analytics', shardId: SHARD } });
-    expect(dynamodb).toHaveReceivedCommandWith(UpdateCommand, { Key: { consumer: 'analytics', shardId: 'shardId-000000000003' } });
+    expect(dynamodb).toHaveReceivedCommandWith(UpdateCommand, { Key: { consumer: 'analytics', shardKey: `${SHARD}#${USER}` } });
+    expect(dynamodb).toHaveReceivedCommandWith(UpdateCommand, { Key: { consumer: 'analytics', shardKey: `shardId-000000000003#${USER}` } });
   });
 });

@@ -94,15 +94,15 @@ describe('PartitionedStream', () => {
   });
 
   describe('checkpoint table', () => {
-    test('is keyed by consumer and shard id, billed on demand', () => {
+    test('is keyed by consumer and (shard, partition key), billed on demand', () => {
       template.hasResourceProperties('AWS::DynamoDB::Table', {
         KeySchema: [
           { AttributeName: 'consumer', KeyType: 'HASH' },
-          { AttributeName: 'shardId', KeyType: 'RANGE' },
+          { AttributeName: 'shardKey', KeyType: 'RANGE' },
         ],
         AttributeDefinitions: Match.arrayWith([
           { AttributeName: 'consumer', AttributeType: 'S' },
-          { AttributeName: 'shardId', AttributeType: 'S' },
+          { AttributeName: 'shardKey', AttributeType: 'S' },
         ]),
         BillingMode: 'PAY_PER_REQUEST',
         TableName: Match.absent(),

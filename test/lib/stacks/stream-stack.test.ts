@@ -118,11 +118,11 @@ describe('LabStream', () => {
     expect(JSON.stringify(policies)).not.toContain(logicalId(consumer(other).streamConsumer as never));
   });
 
-  test('keeps checkpoints per consumer and shard in an on-demand table', () => {
+  test('keeps checkpoints per consumer, shard and partition key in an on-demand table', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: [
         { AttributeName: 'consumer', KeyType: 'HASH' },
-        { AttributeName: 'shardId', KeyType: 'RANGE' },
+        { AttributeName: 'shardKey', KeyType: 'RANGE' },
       ],
       BillingMode: 'PAY_PER_REQUEST',
     });

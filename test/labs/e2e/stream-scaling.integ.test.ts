@@ -1,0 +1,57 @@
+import { json, labs } from './cli-process';
+
+/**
+ * The stream labs about scaling, end to end on the local cloud: `labs stream parallel | scale | reshard`
+ * as a subprocess, each once, on a small stream with short runs; exact counts, timing only reported.
+ */
+
+jest.setTimeout(300_000);
+
+interface ParallelJson {
+  ok: boolean;
+  factor: number;
+  deployedFactor: number;
+  records: number;
+  consumers: { name: string; factor: number; records: number; expected: number; orderViolations: number; keysOutOfShardOrder: number; elapsedMs: number }[];
+  speedUp: number;
+}
+
+// One shard and factor 2: four execution environments in all, so cold starts stay few.
+test('stream parallel --factor 2: every record once, each key in order, factor-1 consumers in shard order', async () => {
+  const run = await labs('stream', 'parallel', '--factor', '2', '--records', '40', '--users', '6', '--work-ms', '20', '-c', 'shardCount=1', '--json');
+  const result = json<ParallelJson>(run);
+  expect(result).toMatchObject({ ok: true, factor: 2, deployedFactor: 2, records: 40 });
+  expect(result.consumers.map((c) => [c.name, c.factor, c.records, c.expected, c.orderViolations])).toEqual([
+    ['processor', 2, 40, 40, 0],
+    ['analytics', 1, 40, 40, 0],
+    ['search', 1, 40, 40, 0],
+  ]);
+  expect(result.consumers.filter((c) => c.factor === 1).map((c) => c.keysOutOfShardOrder)).toEqual([0, 0]);
+  expect(result.speedUp).toBeGreaterThan(0);
+  expect(run.code).toBe(0);
+});
+
+interface ScaleJson {
+  ok: boolean;
+  shardCount: number;
+  runs: { consumers: number; idle: string[]; processed: number; duplicates: number; leasesOfKilled: number; takeovers: { shardId: string; from: string; to: string; gapMs: number; afterRenewalMs: number }[]; series: number[] }[];
+  leaseMs: number;
+}
+
+test('stream scale --consumers 2,3 --kill 1 on 2 shards: the surplus idle, every record once, the dead shard taken over after expiry', async () => {
+  const run = await labs('stream', 'scale', '--consumers', '2,3', '--work-ms', '10', '--records', '100', '--rate', '200', '--kill', '1', '-c', 'shardCount=2', '--json');
+  const result = json<ScaleJson>(run);
+  expect(result).toMatchObject({ ok: true, shardCount: 2, leaseMs: 2000 });
+  expect(result.runs.map((r) => [r.consumers, r.idle, r.processed, r.duplicates, r.leasesOfKilled])).toEqual([
+    [2, [], 100, 0, 1],
+    [3, ['consumer-3'], 100, 0, 1],
+  ]);
+  // consumer-1 held shard 0; the live consumer with the fewest leases takes it: consumer-2, then the idle consumer-3
+  expect(result.runs.map((r) => r.takeovers.map((t) => [t.shardId, t.from, t.to]))).toEqual([
+    [['shardId-000000000000', 'consumer-1', 'consumer-2']],
+    [['shardId-000000000000', 'consumer-1', 'consumer-3']],
+  ]);
+  for (const t of result.runs.flatMap((r) => r.takeovers)) expect(t.afterRenewalMs).toBeGreaterThanOrEqual(2000);
+  expect(result.runs.every((r) => r.series.length > 0)).toBe(true);
+  expect(run.code).toBe(0);
+});
