@@ -63,6 +63,8 @@ export class LocalCloud {
   private readonly modules = new Map<string, RunningModule>();
   private readonly emulators: RunningEmulators[] = [];
   private gateway: Gateway | undefined;
+  /** The services whose emulator runs inside this process, as the endpoint hands requests over. */
+  private servedInProcess: RunningEmulators['servedInProcess'] = {};
   private readonly log: (line: string) => void;
   private readonly stateFile: string;
   private withdrawCleanup: (() => void) | undefined;
@@ -106,6 +108,7 @@ export class LocalCloud {
         port: this.options.port,
         credentials: this.credentials,
         upstreams: () => this.endpoints(),
+        servedInProcess: () => this.servedInProcess,
         invoke: (name, payload, type) => this.invoke(name, payload, type),
         control: (request) => this.control(request),
       });
@@ -193,6 +196,8 @@ export class LocalCloud {
     this.log(`starting emulators for ${services.join(', ')}...`);
     const emulators = await startEmulators(services, {
       queueUrlHost: new URL(this.url).host,
+      // The endpoint hands SQS and SNS requests to fauxqs with no network hop.
+      inProcess: true,
       onExit: (error) => {
         if (this.stopping !== undefined || this.death !== undefined) return;
         this.death = error;
@@ -201,6 +206,7 @@ export class LocalCloud {
       },
     });
     this.emulators.push(emulators);
+    this.servedInProcess = { ...this.servedInProcess, ...emulators.servedInProcess };
     this.log(`emulators ready in ${seconds(emulators.startMillis)}: ${emulators.processes.map((p) => `${p.name} ${p.endpoint}`).join(', ')}`);
   }
 
