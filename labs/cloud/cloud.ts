@@ -8,6 +8,9 @@ import { runOnProcessEnd, startEmulators, type RunningEmulators } from '../targe
 import { LOCAL_REGION, type Endpoints, type LocalDeployment, type ServiceName } from '../targets/local/model';
 import { provision, requiredServices } from '../targets/local/provisioner';
 import { FunctionInvocationError, startRuntime, type LambdaRuntime, type LogEntry } from '../targets/local/runtime';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { localClientConfig } from '../targets/local/emulators';
+import { collectStatus } from './status';
 import { startGateway, type ControlRequest, type Gateway, type InvokeOutcome } from './gateway';
 import type { CloudCredentials } from './signature';
 import { removeState, statePath, writeState, type CloudModuleState, type CloudState } from './state';
@@ -263,6 +266,15 @@ export class LocalCloud {
         const fn = request.query.get('function') ?? undefined;
         const since = Number(request.query.get('since') ?? 0);
         return this.logs(fn === '' ? undefined : fn).filter((entry) => entry.timestamp > since);
+      }
+      case 'status': {
+        const endpoint = this.endpoints().sqs;
+        const sqs = endpoint === undefined ? undefined : new SQSClient({ ...localClientConfig(endpoint), maxAttempts: 1 });
+        try {
+          return { at: new Date().toISOString(), modules: await collectStatus(this, sqs) };
+        } finally {
+          sqs?.destroy();
+        }
       }
       default:
         throw new Error(`unknown control operation ${request.operation}`);
