@@ -106,7 +106,11 @@ export function cloudCommands(io: CloudCommandsIo, modules: readonly LabModule[]
         }
         found = running;
       }
-      out(flags.json ? JSON.stringify({ module: name, target: flags.target, stackName: found.stackName, outputs: found.outputs, functions: shortNames(found) }) : renderOutputs(name, found));
+      out(
+        flags.json
+          ? JSON.stringify({ module: name, target: flags.target, stackName: found.stackName, outputs: found.outputs, functions: shortNames(found), ...(found.httpApis ? { httpApis: found.httpApis } : {}) })
+          : renderOutputs(name, found),
+      );
     });
 
   const logs = new Command('logs')
@@ -180,10 +184,11 @@ export function resolveFunction(state: CloudState, wanted: string): string {
   return hit[1];
 }
 
-function renderOutputs(name: string, module: CloudModuleState): string {
+export function renderOutputs(name: string, module: CloudModuleState): string {
   const rows = [
     ...Object.entries(module.outputs).map(([key, value]) => [key, value]),
     ...Object.entries(shortNames(module)).map(([short, functionName]) => [`function ${short}`, functionName]),
+    ...Object.entries(module.httpApis ?? {}).map(([short, url]) => [`http api ${short}`, url]),
   ];
   return `${name} (${module.stackName})\n${renderTable(['output', 'value'], rows)}`;
 }
