@@ -18,6 +18,13 @@ export interface BuildAppOptions {
   readonly modules?: readonly LabModule[];
   /** Told every context key the stacks read, so a caller can refuse a key that nothing reads. */
   readonly onContextRead?: (key: string) => void;
+  /**
+   * Run CDK's built-in CloudFormation template validation on synth (its engine takes seconds to
+   * start). `cdk synth` and the tests keep it; the local cloud, which synthesizes the same
+   * templates, turns it off.
+   * @default true
+   */
+  readonly validation?: boolean;
 }
 
 /** The feature flags and settings of cdk.json, so in-process synthesis matches `cdk synth`. */
@@ -37,7 +44,11 @@ export function buildApp(options: BuildAppOptions = {}): App {
   if (options.bundling === false) {
     context['aws:cdk:bundling-stacks'] = [];
   }
-  const app = new App({ context, ...(options.outdir ? { outdir: options.outdir } : {}) });
+  const app = new App({
+    context,
+    ...(options.outdir ? { outdir: options.outdir } : {}),
+    ...(options.validation === false ? { builtinCloudFormationValidation: false } : {}),
+  });
   const read = (key: string): unknown => {
     options.onContextRead?.(key);
     return app.node.tryGetContext(key);

@@ -8,6 +8,10 @@ import { runOnProcessEnd, startEmulators, type RunningEmulators } from '../targe
 import { LOCAL_REGION, type Endpoints, type LocalDeployment, type ServiceName } from '../targets/local/model';
 import { provision, requiredServices } from '../targets/local/provisioner';
 import { FunctionInvocationError, startRuntime, type LambdaRuntime, type LogEntry } from '../targets/local/runtime';
+import { startHttpApis, type HttpApiServers } from '../targets/local/runtime/http-api';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { localClientConfig } from '../targets/local/emulators';
+import { collectStatus } from './status';
 import { startGateway, type ControlRequest, type Gateway, type InvokeOutcome } from './gateway';
 import type { CloudCredentials } from './signature';
 import { removeState, statePath, writeState, type CloudModuleState, type CloudState } from './state';
@@ -29,6 +33,8 @@ export interface RunningModule {
   readonly synthesized: SynthesizedStack;
   readonly deployment: LocalDeployment;
   readonly runtime: LambdaRuntime;
+  /** One loopback server per HTTP API of the template (none for most stacks). */
+  readonly httpApis: HttpApiServers;
 }
 
 /** A log line as `labs logs` shows it. */
@@ -63,6 +69,8 @@ export class LocalCloud {
   private readonly modules = new Map<string, RunningModule>();
   private readonly emulators: RunningEmulators[] = [];
   private gateway: Gateway | undefined;
+  /** The services whose emulator runs inside this process, as the endpoint hands requests over. */
+  private servedInProcess: RunningEmulators['servedInProcess'] = {};
   private readonly log: (line: string) => void;
   private readonly stateFile: string;
   private withdrawCleanup: (() => void) | undefined;
@@ -106,6 +114,7 @@ export class LocalCloud {
         port: this.options.port,
         credentials: this.credentials,
         upstreams: () => this.endpoints(),
+        servedInProcess: () => this.servedInProcess,
         invoke: (name, payload, type) => this.invoke(name, payload, type),
         control: (request) => this.control(request),
       });
@@ -159,6 +168,7 @@ export class LocalCloud {
         const previous = this.modules.get(entry.module.name);
         this.modules.set(entry.module.name, entry);
         if (previous !== undefined) {
+          await previous.httpApis.close().catch(() => undefined);
           await previous.runtime.stop().catch((error: unknown) => this.log(`stopping the old functions of ${previous.module.name} failed: ${String(error)}`));
           previous.synthesized.close();
         }
@@ -193,6 +203,8 @@ export class LocalCloud {
     this.log(`starting emulators for ${services.join(', ')}...`);
     const emulators = await startEmulators(services, {
       queueUrlHost: new URL(this.url).host,
+      // The endpoint hands SQS and SNS requests to fauxqs with no network hop.
+      inProcess: true,
       onExit: (error) => {
         if (this.stopping !== undefined || this.death !== undefined) return;
         this.death = error;
@@ -201,22 +213,40 @@ export class LocalCloud {
       },
     });
     this.emulators.push(emulators);
+    this.servedInProcess = { ...this.servedInProcess, ...emulators.servedInProcess };
     this.log(`emulators ready in ${seconds(emulators.startMillis)}: ${emulators.processes.map((p) => `${p.name} ${p.endpoint}`).join(', ')}`);
   }
 
   private async provisionAndRun(module: LabModule, stack: SynthesizedStack, endpoints: Endpoints): Promise<RunningModule> {
     const started = Date.now();
-    const deployment = await provision({ template: stack.template, stackName: stack.stackName, assemblyDir: stack.assemblyDir, emulators: { endpoints } });
-    const gatewayEnvironment = endpointEnvironment(this.url, this.credentials);
-    const runtime = await startRuntime(deployment, {
-      // The pollers (Lambda's own service) read the emulators directly; the handlers go through the
-      // endpoint with the cloud's key, as any other client does.
-      emulators: { endpoints, environment: () => gatewayEnvironment },
-      log: this.log,
-      verbose: this.options.verbose ?? false,
-    });
-    this.log(`${module.name}: ${stack.stackName} provisioned and running in ${seconds(Date.now() - started)} (${deployment.functions.length} functions, ${deployment.eventSources.length} event sources)`);
-    return { module, synthesized: stack, deployment, runtime };
+    // The API's URL is a stack output, so its server listens before the template is provisioned.
+    const httpApis = await startHttpApis((stack.template as { Resources?: Record<string, { Type: string }> }).Resources ?? {});
+    try {
+      const deployment = await provision({
+        template: stack.template,
+        stackName: stack.stackName,
+        assemblyDir: stack.assemblyDir,
+        emulators: { endpoints },
+        httpApiEndpoints: httpApis.endpoints,
+      });
+      const gatewayEnvironment = endpointEnvironment(this.url, this.credentials);
+      const runtime = await startRuntime(deployment, {
+        // The pollers (Lambda's own service) read the emulators directly; the handlers go through the
+        // endpoint with the cloud's key, as any other client does.
+        emulators: { endpoints, environment: () => gatewayEnvironment },
+        log: this.log,
+        verbose: this.options.verbose ?? false,
+      });
+      httpApis.connect((name, event) => runtime.invoke(name, event), deployment.functions);
+      const apis = Object.values(httpApis.endpoints);
+      this.log(
+        `${module.name}: ${stack.stackName} provisioned and running in ${seconds(Date.now() - started)} (${deployment.functions.length} functions, ${deployment.eventSources.length} event sources${apis.length > 0 ? `, HTTP API ${apis.join(', ')}` : ''})`,
+      );
+      return { module, synthesized: stack, deployment, runtime, httpApis };
+    } catch (error) {
+      await httpApis.close().catch(() => undefined);
+      throw error;
+    }
   }
 
   /** Lambda Invoke through the endpoint, by function name or ARN. */
@@ -258,6 +288,15 @@ export class LocalCloud {
         const since = Number(request.query.get('since') ?? 0);
         return this.logs(fn === '' ? undefined : fn).filter((entry) => entry.timestamp > since);
       }
+      case 'status': {
+        const endpoint = this.endpoints().sqs;
+        const sqs = endpoint === undefined ? undefined : new SQSClient({ ...localClientConfig(endpoint), maxAttempts: 1 });
+        try {
+          return { at: new Date().toISOString(), modules: await collectStatus(this, sqs) };
+        } finally {
+          sqs?.destroy();
+        }
+      }
       default:
         throw new Error(`unknown control operation ${request.operation}`);
     }
@@ -270,6 +309,9 @@ export class LocalCloud {
         stackName: entry.deployment.stackName,
         outputs: entry.deployment.outputs,
         functions: Object.fromEntries(entry.deployment.functions.map((spec) => [spec.logicalId, spec.functionName])),
+        ...(Object.keys(entry.httpApis.endpoints).length > 0
+          ? { httpApis: Object.fromEntries(Object.entries(entry.httpApis.endpoints).map(([logicalId, url]) => [logicalId.replace(/[0-9A-F]{8}$/, ''), url])) }
+          : {}),
       };
     }
     return {
@@ -300,6 +342,7 @@ export class LocalCloud {
       // Each step runs even if an earlier one failed.
       const steps = [
         () => this.gateway?.close(),
+        ...this.running().map((entry) => () => entry.httpApis.close()),
         ...this.running().map((entry) => () => entry.runtime.stop()),
         ...this.emulators.map((emulators) => () => emulators.stop()),
         ...this.running().map((entry) => () => entry.synthesized.close()),

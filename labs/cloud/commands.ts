@@ -6,7 +6,7 @@ import { awsTarget } from '../targets/aws';
 import { endpointEnvironment, LocalCloud } from './cloud';
 import { callControl } from './control-client';
 import { isAlive, readState, requireState, statePath, type CloudModuleState, type CloudState } from './state';
-import { runStatus } from './status';
+import { renderStatus, runStatus, type ModuleStatus } from './status';
 import type { LogEntry } from '../targets/local/runtime';
 
 export interface CloudCommandsIo {
@@ -19,7 +19,7 @@ export const DEFAULT_PORT = 4566;
 const DOWN_TIMEOUT_MS = 15_000;
 const FOLLOW_INTERVAL_MS = 500;
 
-/** `labs up`, `labs env`, `labs outputs`, `labs logs`, `labs down`: the local cloud that stays up. */
+/** `labs up`, `labs env`, `labs outputs`, `labs logs`, `labs status`, `labs down`: the local cloud that stays up. */
 export function cloudCommands(io: CloudCommandsIo, modules: readonly LabModule[] = MODULES): Command[] {
   const path = (): string => statePath(io.env);
   const out = (text: string): void => void io.stdout.write(`${text}\n`);
@@ -106,7 +106,11 @@ export function cloudCommands(io: CloudCommandsIo, modules: readonly LabModule[]
         }
         found = running;
       }
-      out(flags.json ? JSON.stringify({ module: name, target: flags.target, stackName: found.stackName, outputs: found.outputs, functions: shortNames(found) }) : renderOutputs(name, found));
+      out(
+        flags.json
+          ? JSON.stringify({ module: name, target: flags.target, stackName: found.stackName, outputs: found.outputs, functions: shortNames(found), ...(found.httpApis ? { httpApis: found.httpApis } : {}) })
+          : renderOutputs(name, found),
+      );
     });
 
   const logs = new Command('logs')
@@ -126,6 +130,14 @@ export function cloudCommands(io: CloudCommandsIo, modules: readonly LabModule[]
       }
     });
 
+  const status = new Command('status')
+    .description('print the running local cloud\'s status once: invocations and errors per function, queue depths, stream consumer positions')
+    .option('--json', 'print one JSON object')
+    .action(async (flags: { json?: boolean }) => {
+      const answer = await callControl<{ at: string; modules: ModuleStatus[] }>(requireState(path()), 'status');
+      out(flags.json ? JSON.stringify(answer) : renderStatus(answer.modules, new Date(answer.at)).join('\n'));
+    });
+
   const down = new Command('down').description('stop the running local cloud (from any terminal)').action(async () => {
     const state = readState(path());
     if (state === undefined) {
@@ -142,7 +154,7 @@ export function cloudCommands(io: CloudCommandsIo, modules: readonly LabModule[]
     out(`stopped the local cloud on ${state.url}`);
   });
 
-  return [up, env, outputs, logs, down];
+  return [up, env, outputs, logs, status, down];
 }
 
 /** `export` lines for a shell, and `unset` for anything that could reach a real account or another endpoint. */
@@ -172,10 +184,11 @@ export function resolveFunction(state: CloudState, wanted: string): string {
   return hit[1];
 }
 
-function renderOutputs(name: string, module: CloudModuleState): string {
+export function renderOutputs(name: string, module: CloudModuleState): string {
   const rows = [
     ...Object.entries(module.outputs).map(([key, value]) => [key, value]),
     ...Object.entries(shortNames(module)).map(([short, functionName]) => [`function ${short}`, functionName]),
+    ...Object.entries(module.httpApis ?? {}).map(([short, url]) => [`http api ${short}`, url]),
   ];
   return `${name} (${module.stackName})\n${renderTable(['output', 'value'], rows)}`;
 }

@@ -1,6 +1,8 @@
 import replyFrom from '@fastify/reply-from';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { RunningEmulators } from '../targets/local/emulators';
 import type { Endpoints, ServiceName } from '../targets/local/model';
 import { awsError, CONTROL_PREFIX, invokedFunction, route, type Destination, type ErrorAnswer, type Protocol } from './router';
 import { verifySignature, type CloudCredentials, type IncomingRequest } from './signature';
@@ -25,6 +27,8 @@ export interface GatewayOptions {
   readonly credentials: CloudCredentials;
   /** The emulators' loopback endpoints, read per request (a redeploy may start one). */
   readonly upstreams: () => Endpoints;
+  /** The services whose emulator runs inside this process: handed over with no network hop. */
+  readonly servedInProcess?: () => RunningEmulators['servedInProcess'];
   readonly invoke: (functionName: string, payload: unknown, invocationType: 'RequestResponse' | 'Event') => Promise<InvokeOutcome>;
   readonly control: (request: ControlRequest) => Promise<unknown>;
 }
@@ -50,10 +54,20 @@ const UPSTREAM_OF: Record<Exclude<Destination, 'lambda-invoke' | 'control'>, Ser
  * The cloud's one endpoint on loopback: refuses browser requests (any Origin header), admits only
  * requests signed with the cloud's key, and forwards each to the emulator that serves it (or answers
  * Lambda Invoke and the control API itself). The body is buffered to check the signature, the answer
- * streamed back (SubscribeToShard pushes for minutes).
+ * streamed back (SubscribeToShard pushes for minutes); an emulator inside this process (fauxqs under
+ * `labs up`) gets the request handed over with no network hop (`handOver`).
  */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
-  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT_BYTES });
+  // A request for an emulator inside this process (fauxqs under `labs up`) goes straight to its routes
+  // from here, with its signature checked there once the body is in; everything else to this app.
+  const app = Fastify({
+    logger: false,
+    bodyLimit: BODY_LIMIT_BYTES,
+    serverFactory: (handler) =>
+      createServer((request, response) => {
+        if (!handOver(options, request, response)) handler(request, response);
+      }),
+  });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
   await app.register(replyFrom, {
@@ -106,6 +120,25 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
   return { port, url: `http://${GATEWAY_HOST}:${port}`, close: () => app.close() };
+}
+
+/**
+ * Hands a request to the emulator of its service when that one runs in this process: what the app's
+ * route does for it (Origin refused, signature verified on the whole body, route) with no second
+ * parse and no network hop. False when the app must serve it.
+ */
+function handOver(options: GatewayOptions, request: IncomingMessage, response: ServerResponse): boolean {
+  if (request.headers.origin !== undefined) return false;
+  const headersOnly: IncomingRequest = { method: request.method ?? 'GET', url: request.url ?? '/', headers: request.headers };
+  const routed = route(headersOnly);
+  if (!routed.ok || (routed.destination !== 'sqs' && routed.destination !== 'sns')) return false;
+  const serve = options.servedInProcess?.()[routed.destination];
+  if (serve === undefined) return false;
+  serve(request, response, async (body) => {
+    const verdict = await verifySignature({ ...headersOnly, body }, options.credentials);
+    return verdict.ok ? undefined : awsError(routed.protocol, 403, verdict.code, verdict.message, randomUUID());
+  });
+  return true;
 }
 
 function send(reply: FastifyReply, answer: ErrorAnswer): FastifyReply {

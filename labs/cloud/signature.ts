@@ -109,7 +109,8 @@ export async function verifySignature(
     { method: request.method, protocol: 'http:', hostname: 'localhost', path: pathname, query, headers, body: request.body },
     { signingDate, signingRegion: parts.region, signingService: parts.service, signableHeaders: new Set(parts.signedHeaders) },
   );
-  const expected = parseAuthorization(signed.headers.authorization)?.signature ?? '';
+  // The signer's header ends with `Signature=<64 hex digits>`.
+  const expected = String(signed.headers.authorization ?? '').slice(-parts.signature.length);
   if (expected.length === parts.signature.length && timingSafeEqual(Buffer.from(expected), Buffer.from(parts.signature))) {
     return { ok: true, scope: parts };
   }
@@ -125,7 +126,8 @@ const signers = new Map<string, SignatureV4>();
 const MAX_SIGNERS = 64;
 
 function signerFor(credentials: CloudCredentials, parts: SignatureParts, sessionToken: string | undefined): SignatureV4 {
-  const key = JSON.stringify([credentials.accessKeyId, credentials.secretAccessKey, parts.region, parts.service, sessionToken ?? null]);
+  // Newlines cannot occur in any of these (a header value or a key), so the key is unambiguous.
+  const key = `${credentials.accessKeyId}\n${credentials.secretAccessKey}\n${parts.region}\n${parts.service}\n${sessionToken ?? ''}`;
   let signer = signers.get(key);
   if (signer === undefined) {
     if (signers.size >= MAX_SIGNERS) signers.clear();

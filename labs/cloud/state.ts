@@ -7,6 +7,8 @@ export interface CloudModuleState {
   readonly outputs: Readonly<Record<string, string>>;
   /** Physical function names by logical id, for `labs logs`. */
   readonly functions: Readonly<Record<string, string>>;
+  /** The loopback URL of each HTTP API of the stack, by its short name (logical id without CDK's hash). */
+  readonly httpApis?: Readonly<Record<string, string>>;
 }
 
 /** What `labs up` writes for the commands of other terminals (`labs env`, `labs down`, attaching labs). */

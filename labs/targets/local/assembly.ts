@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildApp } from '../../../lib/app';
 import { STACK_PREFIX_CONTEXT, stackIdFor, type LabModule } from '../../../lib/modules';
+import { installBundleCache } from './bundle-cache';
 
 /** One module's stack, synthesized with its handlers bundled, as `cdk deploy` would deploy it. */
 export interface SynthesizedStack {
@@ -45,6 +46,8 @@ function refuseUnread(module: LabModule, given: readonly string[], read: Readonl
 /** Synthesizes `module`'s stack in-process, into a fresh directory that `close()` removes. */
 export function synthesizeModule(module: LabModule, options: SynthesizeOptions = {}): SynthesizedStack {
   mkdirSync(ASSEMBLIES_DIR, { recursive: true });
+  // A handler none of whose input files changed is not bundled again (.cache/bundles).
+  if (options.bundling !== false) installBundleCache();
   const outdir = mkdtempSync(join(ASSEMBLIES_DIR, `${module.name}-`));
   try {
     const context = {
@@ -54,7 +57,8 @@ export function synthesizeModule(module: LabModule, options: SynthesizeOptions =
       ...(options.stackPrefix ? { [STACK_PREFIX_CONTEXT]: options.stackPrefix } : {}),
     };
     const read = new Set<string>();
-    const app = buildApp({ modules: [module], context, outdir, bundling: options.bundling ?? true, onContextRead: (key) => read.add(key) });
+    // CDK's template validation (seconds per synthesis) is left to `cdk synth` and the tests.
+    const app = buildApp({ modules: [module], context, outdir, bundling: options.bundling ?? true, validation: false, onContextRead: (key) => read.add(key) });
     refuseUnread(module, Object.keys(options.context ?? {}), read);
     const artifact = app.synth().getStackArtifact(stackIdFor(module, options.stackPrefix ?? ''));
     return {

@@ -1,14 +1,35 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { LOCAL_REGION } from '../model';
 import { EmulatorExitedError } from './health';
-import { spawnSupervised, type SupervisedProcess } from './process';
+import { spawnSupervised, type ProcessExit, type SupervisedProcess } from './process';
 
 const SERVER_SCRIPT = join(__dirname, 'fauxqs-server.mjs');
+const APP_MODULE = join(__dirname, 'fauxqs-app.mjs');
 const START_TIMEOUT_MS = 15_000;
+
+/** What the emulator set needs of an emulator's process: a child process, or the server inside this one. */
+export type EmulatorProcess = Pick<SupervisedProcess, 'pid' | 'emulatorPid' | 'exited' | 'isStopping' | 'output' | 'stop'>;
+
+/** What the front of an endpoint checks once a handed-over request's body is in (its signature): a refusal, or nothing. */
+export type RequestGuard = (body: Buffer) => Promise<GuardRefusal | undefined>;
+
+export interface GuardRefusal {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+/** Serves a request that came to another server of this process, once `guard` admits its body. */
+export type InProcessServe = (request: IncomingMessage, response: ServerResponse, guard: RequestGuard) => void;
 
 export interface StartedEmulator {
   readonly endpoint: string;
-  readonly process: SupervisedProcess;
+  readonly process: EmulatorProcess;
+  /** Serves a request with no network hop, when the emulator runs inside this process. */
+  readonly serve?: InProcessServe;
 }
 
 /**
@@ -44,4 +65,80 @@ export async function startFauxqs(log?: (line: string) => void, queueUrlHost?: s
     });
   });
   return { endpoint: `http://127.0.0.1:${port}`, process: child };
+}
+
+/** The slice of a Fastify app the in-process fauxqs is driven through. */
+interface FauxqsApp {
+  listen(options: { host: string; port: number }): Promise<string>;
+  close(): Promise<void>;
+  readonly server: { address(): unknown };
+  routing(request: IncomingMessage, response: ServerResponse): void;
+  addHook(
+    name: 'preParsing',
+    hook: (request: { raw: IncomingMessage }, reply: FauxqsReply, payload: Readable, done: (error: Error | null, payload: Readable) => void) => void,
+  ): void;
+  addHook(name: 'preValidation', hook: (request: { raw: IncomingMessage }, reply: FauxqsReply) => Promise<FauxqsReply | undefined>): void;
+}
+
+interface FauxqsReply {
+  code(status: number): FauxqsReply;
+  headers(headers: Record<string, string>): FauxqsReply;
+  send(body: string): FauxqsReply;
+}
+
+/**
+ * Node's own `import()`, out of reach of a transform that turns it into `require()` (fauxqs is an ES
+ * module for `import` only). Works where this code runs as Node.js loads it (`labs up` under tsx).
+ */
+const importModule = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<unknown>;
+
+/**
+ * fauxqs served inside this process (the one of `labs up`): it listens on its own loopback port, for
+ * the pollers and anything that dials it, and serves the requests the endpoint hands over with no
+ * network hop and no second parse: its own routes run on the endpoint's request, once the guard (the
+ * endpoint's signature check) has admitted the body. A body fauxqs cannot parse is refused by its
+ * parser before the guard runs (nothing acts on it). It dies with this process.
+ */
+export async function startFauxqsInProcess(queueUrlHost?: string): Promise<StartedEmulator> {
+  const { buildFauxqs } = (await importModule(pathToFileURL(APP_MODULE).href)) as {
+    buildFauxqs(options: { region: string; queueUrlHost?: string }): Promise<FauxqsApp>;
+  };
+  const app = await buildFauxqs({ region: LOCAL_REGION, ...(queueUrlHost ? { queueUrlHost } : {}) });
+  // A handed-over request's body is kept as its parser reads it (no second buffer, no new stream)
+  // and checked before any route acts on it; any other request passes untouched.
+  const guards = new WeakMap<IncomingMessage, { guard: RequestGuard; chunks: Buffer[] }>();
+  app.addHook('preParsing', (request, _reply, payload, done) => {
+    const entry = guards.get(request.raw);
+    if (entry !== undefined) payload.on('data', (chunk: Buffer) => entry.chunks.push(chunk));
+    done(null, payload);
+  });
+  app.addHook('preValidation', async (request, reply) => {
+    const entry = guards.get(request.raw);
+    if (entry === undefined) return undefined;
+    const refusal = await entry.guard(entry.chunks.length === 1 ? (entry.chunks[0] as Buffer) : Buffer.concat(entry.chunks));
+    if (refusal === undefined) return undefined;
+    return reply.code(refusal.status).headers(refusal.headers).send(refusal.body);
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address() as { port: number };
+  let stopping: Promise<void> | undefined;
+  const handle: EmulatorProcess = {
+    pid: undefined,
+    emulatorPid: undefined,
+    // It cannot exit on its own: it is this process.
+    exited: new Promise<ProcessExit>(() => undefined),
+    get isStopping() {
+      return stopping !== undefined;
+    },
+    output: () => '',
+    stop: () => (stopping ??= app.close().catch(() => undefined)),
+  };
+  return {
+    endpoint: `http://127.0.0.1:${address.port}`,
+    process: handle,
+    serve: (request, response, guard) => {
+      guards.set(request, { guard, chunks: [] });
+      app.routing(request, response);
+    },
+  };
 }

@@ -1,6 +1,6 @@
 import { LOCAL_CREDENTIALS, LOCAL_REGION, type Endpoints, type ServiceName } from '../model';
 import { findJava, startDynamoDbLocal } from './dynamodb';
-import { startFauxqs, type StartedEmulator } from './fauxqs';
+import { startFauxqs, startFauxqsInProcess, type InProcessServe, type StartedEmulator } from './fauxqs';
 import { describeExit } from './health';
 import { startKinesisLocal } from './kinesis';
 import { releaseExitHooksIfIdle } from './process';
@@ -24,6 +24,12 @@ export interface StartEmulatorsOptions {
   readonly onExit?: (error: Error) => void;
   /** The host:port SQS queue URLs name (the endpoint of `labs up`). @default - the emulator's own */
   readonly queueUrlHost?: string;
+  /**
+   * Serve fauxqs inside this process (`labs up`: its endpoint hands requests over with no network
+   * hop). Needs Node's own ES module loader, which a CommonJS test runner does not offer.
+   * @default false - a child process
+   */
+  readonly inProcess?: boolean;
 }
 
 export interface RunningEmulators {
@@ -32,6 +38,8 @@ export interface RunningEmulators {
   readonly processes: readonly EmulatorProcessInfo[];
   /** How long the start took, until every emulator answered. */
   readonly startMillis: number;
+  /** Serves a request of a service whose emulator runs inside this process, with no network hop. */
+  readonly servedInProcess: Partial<Record<ServiceName, InProcessServe>>;
   /**
    * Environment for code that should talk to the local cloud: `AWS_ENDPOINT_URL_<SERVICE>` for each
    * running service, the local region and credentials.
@@ -72,7 +80,9 @@ export async function startEmulators(
     findJava();
   }
   const log = options.log;
-  const results = await Promise.allSettled(names.map((name) => STARTERS[name](log, options.queueUrlHost)));
+  const start = (name: EmulatorName): Promise<StartedEmulator> =>
+    name === 'fauxqs' && options.inProcess === true ? startFauxqsInProcess(options.queueUrlHost) : STARTERS[name](log, options.queueUrlHost);
+  const results = await Promise.allSettled(names.map(start));
   const running = results.flatMap((result, index) =>
     result.status === 'fulfilled' ? [{ name: names[index], ...result.value }] : [],
   );
@@ -84,8 +94,11 @@ export async function startEmulators(
   }
 
   const endpoints: Endpoints = {};
+  const servedInProcess: RunningEmulators['servedInProcess'] = {};
   for (const service of wanted) {
-    endpoints[service] = running.find((emulator) => emulator.name === EMULATOR_OF[service])?.endpoint;
+    const emulator = running.find((candidate) => candidate.name === EMULATOR_OF[service]);
+    endpoints[service] = emulator?.endpoint;
+    if (emulator?.serve) servedInProcess[service] = emulator.serve;
   }
   let death: Error | undefined;
   let stopped: Promise<void> | undefined;
@@ -109,6 +122,7 @@ export async function startEmulators(
     services: wanted,
     endpoints,
     startMillis,
+    servedInProcess,
     processes: running.map((emulator) => ({
       name: emulator.name,
       services: wanted.filter((service) => EMULATOR_OF[service] === emulator.name),

@@ -2,6 +2,7 @@ import { sourceTypeOf } from '../arns';
 import type { EventSourceSpec } from '../model';
 import type { AsyncInvoker } from './async-invoker';
 import type { RuntimeContext } from './runtime-context';
+import type { ShardProgress } from './shard-processor';
 import { DynamoDbStreamSource } from './dynamodb-stream-source';
 import { KinesisFanOutSource, KinesisPollingSource } from './kinesis-sources';
 import { SnsRelaySource } from './sns-relay-source';
@@ -12,6 +13,8 @@ export interface EventSource {
   /** Resolves once the source is in place (queue checked, shard iterators taken, subscriptions open). */
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** A stream source's position on each shard. */
+  positions?(): ShardProgress[];
 }
 
 /** What a poller may use besides its settings. */

@@ -1,4 +1,5 @@
-export { FunctionInvocationError, startRuntime, type EmulatorAccess, type LambdaRuntime, type RuntimeOptions } from './lambda-runtime';
+export { FunctionInvocationError, startRuntime, type ConsumerProgress, type EmulatorAccess, type LambdaRuntime, type RuntimeOptions } from './lambda-runtime';
+export type { ShardProgress } from './shard-processor';
 export type { FunctionStats } from './function-pool';
 export type { LogEntry } from './log-store';
 export type { RuntimeFault } from './runtime-context';

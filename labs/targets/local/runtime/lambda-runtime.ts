@@ -1,4 +1,4 @@
-import { LOCAL_CREDENTIALS, LOCAL_REGION, type Endpoints, type LocalDeployment, type SqsEventSourceSpec } from '../model';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, type Endpoints, type EventSourceSpec, type LocalDeployment, type SqsEventSourceSpec } from '../model';
 import { AsyncInvoker, DEFAULT_ASYNC_RETRY_DELAYS_MS } from './async-invoker';
 import { EmulatorClients } from './emulator-clients';
 import { asError, type RuntimeContext, type RuntimeFault } from './runtime-context';
@@ -7,6 +7,7 @@ import { DEFAULT_MAX_ENVIRONMENTS_PER_FUNCTION, FunctionPool, type FunctionStats
 import { createEventSource, type EventSource } from './event-sources';
 import { LogStore, type LogEntry } from './log-store';
 import { DEFAULT_SQS_MAXIMUM_CONCURRENCY } from './sqs-source';
+import type { ShardProgress } from './shard-processor';
 
 /** The running emulators, as the emulator module hands them out. */
 export interface EmulatorAccess {
@@ -44,6 +45,16 @@ export class FunctionInvocationError extends Error {
   }
 }
 
+/** One stream mapping's position on its stream, shard by shard. */
+export interface ConsumerProgress {
+  /** The mapping's logical id in the template. */
+  readonly mapping: string;
+  readonly functionName: string;
+  /** `polling` (GetRecords), or the enhanced fan-out consumer's name. */
+  readonly consumer: string;
+  readonly shards: readonly ShardProgress[];
+}
+
 export interface LambdaRuntime {
   /** RequestResponse invocation: the handler's result, or a FunctionInvocationError. */
   invoke(functionName: string, payload: unknown): Promise<unknown>;
@@ -52,6 +63,8 @@ export interface LambdaRuntime {
   /** Captured handler output, per function and environment (log stream). */
   logs(functionName?: string): LogEntry[];
   stats(functionName: string): FunctionStats;
+  /** Every stream mapping (polling, or an enhanced fan-out consumer) and where it is on each shard. */
+  consumers(): ConsumerProgress[];
   /** Faults of the local cloud itself (not function errors). Returns an unsubscribe function. */
   onError(listener: (fault: RuntimeFault) => void): () => void;
   /** Stops the pollers and terminates every environment. Safe to call twice. */
@@ -116,6 +129,7 @@ export async function startRuntime(deployment: LocalDeployment, options: Runtime
   const asyncInvoker = new AsyncInvoker(context, options.asyncRetryDelaysMs ?? DEFAULT_ASYNC_RETRY_DELAYS_MS);
 
   const sources: EventSource[] = [];
+  const streamSources: { spec: EventSourceSpec; source: EventSource }[] = [];
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
@@ -132,7 +146,9 @@ export async function startRuntime(deployment: LocalDeployment, options: Runtime
   try {
     for (const spec of deployment.eventSources) context.pool(spec.functionName);
     for (const spec of deployment.eventSources.filter((source) => source.kind === 'sns' || source.enabled)) {
-      sources.push(createEventSource(spec, { context, asyncInvoker }));
+      const source = createEventSource(spec, { context, asyncInvoker });
+      sources.push(source);
+      if (spec.kind === 'kinesis' || spec.kind === 'dynamodb') streamSources.push({ spec, source });
     }
     await Promise.all(sources.map((source) => source.start()));
   } catch (error) {
@@ -151,6 +167,13 @@ export async function startRuntime(deployment: LocalDeployment, options: Runtime
     },
     logs: (functionName) => logStore.entries(functionName),
     stats: (functionName) => context.pool(functionName).snapshot(),
+    consumers: () =>
+      streamSources.map(({ spec, source }) => ({
+        mapping: spec.logicalId,
+        functionName: spec.functionName,
+        consumer: spec.kind === 'kinesis' && spec.consumerName !== undefined ? spec.consumerName : 'polling',
+        shards: source.positions?.() ?? [],
+      })),
     onError(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

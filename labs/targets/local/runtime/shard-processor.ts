@@ -39,6 +39,22 @@ interface Lane<R> {
   firstBufferedAt: number;
 }
 
+/** Where one shard's consumer is: what it read, what the function has processed, and how far behind. */
+export interface ShardProgress {
+  readonly shardId: string;
+  /** The last record read from the shard. */
+  readonly readSequenceNumber?: string;
+  /** The last record of the last batch the function finished (its checkpoint). */
+  readonly processedSequenceNumber?: string;
+  /** Records read and not yet processed. */
+  readonly backlog: number;
+  /**
+   * Lambda's IteratorAge: the age of the last record of the last batch when it was handed to the
+   * function (0 before any batch).
+   */
+  readonly iteratorAgeMs: number;
+}
+
 /**
  * The records of one shard on their way to the function: `parallelizationFactor` lanes, a record's
  * lane chosen by a hash of its lane key (partition key, item key: so one key's records stay in order,
@@ -49,6 +65,9 @@ export class ShardProcessor<R> {
   private readonly changed: Signal;
   private readonly loops: Promise<void>[];
   private closing = false;
+  private readSequenceNumber: string | undefined;
+  private processedSequenceNumber: string | undefined;
+  private iteratorAgeMs = 0;
 
   constructor(
     private readonly context: RuntimeContext,
@@ -67,8 +86,20 @@ export class ShardProcessor<R> {
     return this.lanes.reduce((total, lane) => total + lane.buffer.length, 0);
   }
 
+  progress(): ShardProgress {
+    return {
+      shardId: this.shardId,
+      ...(this.readSequenceNumber === undefined ? {} : { readSequenceNumber: this.readSequenceNumber }),
+      ...(this.processedSequenceNumber === undefined ? {} : { processedSequenceNumber: this.processedSequenceNumber }),
+      backlog: this.backlog,
+      iteratorAgeMs: this.iteratorAgeMs,
+    };
+  }
+
   push(records: readonly R[]): void {
     const now = Date.now();
+    const last = records[records.length - 1];
+    if (last !== undefined) this.readSequenceNumber = this.engine.kind.sequenceNumber(last);
     for (const record of records) {
       const lane = this.lanes[this.laneOf(this.engine.kind.laneKey(record))] as Lane<R>;
       if (lane.buffer.length === 0) lane.firstBufferedAt = now;
@@ -110,8 +141,11 @@ export class ShardProcessor<R> {
       }
       const batch = lane.buffer.splice(0, this.settings.batchSize);
       lane.firstBufferedAt = Date.now();
+      const last = batch[batch.length - 1] as R;
+      this.iteratorAgeMs = Math.max(0, Date.now() - this.engine.kind.arrivalMillis(last));
       try {
         await this.engine.process(this.shardId, batch);
+        this.processedSequenceNumber = this.engine.kind.sequenceNumber(last);
       } catch (error) {
         this.context.report(this.settings.logicalId, error);
       } finally {

@@ -1,7 +1,7 @@
 import type { StreamEventSourceSpec } from '../model';
 import { sleep } from './abortable-sleep';
 import type { RuntimeContext } from './runtime-context';
-import { ShardProcessor } from './shard-processor';
+import { ShardProcessor, type ShardProgress } from './shard-processor';
 import { StreamBatchEngine, type StreamRecordKind } from './stream-batch-engine';
 
 /** Pause between GetRecords calls on a shard that is caught up (Lambda polls about once a second). */
@@ -49,6 +49,7 @@ export abstract class StreamSource<R, L> {
   private readonly finished = new Set<string>();
   private readonly polled = new Set<string>();
   private readonly runs: Promise<void>[] = [];
+  private readonly processors = new Map<string, ShardProcessor<R>>();
 
   constructor(
     protected readonly context: RuntimeContext,
@@ -65,6 +66,11 @@ export abstract class StreamSource<R, L> {
 
   async stop(): Promise<void> {
     await Promise.allSettled(this.runs);
+  }
+
+  /** Every shard read so far, in the order its reader started. */
+  positions(): ShardProgress[] {
+    return [...this.processors.values()].map((processor) => processor.progress());
   }
 
   /** Every shard of the stream, open and closed. */
@@ -146,6 +152,7 @@ export abstract class StreamSource<R, L> {
         // abort listeners, which Node reports as a leak.
         const signal = AbortSignal.any([this.context.signal]);
         const processor = new ShardProcessor({ ...this.context, signal }, this.engine, shardId, this.spec);
+        this.processors.set(shardId, processor);
         const read = await this.openShard(shardId, position, processor, signal);
         this.polled.add(shardId);
         this.runs.push(this.runShard(shardId, read, processor));

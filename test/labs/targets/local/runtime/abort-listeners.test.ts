@@ -66,7 +66,7 @@ describe('abort listeners of the local runtime', () => {
   test('a shard processor holds one listener, however many lanes wait and however many batches pass', async () => {
     // GIVEN: ten lanes, each batch processed at once
     const engine = {
-      kind: { laneKey: (r: KinesisRecord) => r.PartitionKey ?? '' },
+      kind: { laneKey: (r: KinesisRecord) => r.PartitionKey ?? '', sequenceNumber: (r: KinesisRecord) => r.SequenceNumber ?? '', arrivalMillis: () => Date.now() },
       process: async () => undefined,
     } as unknown as StreamBatchEngine<KinesisRecord, unknown>;
     const processor = new ShardProcessor(runtimeContext(abort), engine, 'shardId-000000000000', spec());

@@ -41,4 +41,25 @@ describe('ShardProcessor', () => {
     }
     expect(processor.backlog).toBe(0);
   });
+
+  it('reports its position: the last record read, the checkpoint after each batch, and the iterator age', async () => {
+    // GIVEN a clock that stands still, and five changes made 60 s before it
+    const now = jest.spyOn(Date, 'now').mockReturnValue(1_700_000_000_500);
+    try {
+      const { context } = fakeRuntimeContext(fixtureFunction('recorder', { functionName: 'Projector' }), () => ({ ok: true, requestId: 'req', payload: null }) satisfies InvocationOutcome);
+      const engine = new StreamBatchEngine(context, SETTINGS, changeFeed('arn:stream'), 0);
+      const processor = new ShardProcessor(context, engine, 'shard-1', { ...SETTINGS, batchSize: 2, maximumBatchingWindowSeconds: 0, parallelizationFactor: 1 });
+      expect(processor.progress()).toEqual({ shardId: 'shard-1', backlog: 0, iteratorAgeMs: 0 });
+
+      // WHEN they are read and processed
+      processor.push(changeRecords(5, 60));
+      expect(processor.progress()).toEqual({ shardId: 'shard-1', readSequenceNumber: '1004', backlog: 5, iteratorAgeMs: 0 });
+      await processor.drain();
+
+      // THEN the checkpoint is the last record, and its age when handed over is Lambda's IteratorAge
+      expect(processor.progress()).toEqual({ shardId: 'shard-1', readSequenceNumber: '1004', processedSequenceNumber: '1004', backlog: 0, iteratorAgeMs: 60_500 });
+    } finally {
+      now.mockRestore();
+    }
+  });
 });
