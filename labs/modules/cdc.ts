@@ -1,5 +1,5 @@
 import type { CdcOutput } from '../../lib/stacks/cdc-stack';
-import { invocationItems, MILLION, NEAR_FREE_IDLE_TARGET_PER_HOUR, tableWriteItems, type PathModel } from '../cost/path';
+import { FREE_IDLE_TARGET_PER_HOUR, invocationItems, MILLION, tableWriteItems, type PathModel } from '../cost/path';
 import { renderCdc } from '../report/cdc';
 import { cdcVerdict, runCdc } from '../scenarios/cdc';
 import { numberOption, UsageError, type ModuleLab, type Scenario } from '../scenarios/scenario';
@@ -54,5 +54,8 @@ const path: PathModel = {
   },
 };
 
-/** The cdc module's lab (registered in lib/modules.ts): its template bills $0/h while idle, within the near-free target. */
-export const cdcLab: ModuleLab<CdcOutput> = { main, cost: { path, idleTargetPerHour: NEAR_FREE_IDLE_TARGET_PER_HOUR } };
+/**
+ * The cdc module's lab (registered in lib/modules.ts). Its target is what it idles at, $0/h: on-demand
+ * tables, a stream whose Lambda reads are not billed, no queue pollers.
+ */
+export const cdcLab: ModuleLab<CdcOutput> = { main, cost: { path, idleTargetPerHour: FREE_IDLE_TARGET_PER_HOUR } };

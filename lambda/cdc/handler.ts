@@ -6,7 +6,7 @@ import { createLogger } from '../shared/logger';
 import { parseMessage } from '../shared/messages';
 import { projectChanges, type Change, type ChangeOutcome } from './core';
 import { projectorNamed } from './projectors';
-import { TableStreamRecordSchema } from './schema';
+import { changeOf, TableStreamRecordSchema } from './schema';
 import { createViewStore } from './view-store';
 
 /** Both projectors run this handler; PROJECTOR picks the view it keeps, VIEW_TABLE_NAME where. */
@@ -17,10 +17,7 @@ const processor = new BatchProcessor(EventType.DynamoDBStreams);
 
 /** A stream record's change, images unmarshalled; an invalid record fails naming the field. */
 function toChange(record: DynamoDBRecord): Change {
-  const { eventName, dynamodb } = parseMessage(record, TableStreamRecordSchema, 'record');
-  const itemId = (dynamodb.Keys as { id?: unknown }).id;
-  if (typeof itemId !== 'string') throw new Error('field dynamodb.Keys.id: the source table is keyed by a string id');
-  return { sequenceNumber: dynamodb.SequenceNumber, itemId, newImage: eventName === 'REMOVE' ? undefined : dynamodb.NewImage };
+  return changeOf(parseMessage(record, TableStreamRecordSchema, 'record'));
 }
 
 /**
