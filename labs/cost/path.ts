@@ -44,6 +44,9 @@ export interface ModuleCostModel {
 /** The idle target of a module that bills nearly nothing while idle (no shards, consumers or alarms). */
 export const NEAR_FREE_IDLE_TARGET_PER_HOUR = 0.01;
 
+/** The idle target of a module that bills nothing at all while idle (on-demand tables, no pollers of queues). */
+export const FREE_IDLE_TARGET_PER_HOUR = 0;
+
 export const MILLION = 1_000_000;
 export const SQS_CHUNK_BYTES = 64 * 1024;
 export const SNS_CHUNK_BYTES = 64 * 1024;

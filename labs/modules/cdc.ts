@@ -1,7 +1,10 @@
 import type { CdcOutput } from '../../lib/stacks/cdc-stack';
-import { invocationItems, MILLION, NEAR_FREE_IDLE_TARGET_PER_HOUR, tableWriteItems, type PathModel } from '../cost/path';
-import { renderCdc } from '../report/cdc';
+import { FREE_IDLE_TARGET_PER_HOUR, invocationItems, MILLION, tableWriteItems, type PathModel } from '../cost/path';
+import { renderCdc, renderDualWrite, renderOutage, renderRebuild } from '../report/cdc';
 import { cdcVerdict, runCdc } from '../scenarios/cdc';
+import { dualWriteVerdict, runDualWrite } from '../scenarios/cdc-dual-write';
+import { outageVerdict, runOutage } from '../scenarios/cdc-outage';
+import { rebuildVerdict, runRebuild } from '../scenarios/cdc-rebuild';
 import { numberOption, UsageError, type ModuleLab, type Scenario } from '../scenarios/scenario';
 
 const main: Scenario<CdcOutput> = {
@@ -22,6 +25,60 @@ const main: Scenario<CdcOutput> = {
       run: async (session, ui) => {
         const observations = await runCdc(session, options, ui);
         return { verdict: cdcVerdict(observations), observations: { ...observations }, render: (c) => renderCdc(observations, c) };
+      },
+    };
+  },
+};
+
+const dualWrite: Scenario<CdcOutput> = {
+  command: 'dual-write',
+  summary: 'two writers race, each writing the source and the view itself: the view ends wrong; the same race through the stream converges',
+  // Each product is raced by its own pair of writers at once; 6 writes per product.
+  options: [{ flags: '--items <n>', description: 'products raced by the two writers', kind: 'count', min: 1, max: 100, defaultValue: 3 }],
+  prepare: (o) => {
+    const options = { items: numberOption(o, 'items') };
+    return {
+      run: async (session, ui) => {
+        const observations = await runDualWrite(session, options, ui);
+        return { verdict: dualWriteVerdict(observations), observations: { ...observations }, render: (c) => renderDualWrite(observations, c) };
+      },
+    };
+  },
+};
+
+const rebuild: Scenario<CdcOutput> = {
+  command: 'rebuild',
+  summary: 'empties a copy of the category summary and rebuilds it from a snapshot of the source plus the stream, while writes go on',
+  // The snapshot scans the whole source table; its changes after the snapshot are read one GetRecords per shard at a time.
+  options: [
+    { flags: '--items <n>', description: 'products inserted before the rebuild', kind: 'count', min: 1, max: 200, defaultValue: 10 },
+    { flags: '--writes <n>', description: 'updates written while the rebuild runs', kind: 'count', min: 0, max: 200, defaultValue: 10 },
+  ],
+  prepare: (o) => {
+    const options = { items: numberOption(o, 'items'), writes: numberOption(o, 'writes') };
+    return {
+      run: async (session, ui) => {
+        const observations = await runRebuild(session, options, ui);
+        return { verdict: rebuildVerdict(observations), observations: { ...observations }, render: (c) => renderRebuild(observations, c) };
+      },
+    };
+  },
+};
+
+const outage: Scenario<CdcOutput> = {
+  command: 'outage',
+  summary: "the search index's downstream refuses a while: its shard retries, the category summary keeps up; then a poison change is bisected to the failure queue",
+  options: [
+    { flags: '--items <n>', description: 'products inserted (half of them updated) during the outage', kind: 'count', min: 1, max: 200, defaultValue: 10 },
+    // At most the mappings' retry attempts (the ProjectorRetryAttempts output, 3 by default), checked at run time.
+    { flags: '--refusals <n>', description: 'invocations the search index downstream refuses', kind: 'count', min: 1, max: 10, defaultValue: 3 },
+  ],
+  prepare: (o) => {
+    const options = { items: numberOption(o, 'items'), refusals: numberOption(o, 'refusals') };
+    return {
+      run: async (session, ui) => {
+        const observations = await runOutage(session, options, ui);
+        return { verdict: outageVerdict(observations), observations: { ...observations }, render: (c) => renderOutage(observations, c) };
       },
     };
   },
@@ -54,5 +111,8 @@ const path: PathModel = {
   },
 };
 
-/** The cdc module's lab (registered in lib/modules.ts): its template bills $0/h while idle, within the near-free target. */
-export const cdcLab: ModuleLab<CdcOutput> = { main, cost: { path, idleTargetPerHour: NEAR_FREE_IDLE_TARGET_PER_HOUR } };
+/**
+ * The cdc module's lab (registered in lib/modules.ts). Its target is what it idles at, $0/h: on-demand
+ * tables, a stream whose Lambda reads are not billed, no queue pollers.
+ */
+export const cdcLab: ModuleLab<CdcOutput> = { main, subcommands: [dualWrite, rebuild, outage], cost: { path, idleTargetPerHour: FREE_IDLE_TARGET_PER_HOUR } };

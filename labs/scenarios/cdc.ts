@@ -5,6 +5,7 @@ import type { Projector } from '../../lambda/cdc/core';
 import type { Product } from '../../lambda/cdc/schema';
 import { searchIndex } from '../../lambda/cdc/search-index';
 import { divergentKeys, viewOf, type ViewItems } from '../../lambda/cdc/view-model';
+import { VIEW_PREFIXES } from '../../lambda/cdc/view-store';
 import type { TargetSession } from '../targets/target';
 import type { Ui } from '../report/ui';
 import { textOutput } from './outputs';
@@ -25,7 +26,7 @@ export type SourceWrite = { readonly kind: 'put'; readonly product: Product } | 
 const CATEGORIES = ['lighting', 'office', 'garden', 'kitchen'] as const;
 const NAMES = ['Desk lamp', 'Office chair', 'Garden hose', 'Kitchen scale', 'Reading light', 'Standing desk'] as const;
 
-function product(runId: string, index: number, version: number): Product {
+export function product(runId: string, index: number, version: number): Product {
   const at = index + version;
   return {
     id: `${runId}-p${index}`,
@@ -120,19 +121,28 @@ interface Contribution {
   readonly appliedAt: number;
 }
 
-/** A view table's items of this run: view items, and each product's contribution record. */
+const OTHER_COPIES = Object.values(VIEW_PREFIXES).filter((prefix) => prefix !== '');
+
+/**
+ * A view table's items of this run: view items, and each product's contribution record. `keyPrefix`
+ * picks the copy of the view (VIEW_PREFIXES; the projector's by default), keys read without it; the
+ * failure switch is no view item.
+ */
 export async function readView(
   client: DynamoDBDocumentClient,
   tableName: string,
   belongs: (pk: string, sk: string) => boolean,
+  keyPrefix: string = VIEW_PREFIXES.live,
 ): Promise<{ items: ViewItems; contributions: Map<string, Contribution> }> {
   const items: ViewItems = new Map();
   const contributions = new Map<string, Contribution>();
   let ExclusiveStartKey: Record<string, unknown> | undefined;
   do {
     const page = await client.send(new ScanCommand({ TableName: tableName, ConsistentRead: true, ExclusiveStartKey }));
-    for (const { pk, sk, ...attributes } of page.Items ?? []) {
-      if (typeof pk !== 'string' || typeof sk !== 'string') continue;
+    for (const { pk: storedPk, sk, ...attributes } of page.Items ?? []) {
+      if (typeof storedPk !== 'string' || typeof sk !== 'string' || !storedPk.startsWith(keyPrefix) || storedPk.startsWith('switch#')) continue;
+      if (keyPrefix === '' && OTHER_COPIES.some((prefix) => storedPk.startsWith(prefix))) continue;
+      const pk = storedPk.slice(keyPrefix.length);
       if (sk === 'contribution') {
         if (belongs(pk, sk)) contributions.set(String(attributes.itemId), { changes: Number(attributes.changes), appliedAt: Number(attributes.appliedAt) });
       } else if (belongs(pk, sk)) {
@@ -150,19 +160,11 @@ export function percentile(samples: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
 }
 
-interface ProjectorView {
-  readonly projector: Projector<unknown>;
-  readonly tableName: string;
-}
-
 /** `labs cdc`: writes, updates and deletes on the source; waits until both views follow it. */
 export async function runCdc(session: TargetSession<CdcOutput>, options: CdcOptions, ui: Ui): Promise<CdcObservations> {
   const { dynamodb } = session.clients;
   const sourceTable = textOutput(session, 'SourceTableName');
-  const views: ProjectorView[] = [
-    { projector: searchIndex as Projector<unknown>, tableName: textOutput(session, 'SearchIndexTableName') },
-    { projector: categorySummary as Projector<unknown>, tableName: textOutput(session, 'CategorySummaryTableName') },
-  ];
+  const views = projectorViews(session);
   const runId = newRunId();
   const plan = cdcPlan(runId, options.items, options.updates, options.deletes);
   const lastWriteAt = new Map<string, number>();
@@ -179,33 +181,8 @@ export async function runCdc(session: TargetSession<CdcOutput>, options: CdcOpti
   }
 
   const expectedProducts = finalProducts(plan);
-  const ours = (pk: string, sk: string): boolean => pk.startsWith(`item#${runId}-`) || sk.startsWith(`${runId}-`) || pk.startsWith(`category#${runId}-`);
-  const observe = async (): Promise<ProjectorObservations[]> =>
-    Promise.all(
-      views.map(async ({ projector, tableName }) => {
-        const { items, contributions } = await readView(dynamodb, tableName, ours);
-        let applied = 0;
-        let behind = 0;
-        const lags: number[] = [];
-        let lastAppliedAt = startedAt;
-        for (const [id, written] of writesPerItem) {
-          const contribution = contributions.get(id);
-          applied += contribution?.changes ?? 0;
-          if (contribution !== undefined) lastAppliedAt = Math.max(lastAppliedAt, contribution.appliedAt);
-          if ((contribution?.changes ?? 0) < written) behind++;
-          if (contribution !== undefined && contribution.changes === written) lags.push(Math.max(0, contribution.appliedAt - (lastWriteAt.get(id) ?? 0)));
-        }
-        return {
-          name: projector.name,
-          divergentKeys: divergentKeys(viewOf(projector, expectedProducts), items).length,
-          changesWritten: plan.length,
-          changesApplied: applied,
-          orderViolations: behind,
-          lagMs: { p50: percentile(lags, 50), p99: percentile(lags, 99) },
-          appliedPerSecond: Math.round((applied * 1000) / Math.max(1, lastAppliedAt - startedAt)),
-        };
-      }),
-    );
+  const observe = (): Promise<ProjectorObservations[]> =>
+    observeProjectors(dynamodb, views, { runId, startedAt, changesWritten: plan.length, writesPerItem, lastWriteAt, expected: () => expectedProducts });
 
   ui.log('waiting until both views follow the source table');
   const result = await pollUntil({
@@ -227,4 +204,63 @@ export async function runCdc(session: TargetSession<CdcOutput>, options: CdcOpti
     convergedMs: result.elapsedMs,
     timedOut: result.timedOut,
   };
+}
+
+export interface ProjectorView {
+  readonly projector: Projector<unknown>;
+  readonly tableName: string;
+}
+
+/** The two views the stack keeps, by the outputs that name their tables. */
+export function projectorViews(session: TargetSession<CdcOutput>): ProjectorView[] {
+  return [
+    { projector: searchIndex as Projector<unknown>, tableName: textOutput(session, 'SearchIndexTableName') },
+    { projector: categorySummary as Projector<unknown>, tableName: textOutput(session, 'CategorySummaryTableName') },
+  ];
+}
+
+/** What a run wrote, for observing how far each projector followed it. */
+export interface WrittenChanges {
+  readonly runId: string;
+  readonly startedAt: number;
+  readonly changesWritten: number;
+  readonly writesPerItem: ReadonlyMap<string, number>;
+  readonly lastWriteAt: ReadonlyMap<string, number>;
+  /** The products each view must be recomputed from (per projector: a poison change it refused is not in its view). */
+  expected(projector: string): readonly Product[];
+}
+
+/** Keys of one run in a view: its products' contributions and terms, its categories. */
+export function runKeys(runId: string): (pk: string, sk: string) => boolean {
+  return (pk, sk) => pk.startsWith(`item#${runId}-`) || sk.startsWith(`${runId}-`) || pk.startsWith(`category#${runId}-`);
+}
+
+/** Each projector's view of a run against the one recomputed from its products, with applied counts and lag. */
+export function observeProjectors(client: DynamoDBDocumentClient, views: readonly ProjectorView[], written: WrittenChanges): Promise<ProjectorObservations[]> {
+  const { startedAt, writesPerItem, lastWriteAt } = written;
+  return Promise.all(
+    views.map(async ({ projector, tableName }) => {
+      const { items, contributions } = await readView(client, tableName, runKeys(written.runId));
+      let applied = 0;
+      let behind = 0;
+      const lags: number[] = [];
+      let lastAppliedAt = startedAt;
+      for (const [id, count] of writesPerItem) {
+        const contribution = contributions.get(id);
+        applied += contribution?.changes ?? 0;
+        if (contribution !== undefined) lastAppliedAt = Math.max(lastAppliedAt, contribution.appliedAt);
+        if ((contribution?.changes ?? 0) < count) behind++;
+        if (contribution !== undefined && contribution.changes === count) lags.push(Math.max(0, contribution.appliedAt - (lastWriteAt.get(id) ?? 0)));
+      }
+      return {
+        name: projector.name,
+        divergentKeys: divergentKeys(viewOf(projector, written.expected(projector.name)), items).length,
+        changesWritten: written.changesWritten,
+        changesApplied: applied,
+        orderViolations: behind,
+        lagMs: { p50: percentile(lags, 50), p99: percentile(lags, 99) },
+        appliedPerSecond: Math.round((applied * 1000) / Math.max(1, lastAppliedAt - startedAt)),
+      };
+    }),
+  );
 }

@@ -1,3 +1,4 @@
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { CloudFormationClient, DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
@@ -115,15 +116,17 @@ export function awsClients(config: ClientConfig): LabClients & { destroy(): void
   const kinesis = new KinesisClient(config);
   const dynamodbClient = new DynamoDBClient(config);
   const dynamodb = DynamoDBDocumentClient.from(dynamodbClient, { marshallOptions: { removeUndefinedValues: true } });
+  const dynamodbStreams = new DynamoDBStreamsClient(config);
   const lambda = new LambdaClient(config);
   return {
     sqs,
     sns,
     kinesis,
     dynamodb,
+    dynamodbStreams,
     lambda: lambdaInvoker(lambda),
     destroy: () => {
-      for (const client of [sqs, sns, kinesis, dynamodbClient, lambda]) client.destroy();
+      for (const client of [sqs, sns, kinesis, dynamodbClient, dynamodbStreams, lambda]) client.destroy();
     },
   };
 }

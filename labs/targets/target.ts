@@ -1,3 +1,4 @@
+import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { SNSClient } from '@aws-sdk/client-sns';
@@ -17,6 +18,8 @@ export interface LabClients {
   readonly sns: SNSClient;
   readonly kinesis: KinesisClient;
   readonly dynamodb: DynamoDBDocumentClient;
+  /** A table's change stream, read as a rebuild does (DescribeStream, GetShardIterator, GetRecords). */
+  readonly dynamodbStreams: DynamoDBStreamsClient;
   readonly lambda: FunctionInvoker;
 }
 

@@ -1,4 +1,5 @@
 import { comparableSequenceNumber } from '../shared/codecs';
+import { InvalidMessageError } from '../shared/invalid-message';
 import { parseProduct, type Product } from './schema';
 
 /**
@@ -92,7 +93,7 @@ export async function projectChanges<R, C>(
 async function projectChange<C>(change: Change, projector: Projector<C>, view: ViewPort<C>): Promise<ChangeOutcome> {
   const sequenceNumber = comparableSequenceNumber(change.sequenceNumber);
   const next = change.newImage === undefined ? null : projector.contribute(parseProduct(change.newImage));
-  if (next !== null && !isSameItem(change)) throw new Error(`field id: the image names another item than its key ${change.itemId}`);
+  if (next !== null && !isSameItem(change)) throw new InvalidMessageError([{ path: 'image.id', message: `names another item than its key ${change.itemId}` }]);
   for (let attempt = 0; attempt < COMMIT_ATTEMPTS; attempt++) {
     const stored = await view.read(change.itemId);
     if (stored !== undefined && stored.sequenceNumber === sequenceNumber) return { status: 'redelivered' };

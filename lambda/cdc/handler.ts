@@ -6,21 +6,20 @@ import { createLogger } from '../shared/logger';
 import { parseMessage } from '../shared/messages';
 import { projectChanges, type Change, type ChangeOutcome } from './core';
 import { projectorNamed } from './projectors';
-import { TableStreamRecordSchema } from './schema';
-import { createViewStore } from './view-store';
+import { changeOf, TableStreamRecordSchema } from './schema';
+import { createViewStore, downstreamRefuses } from './view-store';
 
 /** Both projectors run this handler; PROJECTOR picks the view it keeps, VIEW_TABLE_NAME where. */
 const logger = createLogger();
 const projector = projectorNamed(requireEnv('PROJECTOR'));
-const view = createViewStore<unknown>(createDocumentClient(), requireEnv('VIEW_TABLE_NAME'));
+const client = createDocumentClient();
+const viewTableName = requireEnv('VIEW_TABLE_NAME');
+const view = createViewStore<unknown>(client, viewTableName);
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
 
 /** A stream record's change, images unmarshalled; an invalid record fails naming the field. */
 function toChange(record: DynamoDBRecord): Change {
-  const { eventName, dynamodb } = parseMessage(record, TableStreamRecordSchema, 'record');
-  const itemId = (dynamodb.Keys as { id?: unknown }).id;
-  if (typeof itemId !== 'string') throw new Error('field dynamodb.Keys.id: the source table is keyed by a string id');
-  return { sequenceNumber: dynamodb.SequenceNumber, itemId, newImage: eventName === 'REMOVE' ? undefined : dynamodb.NewImage };
+  return changeOf(parseMessage(record, TableStreamRecordSchema, 'record'));
 }
 
 /**
@@ -29,6 +28,11 @@ function toChange(record: DynamoDBRecord): Change {
  * makes Lambda bisect the batch down to a poison change.
  */
 export const handler: DynamoDBStreamHandler = async (event, context) => {
+  // A refused downstream fails the invocation: Lambda retries (bisecting) and the shard waits, as in an outage.
+  if (await downstreamRefuses(client, viewTableName)) {
+    logger.warn('downstream refused the batch', { projector: projector.name, records: event.Records.length });
+    throw new Error(`the ${projector.name} downstream is unavailable (its failure switch refused this batch)`);
+  }
   const outcomes = await projectChanges(event.Records, toChange, projector, view);
   logger.info('batch projected', { projector: projector.name, ...countByStatus(outcomes) });
   const byRecord = new Map(event.Records.map((record, index) => [record, outcomes[index]]));

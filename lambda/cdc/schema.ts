@@ -1,6 +1,8 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import * as z from 'zod';
+import { InvalidMessageError } from '../shared/invalid-message';
+import type { Change } from './core';
 
 /**
  * A product of the source catalogue, as the lab writes it and the projectors read it from the
@@ -15,12 +17,11 @@ export const ProductSchema = z.object({
 
 export type Product = z.infer<typeof ProductSchema>;
 
-/** Validates an image; the error names each offending field, so a poison change is identified in the log. */
+/** Validates an image; the error names each offending field (`image.priceCents`), so a poison change is identified in the log. */
 export function parseProduct(image: unknown): Product {
   const parsed = ProductSchema.safeParse(image);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((issue) => `field ${issue.path.length > 0 ? issue.path.join('.') : '(item)'}: ${issue.message}`);
-    throw new Error(`invalid product image: ${issues.join('; ')}`);
+    throw new InvalidMessageError(parsed.error.issues.map((issue) => ({ path: ['image', ...issue.path.map(String)].join('.'), message: issue.message })));
   }
   return parsed.data;
 }
@@ -41,3 +42,15 @@ export const TableStreamRecordSchema = z.object({
     NewImage: AttributeMapSchema.transform((image) => unmarshall(image)).optional(),
   }),
 });
+
+export type TableStreamRecord = z.output<typeof TableStreamRecordSchema>;
+
+/**
+ * A validated stream record's change: what the projectors apply from Lambda's events and what a
+ * rebuild applies from the stream it reads itself. `location` prefixes the path of a refused key.
+ */
+export function changeOf({ eventName, dynamodb }: TableStreamRecord, location = 'record'): Change {
+  const itemId = (dynamodb.Keys as { id?: unknown }).id;
+  if (typeof itemId !== 'string') throw new InvalidMessageError([{ path: `${location}.dynamodb.Keys.id`, message: 'the source table is keyed by a string id' }]);
+  return { sequenceNumber: dynamodb.SequenceNumber, itemId, newImage: eventName === 'REMOVE' ? undefined : dynamodb.NewImage };
+}

@@ -1,3 +1,4 @@
+import { InvalidMessageError } from '../shared/invalid-message';
 import type { Projector, ViewWrite } from './core';
 
 /** Terms one product may index: bounds the writes of one change (a DynamoDB transaction holds at most 100). */
@@ -9,7 +10,7 @@ export const searchIndex: Projector<readonly string[]> = {
   contribute(product) {
     const terms = termsOf(`${product.name} ${product.category}`);
     if (terms.length > MAX_TERMS_PER_PRODUCT) {
-      throw new Error(`field name: ${terms.length} distinct terms, but a product indexes at most ${MAX_TERMS_PER_PRODUCT}`);
+      throw new InvalidMessageError([{ path: 'image.name', message: `${terms.length} distinct terms, but a product indexes at most ${MAX_TERMS_PER_PRODUCT}` }]);
     }
     return terms;
   },

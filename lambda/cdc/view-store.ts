@@ -1,23 +1,27 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { StoredContribution, ViewPort, ViewWrite } from './core';
 
 /** The sort key of an item's contribution record, next to the view items it made. */
 const CONTRIBUTION = 'contribution';
 
-export function contributionKey(itemId: string): { pk: string; sk: string } {
-  return { pk: `item#${itemId}`, sk: CONTRIBUTION };
+export function contributionKey(itemId: string, keyPrefix = ''): { pk: string; sk: string } {
+  return { pk: `${keyPrefix}item#${itemId}`, sk: CONTRIBUTION };
 }
+
+/** Where a view's items go in its table: the projectors' at no prefix, a lab's copies of a view under their own. */
+export const VIEW_PREFIXES = { live: '', dualWrite: 'dual-write#', rebuild: 'rebuild#' } as const;
 
 /**
  * The view port on a DynamoDB table: an item's contribution record and the view writes go in one
  * transaction, conditional on the contribution record still being the one read, so a change is
- * applied whole or not at all, and never over a newer one.
+ * applied whole or not at all, and never over a newer one. `keyPrefix` keeps another copy of the view
+ * (a rebuild) in the same table, apart from the one the projector keeps.
  */
-export function createViewStore<C>(client: DynamoDBDocumentClient, tableName: string): ViewPort<C> {
+export function createViewStore<C>(client: DynamoDBDocumentClient, tableName: string, keyPrefix = ''): ViewPort<C> {
   return {
     async read(itemId) {
-      const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: contributionKey(itemId), ConsistentRead: true }));
+      const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: contributionKey(itemId, keyPrefix), ConsistentRead: true }));
       if (Item === undefined) return undefined;
       return { sequenceNumber: Item.sequenceNumber as string, contribution: (Item.contribution ?? null) as C | null, changes: Number(Item.changes ?? 0) };
     },
@@ -25,7 +29,7 @@ export function createViewStore<C>(client: DynamoDBDocumentClient, tableName: st
       try {
         await client.send(
           new TransactWriteCommand({
-            TransactItems: [contributionWrite(tableName, itemId, expected, next), ...writes.map((write) => viewWrite(tableName, write))],
+            TransactItems: [contributionWrite(tableName, itemId, expected, next, keyPrefix), ...writes.map((write) => viewWrite(tableName, write, keyPrefix))],
           }),
         );
         return true;
@@ -37,12 +41,21 @@ export function createViewStore<C>(client: DynamoDBDocumentClient, tableName: st
   };
 }
 
-function contributionWrite<C>(tableName: string, itemId: string, expected: StoredContribution<C> | undefined, next: StoredContribution<C>) {
+/**
+ * Applies view writes as they come, with no contribution record and no condition: what an application
+ * writing its view itself (a dual write) does, through the same writes the projectors make.
+ */
+export async function writeViewDirectly(client: DynamoDBDocumentClient, tableName: string, writes: readonly ViewWrite[], keyPrefix: string): Promise<void> {
+  if (writes.length === 0) return;
+  await client.send(new TransactWriteCommand({ TransactItems: writes.map((write) => viewWrite(tableName, write, keyPrefix)) }));
+}
+
+function contributionWrite<C>(tableName: string, itemId: string, expected: StoredContribution<C> | undefined, next: StoredContribution<C>, keyPrefix: string) {
   return {
     Put: {
       TableName: tableName,
       // appliedAt lets the lab measure the lag from the source write to the view.
-      Item: { ...contributionKey(itemId), itemId, sequenceNumber: next.sequenceNumber, contribution: next.contribution, changes: next.changes, appliedAt: Date.now() },
+      Item: { ...contributionKey(itemId, keyPrefix), itemId, sequenceNumber: next.sequenceNumber, contribution: next.contribution, changes: next.changes, appliedAt: Date.now() },
       ...(expected === undefined
         ? { ConditionExpression: 'attribute_not_exists(pk)' }
         : { ConditionExpression: 'sequenceNumber = :expected', ExpressionAttributeValues: { ':expected': expected.sequenceNumber } }),
@@ -50,8 +63,8 @@ function contributionWrite<C>(tableName: string, itemId: string, expected: Store
   };
 }
 
-function viewWrite(tableName: string, write: ViewWrite) {
-  const Key = { pk: write.pk, sk: write.sk };
+function viewWrite(tableName: string, write: ViewWrite, keyPrefix: string) {
+  const Key = { pk: `${keyPrefix}${write.pk}`, sk: write.sk };
   switch (write.type) {
     case 'put':
       return { Put: { TableName: tableName, Item: { ...Key, ...write.attributes } } };
@@ -75,4 +88,32 @@ function viewWrite(tableName: string, write: ViewWrite) {
 /** The transaction was cancelled because the contribution record moved on (the first item's condition). */
 function isConditionFailure(error: unknown): boolean {
   return error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed';
+}
+
+/** Key of the downstream failure switch in a view table: the lab sets it, the projector reads it per invocation. */
+export const DOWNSTREAM_SWITCH_KEY = { pk: 'switch#downstream', sk: 'switch' } as const;
+
+/**
+ * The failure switch of a projector's downstream, the same on AWS and locally: `refusals` is how many
+ * invocations the downstream still refuses; each refusal takes one, atomically, and counts itself in
+ * `refused`. Returns whether this invocation is refused.
+ */
+export async function downstreamRefuses(client: DynamoDBDocumentClient, tableName: string): Promise<boolean> {
+  const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: DOWNSTREAM_SWITCH_KEY, ConsistentRead: true }));
+  if (!(Number(Item?.refusals ?? 0) > 0)) return false;
+  try {
+    await client.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: DOWNSTREAM_SWITCH_KEY,
+        UpdateExpression: 'SET refusals = refusals - :one ADD refused :one',
+        ConditionExpression: 'refusals > :zero',
+        ExpressionAttributeValues: { ':one': 1, ':zero': 0 },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
 }

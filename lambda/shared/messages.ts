@@ -1,26 +1,9 @@
 import { ParseError, parse } from '@aws-lambda-powertools/parser';
 import type { ZodType, output } from 'zod';
 import { decodeKinesisText } from './codecs';
+import { InvalidMessageError, type MessageIssue } from './invalid-message';
 
-/** One reason a message was refused, at a dotted path (`body.workMs`). */
-export interface MessageIssue {
-  readonly path: string;
-  readonly message: string;
-}
-
-/**
- * A message that is not the JSON its schema describes. The error message names every problem by its
- * field, so the log line reporting the failed record tells the producer what to fix.
- */
-export class InvalidMessageError extends Error {
-  constructor(
-    readonly issues: readonly MessageIssue[],
-    options?: ErrorOptions,
-  ) {
-    super(issues.map((issue) => `${issue.path}: ${issue.message}`).join('; '), options);
-    this.name = 'InvalidMessageError';
-  }
-}
+export { InvalidMessageError, type MessageIssue } from './invalid-message';
 
 /**
  * Validates a decoded message (a synchronous invocation's event, a parsed body) with Powertools

@@ -60,7 +60,8 @@ export class ChangeDataCapture extends Construct {
   public readonly failureQueue: DeadEndQueue;
   public readonly projections = new Map<string, Projection>();
   private readonly batchSize: number;
-  private readonly retryAttempts: number;
+  /** Retries of a failed batch in every projector's mapping. */
+  public readonly retryAttempts: number;
   private readonly maxRecordAge: Duration;
 
   constructor(scope: Construct, id: string, props: ChangeDataCaptureProps = {}) {

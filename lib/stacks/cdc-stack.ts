@@ -23,6 +23,7 @@ export const CDC_OUTPUTS = [
   'CategorySummaryTableName',
   'FailureQueueUrl',
   'StreamReaderLimit',
+  'ProjectorRetryAttempts',
 ] as const;
 
 export type CdcOutput = (typeof CDC_OUTPUTS)[number];
@@ -51,6 +52,7 @@ export class CdcStack extends LabStack<CdcOutput> {
     this.output('SearchIndexTableName', searchIndex.viewTable.tableName, 'Search index: term#<term> -> product ids, and each product contribution');
     this.output('CategorySummaryTableName', categorySummary.viewTable.tableName, 'Category summary: category#<category> -> products, totalPriceCents');
     this.output('FailureQueueUrl', failureQueue.queueUrl, 'On-failure destination of both projectors (DDBStreamBatchInfo records)');
+    this.output('ProjectorRetryAttempts', String(this.changeDataCapture.retryAttempts), 'Retries of a failed batch before its changes go to the failure queue: the longest outage the lab may cause');
     this.output('StreamReaderLimit', String(MAX_STREAM_READERS), 'Concurrent readers per shard AWS advises for a DynamoDB stream');
   }
 }

@@ -213,7 +213,8 @@ describe('help', () => {
     for (const module of MODULES) {
       const lab = await module.lab();
       expect(lab.main.summary).not.toBe('');
-      expect(lab.cost.idleTargetPerHour).toBeGreaterThan(0);
+      // A target of $0/h is one (cdc idles at it); command.test.ts holds each template to its target.
+    expect(Number.isFinite(lab.cost.idleTargetPerHour) && lab.cost.idleTargetPerHour >= 0).toBe(true);
     }
   });
 });

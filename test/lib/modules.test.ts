@@ -101,6 +101,7 @@ describe('the registry', () => {
     const lab = await module.lab();
     expect(lab.main.options.length).toBeGreaterThan(0);
     expect(lab.cost.path.message).not.toBe('');
-    expect(lab.cost.idleTargetPerHour).toBeGreaterThan(0);
+    // A target of $0/h is one (cdc idles at it); command.test.ts holds each template to its target.
+    expect(Number.isFinite(lab.cost.idleTargetPerHour) && lab.cost.idleTargetPerHour >= 0).toBe(true);
   });
 });

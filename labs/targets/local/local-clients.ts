@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -18,7 +19,9 @@ export function localClients(emulators: RunningEmulators, runtime: LambdaRuntime
   const sns = new SNSClient(localClientConfig(endpoint('sns')));
   const kinesis = new KinesisClient(localClientConfig(endpoint('kinesis')));
   const dynamodb = new DynamoDBClient(localClientConfig(endpoint('dynamodb')));
-  for (const client of [sqs, sns, kinesis, dynamodb]) watch.watchClient(client);
+  // DynamoDB Local serves the streams API on its own endpoint.
+  const dynamodbStreams = new DynamoDBStreamsClient(localClientConfig(endpoint('dynamodb')));
+  for (const client of [sqs, sns, kinesis, dynamodb, dynamodbStreams]) watch.watchClient(client);
   const documentClient = DynamoDBDocumentClient.from(dynamodb);
   return {
     clients: {
@@ -26,8 +29,9 @@ export function localClients(emulators: RunningEmulators, runtime: LambdaRuntime
       sns,
       kinesis,
       dynamodb: documentClient,
+      dynamodbStreams,
       lambda: { invoke: (functionName: string, payload: unknown) => watch.guard(() => runtime.invoke(functionName, payload)) },
     } satisfies LabClients,
-    destroy: () => [sqs, sns, kinesis, dynamodb].forEach((client) => client.destroy()),
+    destroy: () => [sqs, sns, kinesis, dynamodb, dynamodbStreams].forEach((client) => client.destroy()),
   };
 }

@@ -4,6 +4,7 @@ import { searchIndex } from '../../../lambda/cdc/search-index';
 import type { Product } from '../../../lambda/cdc/schema';
 import { applyWrites, divergentKeys, viewOf as recomputed, withoutEmpty, type ViewItems } from '../../../lambda/cdc/view-model';
 import { fakeView } from './fake-view';
+import { InvalidMessageError } from '../../../lambda/shared/invalid-message';
 
 const lamp: Product = { id: 'p-1', name: 'Desk lamp', category: 'lighting', priceCents: 2500 };
 const lampRenamed: Product = { ...lamp, name: 'Reading lamp', category: 'office', priceCents: 3000 };
@@ -64,7 +65,7 @@ describe.each(PROJECTORS.map((projector) => [projector.name, projector] as const
     const outcomes = await projectChanges([put(1, lamp), poison, put(3, chair)], identity, projector, view.port);
 
     expect(outcomes[0]).toEqual({ status: 'applied' });
-    expect(outcomes[1]).toEqual({ status: 'failed', reason: expect.stringMatching(/field priceCents/) });
+    expect(outcomes[1]).toEqual({ status: 'failed', reason: expect.stringMatching(/^image\.priceCents: /) });
     expect(outcomes[2]).toEqual({ status: 'failed', reason: expect.stringMatching(/^skipped: record 2 of this batch/) });
     expect(withoutEmpty(view.items)).toEqual(recomputed(projector, [lamp]));
   });
@@ -72,7 +73,7 @@ describe.each(PROJECTORS.map((projector) => [projector.name, projector] as const
   it('fails a record it cannot decode, as a failure of that record', async () => {
     const view = fakeView<unknown>();
     const decode = (change: Change): Change => {
-      if (change.sequenceNumber === '1') throw new Error('field dynamodb.Keys.id: missing');
+      if (change.sequenceNumber === '1') throw new InvalidMessageError([{ path: 'record.dynamodb.Keys.id', message: 'missing' }]);
       return change;
     };
 
@@ -114,7 +115,7 @@ describe('search index writes', () => {
 
   it('fails if a product has more terms than one transaction can index', () => {
     const name = Array.from({ length: 45 }, (_, i) => `word${i}`).join(' ');
-    expect(() => searchIndex.contribute({ ...lamp, name })).toThrow(/field name: 46 distinct terms, but a product indexes at most 40/);
+    expect(() => searchIndex.contribute({ ...lamp, name })).toThrow(/^image\.name: 46 distinct terms, but a product indexes at most 40$/);
   });
 });
 

@@ -1,12 +1,14 @@
 import { FullBatchFailureError } from '@aws-lambda-powertools/batch';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AttributeValue, Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import './handler-env';
 import { handler } from '../../../lambda/cdc/handler';
 import { comparableSequenceNumber } from '../../../lambda/shared/codecs';
+import { DOWNSTREAM_SWITCH_KEY } from '../../../lambda/cdc/view-store';
 
 const dynamodb = mockClient(DynamoDBDocumentClient);
 
@@ -136,7 +138,33 @@ describe('projector handler', () => {
     const response = await run(streamRecord(1, 'p-1', image('p-1', 'office', 1200)));
 
     expect(response).toEqual({ batchItemFailures: [] });
-    expect(dynamodb).toHaveReceivedCommandTimes(GetCommand, 2);
+    // The contribution is read twice (the downstream switch once more, before the batch).
+    expect(dynamodb.commandCalls(GetCommand).filter((call) => call.args[0].input.Key?.sk === 'contribution')).toHaveLength(2);
     expect(dynamodb).toHaveReceivedCommandTimes(TransactWriteCommand, 2);
+  });
+
+  it('fails the whole invocation while its downstream switch refuses, taking one refusal, and writes no view', async () => {
+    // GIVEN the lab's switch: 2 refusals left
+    dynamodb.on(GetCommand, { Key: DOWNSTREAM_SWITCH_KEY }).resolves({ Item: { ...DOWNSTREAM_SWITCH_KEY, refusals: 2 } });
+    dynamodb.on(UpdateCommand).resolves({});
+
+    // WHEN / THEN
+    await expect(run(streamRecord(1, 'p-1', image('p-1', 'office', 1200)))).rejects.toThrow(/category-summary downstream is unavailable/);
+    expect(dynamodb).toHaveReceivedCommandWith(UpdateCommand, {
+      Key: DOWNSTREAM_SWITCH_KEY,
+      UpdateExpression: 'SET refusals = refusals - :one ADD refused :one',
+      ConditionExpression: 'refusals > :zero',
+    });
+    expect(dynamodb).not.toHaveReceivedCommand(TransactWriteCommand);
+  });
+
+  it('applies the batch when another invocation took the last refusal first', async () => {
+    dynamodb.on(GetCommand, { Key: DOWNSTREAM_SWITCH_KEY }).resolves({ Item: { ...DOWNSTREAM_SWITCH_KEY, refusals: 1 } });
+    dynamodb.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'refusals is 0', $metadata: {} }));
+
+    const response = await run(streamRecord(1, 'p-1', image('p-1', 'office', 1200)));
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(dynamodb).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
   });
 });

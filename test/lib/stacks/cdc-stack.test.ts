@@ -98,10 +98,11 @@ describe('LabCdc', () => {
     );
   });
 
-  test('outputs what the lab reads, including the stream reader limit', () => {
+  test('outputs what the lab reads, including the stream reader limit and the retries an outage may spend', () => {
     template.hasOutput('SourceTableName', { Value: { Ref: sourceTableId } });
     template.hasOutput('SourceStreamArn', { Value: { 'Fn::GetAtt': [sourceTableId, 'StreamArn'] } });
     template.hasOutput('StreamReaderLimit', { Value: '2' });
+    template.hasOutput('ProjectorRetryAttempts', { Value: '3' });
   });
 
   test('bills nothing while idle: no shards, consumers or alarms', () => {

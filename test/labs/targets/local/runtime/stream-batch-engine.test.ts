@@ -141,6 +141,35 @@ describe.each([
     expect(sent).toEqual([]);
   });
 
+  it('with bisect and partial responses, retries from the poison record, bisects it out alone, and applies the rest once', async () => {
+    // GIVEN a function that applies records in order and stops at the poison one, as the cdc projectors do:
+    // a partial response from the poison on, a function error when the poison comes first.
+    const applied: string[] = [];
+    const { batches, sent, context } = harness((sequenceNumbers) => {
+      const poison = sequenceNumbers.indexOf('1002');
+      if (poison === 0) return error;
+      for (const sequenceNumber of poison === -1 ? sequenceNumbers : sequenceNumbers.slice(0, poison)) applied.push(sequenceNumber);
+      return ok({ batchItemFailures: poison === -1 ? [] : sequenceNumbers.slice(poison).map((itemIdentifier) => ({ itemIdentifier })) });
+    });
+
+    // WHEN
+    await engine(context, { bisectBatchOnFunctionError: true, reportBatchItemFailures: true, maximumRetryAttempts: 3 }).process('shard', under.records(6));
+
+    // THEN Lambda retries from the returned sequence number, bisects the failing rest, retries the poison alone
+    expect(batches).toEqual([
+      ['1000', '1001', '1002', '1003', '1004', '1005'],
+      ['1002', '1003', '1004', '1005'],
+      ['1002', '1003'],
+      ['1002'],
+      ['1002'],
+      ['1002'],
+      ['1003'],
+      ['1004', '1005'],
+    ]);
+    expect(applied).toEqual(['1000', '1001', '1003', '1004', '1005']);
+    expect(sent.map((message) => batchInfoOf(message.body))).toEqual([expect.objectContaining({ startSequenceNumber: '1002', batchSize: 1 })]);
+  });
+
   it('treats a partial batch response naming an unknown record as a failure of the whole batch', async () => {
     const { batches, context } = harness(() => ok({ batchItemFailures: [{ itemIdentifier: 'not-in-batch' }] }));
 
