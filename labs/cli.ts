@@ -195,7 +195,7 @@ class Cli {
         const words = String(sub.command).split(' ');
         let parent = command;
         for (const word of words.slice(0, -1)) {
-          parent = parent.commands.find((c) => c.name() === word) ?? parent.command(word).description(`${word} scenarios: run \`labs ${module.name} ${word} --help\` for them`);
+          parent = parent.commands.find((c) => c.name() === word) ?? parent.command(word).description(`the ${word} scenarios of labs ${module.name}`);
         }
         this.scenarioCommand(parent, module, words[words.length - 1]!, sub, `labs ${module.name} ${sub.command}`);
       }
