@@ -111,7 +111,7 @@ describe('argument validation (exit code 2, a usage line, no target opened)', ()
     [['worker-pool', '--workers', '101'], /--workers must be between 2 and 100, but 101/, /Usage: labs worker-pool/],
     [['worker-pool', '--poison', '1001'], /--poison must be between 0 and 1000, but 1001/, /Usage: labs worker-pool/],
     [['pipeline', '--subtasks', '1001'], /--subtasks must be between 1 and 1000, but 1001/, /Usage: labs pipeline/],
-    [['orders', 'outage', 'inventory', '--seconds', '601'], /--seconds must be between 15 and 600, but 601/, /Usage: labs orders outage inventory/],
+    [['orders', 'outage', 'inventory', '--seconds', '111'], /--seconds must be between 15 and 110, but 111/, /Usage: labs orders outage inventory/],
     [['orders', 'outage', 'inventory', '--orders', '201'], /--orders must be between 1 and 200, but 201/, /Usage: labs orders outage inventory/],
     [['nope'], /unknown command 'nope'/, /Usage: labs <module>/],
     [['fanout', '--target', 'gcp'], /argument 'gcp' is invalid. Allowed choices are local, aws/, /Usage: labs fanout/],
