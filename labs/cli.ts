@@ -191,7 +191,13 @@ class Cli {
       const lab = this.labOf(module);
       const command = this.scenarioCommand(program, module, module.name, lab.main, `labs ${module.name}`);
       for (const sub of lab.subcommands ?? []) {
-        this.scenarioCommand(command, module, String(sub.command), sub, `labs ${module.name} ${sub.command}`);
+        // `outage inventory`: a group command (`outage`) holds the scenarios that share its first word.
+        const words = String(sub.command).split(' ');
+        let parent = command;
+        for (const word of words.slice(0, -1)) {
+          parent = parent.commands.find((c) => c.name() === word) ?? parent.command(word).description(`the ${word} scenarios of labs ${module.name}`);
+        }
+        this.scenarioCommand(parent, module, words[words.length - 1]!, sub, `labs ${module.name} ${sub.command}`);
       }
     }
 

@@ -154,6 +154,7 @@ export const MODULES = [
         ...props,
         poolSize: numberFromContext(props.context, 'ordersPoolSize'),
         alarmEmail: textFromContext(props.context, 'alarmEmail'),
+        alarmPeriodSeconds: numberFromContext(props.context, 'ordersAlarmSeconds'),
       }),
   }),
 ] as const;

@@ -1,6 +1,8 @@
 import type { OrdersOutput } from '../../lib/stacks/orders-stack';
 import { chunkedRequests, invocationItems, item, MILLION, NEAR_FREE_IDLE_TARGET_PER_HOUR, SNS_CHUNK_BYTES, sqsPollerItems, tableWriteItems, type PathModel } from '../cost/path';
 import { renderOrders } from '../report/orders';
+import { renderOutage } from '../report/orders-outage';
+import { ageAlarmOf, alarmCameBack, inventoryOutageVerdict, runOutage, shortestOutageSeconds } from '../scenarios/orders/outage';
 import { ordersVerdict, runOrders } from '../scenarios/orders/main';
 import { numberOption, optionalText, UsageError, type ModuleLab, type Scenario } from '../scenarios/scenario';
 
@@ -33,6 +35,45 @@ const main: Scenario<OrdersOutput> = {
       run: async (session, ui) => {
         const observations = await runOrders(session, options, ui);
         return { verdict: ordersVerdict(observations), observations: { ...observations }, render: (c) => renderOrders(observations, c) };
+      },
+    };
+  },
+};
+
+const OUTAGE_DEFAULTS = { orders: 20, seconds: 75 };
+
+const inventoryOutage: Scenario<OrdersOutput> = {
+  command: 'outage inventory',
+  summary: "inventory's store is down for S seconds: its queue grows and its age alarm fires while payment and notification keep pace, then the backlog drains (Module 8 question 3)",
+  options: [
+    { flags: '--orders <n>', description: 'orders placed at the start of the outage', kind: 'count', min: 1, max: 200, defaultValue: OUTAGE_DEFAULTS.orders },
+    // The age alarm's threshold is its period (60 s unless -c ordersAlarmSeconds=N): S must outlast it.
+    // A failed inventory delivery returns after the 30 s visibility timeout; its 5th (last) comes at
+    // about 120 s, so beyond 110 s the orders would be dead-lettered instead of drained.
+    { flags: '--seconds <s>', description: 'how long the inventory store is down', kind: 'count', min: 15, max: 110, defaultValue: OUTAGE_DEFAULTS.seconds },
+  ],
+  prepare: (o) => {
+    const options = { orders: numberOption(o, 'orders'), seconds: numberOption(o, 'seconds') };
+    return {
+      requiredConcurrency: (outputs) => {
+        const pool = Number(outputs.PoolSize ?? 3);
+        return { executions: 3 * pool + 1, reason: `three pools of ${pool} workers and the intake function` };
+      },
+      run: async (session, ui) => {
+        const observations = await runOutage(session, {
+          ...options,
+          service: 'inventory',
+          ui,
+          settled: (_samples, alarms) => alarmCameBack(ageAlarmOf(alarms(), 'inventory')),
+          check: (alarmPeriodSeconds) => {
+            if (options.seconds < shortestOutageSeconds(alarmPeriodSeconds)) {
+              throw new UsageError(
+                `--seconds ${options.seconds} is too short for the inventory age alarm (period and threshold ${alarmPeriodSeconds} s in the template): pass --seconds ${shortestOutageSeconds(alarmPeriodSeconds)} or more, or shorten the alarm with -c ordersAlarmSeconds=10`,
+              );
+            }
+          },
+        });
+        return { verdict: inventoryOutageVerdict(observations), observations: { ...observations }, render: (c) => renderOutage(observations, c) };
       },
     };
   },
@@ -96,4 +137,4 @@ const path: PathModel = {
 };
 
 /** The orders module's lab (registered in lib/modules.ts): alarms and idle polling stay within the near-free target. */
-export const ordersLab: ModuleLab<OrdersOutput> = { main, cost: { path, idleTargetPerHour: NEAR_FREE_IDLE_TARGET_PER_HOUR } };
+export const ordersLab: ModuleLab<OrdersOutput> = { main, subcommands: [inventoryOutage], cost: { path, idleTargetPerHour: NEAR_FREE_IDLE_TARGET_PER_HOUR } };

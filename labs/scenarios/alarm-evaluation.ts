@@ -118,11 +118,20 @@ function breaches(value: number, alarm: AlarmDefinition): boolean {
   }
 }
 
-/** The state of `alarm` over `samples` (in time order): after each period, as CloudWatch would set it. */
-export function evaluateAlarm(alarm: AlarmDefinition, samples: readonly QueueSample[]): AlarmVerdict {
+/** One change of an alarm's state: from the start of the period `at` (epoch ms). */
+export interface AlarmTransition {
+  readonly at: number;
+  readonly state: AlarmState;
+}
+
+/**
+ * Every state `alarm` takes over `samples` (in time order), period by period as CloudWatch would set
+ * it: INSUFFICIENT_DATA until a datapoint, then each change. Empty when there are no samples.
+ */
+export function alarmTimeline(alarm: AlarmDefinition, samples: readonly QueueSample[]): AlarmTransition[] {
   const periodMs = alarm.periodSeconds * 1000;
   const field = SAMPLED_SQS_METRICS[alarm.metric];
-  if (samples.length === 0) return { name: alarm.name, state: 'INSUFFICIENT_DATA', since: 0 };
+  if (samples.length === 0) return [];
   const first = Math.floor(samples[0]!.t / periodMs);
   const last = Math.floor(samples[samples.length - 1]!.t / periodMs);
   const byPeriod = new Map<number, number[]>();
@@ -140,18 +149,25 @@ export function evaluateAlarm(alarm: AlarmDefinition, samples: readonly QueueSam
     }
     return breaches(statisticOf(values, alarm.statistic), alarm);
   };
-  let state: AlarmState = 'INSUFFICIENT_DATA';
-  let since = first * periodMs;
+  const timeline: AlarmTransition[] = [{ at: first * periodMs, state: 'INSUFFICIENT_DATA' }];
   for (let period = first; period <= last; period += 1) {
     const window = Array.from({ length: alarm.evaluationPeriods }, (_, i) => datapoint(period - alarm.evaluationPeriods + 1 + i)).filter(
       (d): d is boolean => d !== undefined,
     );
+    const state = timeline[timeline.length - 1]!.state;
     // No datapoint in the window: the alarm keeps its state (INSUFFICIENT_DATA before any).
     const next: AlarmState = window.length === 0 ? state : window.filter(Boolean).length >= alarm.datapointsToAlarm ? 'ALARM' : 'OK';
-    if (next !== state) {
-      state = next;
-      since = period * periodMs;
-    }
+    if (next === state) continue;
+    // A first datapoint replaces the opening INSUFFICIENT_DATA of the same period.
+    if (timeline.length === 1 && timeline[0]!.at === period * periodMs) timeline[0] = { at: period * periodMs, state: next };
+    else timeline.push({ at: period * periodMs, state: next });
   }
-  return { name: alarm.name, state, since };
+  return timeline;
+}
+
+/** The state of `alarm` over `samples` (in time order): after each period, as CloudWatch would set it. */
+export function evaluateAlarm(alarm: AlarmDefinition, samples: readonly QueueSample[]): AlarmVerdict {
+  const timeline = alarmTimeline(alarm, samples);
+  const last = timeline[timeline.length - 1];
+  return last === undefined ? { name: alarm.name, state: 'INSUFFICIENT_DATA', since: 0 } : { name: alarm.name, state: last.state, since: last.at };
 }

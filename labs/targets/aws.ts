@@ -1,5 +1,5 @@
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import { CloudFormationClient, DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient, DescribeStacksCommand, GetTemplateCommand, type Stack } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
@@ -11,7 +11,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { stackIdFor, type LabModule } from '../../lib/modules';
 import { checkAccountConcurrency, checkEventSourceMappings, type PreflightContext } from './aws-preflight';
 import { cdkCommand } from '../cdk-command';
-import { outputReader, type FunctionInvoker, type LabClients, type OpenOptions, type Target, type TargetSession } from './target';
+import { outputReader, type FunctionInvoker, type LabClients, type OpenOptions, type StackTemplate, type Target, type TargetSession } from './target';
 
 /** Where the SDK clients point: region, and a profile's credentials when one is named (or an endpoint and its key). */
 export interface ClientConfig {
@@ -184,6 +184,15 @@ export const awsTarget: Target = {
       ...(stackChangedAt ? { stackChangedAt } : {}),
       output: outputReader(stackName, outputs, `redeploy it with \`${cdkCommand('deploy', context)}\``),
       clients,
+      template: async () => {
+        const reader = new CloudFormationClient({ ...config, region });
+        try {
+          const body = (await reader.send(new GetTemplateCommand({ StackName: stackName, TemplateStage: 'Original' }))).TemplateBody;
+          return JSON.parse(body ?? '{}') as StackTemplate;
+        } finally {
+          reader.destroy();
+        }
+      },
       close: async () => {
         if (!closed) clients.destroy();
         closed = true;

@@ -39,8 +39,28 @@ export interface TargetSession<Output extends string = string> {
    */
   readonly output: (key: Output) => string;
   readonly clients: LabClients;
+  /**
+   * The stack's template as deployed (AWS) or synthesized (local), for labs that read definitions
+   * from it (the queue alarms the local cloud has no CloudWatch for). Absent where the target cannot
+   * give it (a `labs up` cloud attached to).
+   */
+  readonly template?: () => Promise<StackTemplate>;
   /** Releases everything the session started (emulators, pollers, clients). Safe to call twice. */
   close(): Promise<void>;
+}
+
+/** The part of a CloudFormation template the labs read. */
+export interface StackTemplate {
+  readonly Resources?: Readonly<Record<string, { readonly Type: string; readonly Properties?: Record<string, unknown> }>>;
+  readonly Outputs?: Readonly<Record<string, { readonly Value?: unknown }>>;
+}
+
+/** The session's template, or an error saying how to run the lab where it can be read. */
+export async function templateOf<Output extends string>(session: TargetSession<Output>): Promise<StackTemplate> {
+  if (session.template === undefined) {
+    throw new Error(`this lab reads ${session.stackName}'s template, which the running local cloud (labs up) does not share: stop it with \`npx labs down\`, or run the lab in another checkout`);
+  }
+  return session.template();
 }
 
 /** Lambda executions a lab will run at once, and where the number comes from (`5 shards x 3 consumers`). */

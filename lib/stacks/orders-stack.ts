@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
 import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
@@ -28,6 +28,14 @@ export interface OrdersStackProps extends LabStackProps {
    * @default - no e-mail subscription
    */
   readonly alarmEmail?: string;
+  /**
+   * Period of every queue alarm, and the age of a work queue's oldest message that fires its alarm:
+   * 10, 20, 30 or a multiple of 60 up to 3600 (CloudWatch's alarm periods). SQS publishes its metrics
+   * once a minute, so on AWS a shorter period leaves the alarm short of data; the local cloud's labs
+   * sample the queues every second and use it for short outages.
+   * @default 60
+   */
+  readonly alarmPeriodSeconds?: number;
 }
 
 /** The CfnOutput keys of LabOrders, read by the lab. */
@@ -60,8 +68,15 @@ export type OrdersOutput = (typeof ORDERS_OUTPUTS)[number];
 /** Consecutive provider failures that open the payment breaker, and how long it stays open. */
 export const BREAKER_FAILURE_THRESHOLD = 5;
 export const BREAKER_COOL_DOWN_MS = 5000;
-/** How long a work queue's oldest message may wait before its alarm fires. */
+/** How long a work queue's oldest message may wait before its alarm fires, and every queue alarm's period. */
 export const OLDEST_MESSAGE_ALARM_SECONDS = 60;
+
+/** Throws, in prop terms, unless `seconds` is a period CloudWatch accepts for an alarm (up to an hour). */
+export function validateAlarmPeriod(seconds: number): void {
+  if (Token.isUnresolved(seconds)) return;
+  const valid = [10, 20, 30].includes(seconds) || (Number.isInteger(seconds) && seconds % 60 === 0 && seconds >= 60 && seconds <= 3600);
+  if (!valid) throw new Error(`alarmPeriodSeconds must be 10, 20, 30 or a multiple of 60 up to 3600, but ${seconds} was provided`);
+}
 
 /** How each service's pool is set up: its timeout bounds one invocation, the queue waits six times it. */
 const SERVICES = {
@@ -92,6 +107,14 @@ export class OrdersStack extends LabStack<OrdersOutput> {
     super(scope, id, props);
     const poolSize = props.poolSize ?? 3;
     validateRange('poolSize', poolSize, 2, 100);
+    const alarmPeriodSeconds = props.alarmPeriodSeconds ?? OLDEST_MESSAGE_ALARM_SECONDS;
+    validateAlarmPeriod(alarmPeriodSeconds);
+    if (alarmPeriodSeconds < 60) {
+      Annotations.of(this).addWarningV2(
+        'messaging-labs:subMinuteAlarm',
+        `alarmPeriodSeconds is ${alarmPeriodSeconds}: SQS publishes its metrics once a minute, so on AWS these alarms will often lack data (the local cloud's labs sample the queues themselves)`,
+      );
+    }
 
     const tables = {
       orders: new LabTable(this, 'Orders', { partitionKey: { name: 'orderId', type: AttributeType.STRING } }),
@@ -170,7 +193,7 @@ export class OrdersStack extends LabStack<OrdersOutput> {
     if (props.alarmEmail !== undefined && props.alarmEmail !== '') {
       this.alarmTopic.addSubscription(new EmailSubscription(props.alarmEmail));
     }
-    this.alarms = (Object.keys(SERVICES) as ServiceName[]).flatMap((name) => this.queueAlarms(name, queues[name]));
+    this.alarms = (Object.keys(SERVICES) as ServiceName[]).flatMap((name) => this.queueAlarms(name, queues[name], Duration.seconds(alarmPeriodSeconds)));
 
     this.output('ApiUrl', this.api.apiEndpoint, 'Base URL of the order API (POST /orders)');
     this.output('OrderTopicArn', this.orderTopic.topic.topicArn, 'Topic the intake publishes OrderPlaced to');
@@ -234,18 +257,18 @@ export class OrdersStack extends LabStack<OrdersOutput> {
   }
 
   /** A work queue whose oldest message waits too long, and a dead-letter queue that holds anything. */
-  private queueAlarms(name: ServiceName, queue: SubscribedQueue): Alarm[] {
+  private queueAlarms(name: ServiceName, queue: SubscribedQueue, period: Duration): Alarm[] {
     const age = new Alarm(this, `${name}QueueAgeAlarm`, {
-      alarmDescription: `The ${name.toLowerCase()} queue's oldest order has waited over ${OLDEST_MESSAGE_ALARM_SECONDS} s: its pool is down or overrun`,
-      metric: queue.queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1), statistic: 'Maximum' }),
-      threshold: OLDEST_MESSAGE_ALARM_SECONDS,
+      alarmDescription: `The ${name.toLowerCase()} queue's oldest order has waited over ${period.toSeconds()} s: its pool is down or overrun`,
+      metric: queue.queue.metricApproximateAgeOfOldestMessage({ period, statistic: 'Maximum' }),
+      threshold: period.toSeconds(),
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
     const deadLetters = new Alarm(this, `${name}DeadLetterAlarm`, {
       alarmDescription: `The ${name.toLowerCase()} dead-letter queue holds orders: inspect them, then run \`labs orders redrive --queue ${name.toLowerCase()}\``,
-      metric: queue.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
+      metric: queue.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
       threshold: 0,
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,

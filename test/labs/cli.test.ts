@@ -118,6 +118,8 @@ describe('argument validation (exit code 2, a usage line, no target opened)', ()
     [['worker-pool', '--workers', '101'], /--workers must be between 2 and 100, but 101/, /Usage: labs worker-pool/],
     [['worker-pool', '--poison', '1001'], /--poison must be between 0 and 1000, but 1001/, /Usage: labs worker-pool/],
     [['pipeline', '--subtasks', '1001'], /--subtasks must be between 1 and 1000, but 1001/, /Usage: labs pipeline/],
+    [['orders', 'outage', 'inventory', '--seconds', '111'], /--seconds must be between 15 and 110, but 111/, /Usage: labs orders outage inventory/],
+    [['orders', 'outage', 'inventory', '--orders', '201'], /--orders must be between 1 and 200, but 201/, /Usage: labs orders outage inventory/],
     [['nope'], /unknown command 'nope'/, /Usage: labs <module>/],
     [['fanout', '--target', 'gcp'], /argument 'gcp' is invalid. Allowed choices are local, aws/, /Usage: labs fanout/],
     [['fanout', '--stack-prefix', '1bad'], /stackPrefix must start with a letter/, /Usage: labs fanout/],
@@ -207,6 +209,11 @@ describe('help', () => {
     expect(help).toMatch(/vs-queue \[options\] the same messages in the stream and in a queue, each read twice and by a second reader/);
     expect(help).toMatch(/recompute \[options\] a consumer with a known bug counts page views/);
     expect(out.stdout).toMatch(/--records <n>.*\(default: 30\)/s);
+  });
+
+  test('labs orders outage --help lists the outage scenarios under their group', async () => {
+    const out = await run(['orders', 'outage', '--help']);
+    expect(out.stdout).toMatch(/inventory \[options\]\s+inventory's store is down for S seconds/);
   });
 
   test('every registered module loads its lab: a main scenario and a cost model', async () => {

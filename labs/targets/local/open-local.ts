@@ -1,7 +1,7 @@
 import { relative } from 'node:path';
 import type { LabModule } from '../../../lib/modules';
 import { attachToCloud } from '../../cloud/attach';
-import { outputReader, type LabClients, type OpenOptions, type Target, type TargetSession } from '../target';
+import { outputReader, type LabClients, type OpenOptions, type StackTemplate, type Target, type TargetSession } from '../target';
 import { synthesizeModule, type SynthesizedStack } from './assembly';
 import { DeathWatch } from './death-watch';
 import { runOnProcessEnd, startEmulators, type RunningEmulators } from './emulators';
@@ -144,6 +144,7 @@ export async function openLocal<Output extends string>(module: LabModule<Output>
       outputs: deployment.outputs,
       output: outputReader(synthesized.stackName, deployment.outputs, `the synthesized template of ${module.stackId} does not add it: list it in the stack's outputs`),
       clients: clients.clients,
+      template: async () => synthesized.template as StackTemplate,
       deployment,
       runtime,
       emulators,

@@ -1,6 +1,6 @@
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { alarmDefinitionsOf, evaluateAlarm, type AlarmDefinition, type QueueSample } from '../../../labs/scenarios/alarm-evaluation';
+import { alarmDefinitionsOf, alarmTimeline, evaluateAlarm, type AlarmDefinition, type QueueSample } from '../../../labs/scenarios/alarm-evaluation';
 import { projectContext } from '../../../lib/app';
 import { OrdersStack } from '../../../lib/stacks/orders-stack';
 
@@ -77,5 +77,21 @@ describe('evaluateAlarm', () => {
   test('counts a period with no sample as not breaching when the alarm says so', () => {
     expect(evaluateAlarm(AGE, ages([0, 90], [200, 90])).state).toBe('ALARM');
     expect(evaluateAlarm({ ...AGE, evaluationPeriods: 3, datapointsToAlarm: 3 }, ages([0, 90], [200, 90])).state).toBe('OK');
+  });
+});
+
+describe('alarmTimeline', () => {
+  test('gives every change: OK, ALARM while the backlog is old, OK once it drained', () => {
+    expect(alarmTimeline(AGE, ages([0, 5], [70, 90], [100, 95], [130, 0], [200, 0]))).toEqual([
+      { at: 0, state: 'OK' },
+      { at: 60_000, state: 'ALARM' },
+      { at: 120_000, state: 'OK' },
+    ]);
+  });
+
+  test('stays INSUFFICIENT_DATA while no period has a datapoint', () => {
+    expect(alarmTimeline({ ...AGE, treatMissingData: 'missing' }, [{ t: 0, queues: {} }, { t: 70_000, queues: {} }])).toEqual([
+      { at: 0, state: 'INSUFFICIENT_DATA' },
+    ]);
   });
 });

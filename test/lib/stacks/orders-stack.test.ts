@@ -163,6 +163,12 @@ describe('LabOrders', () => {
     }
   });
 
+  test('sets every queue alarm\'s period, and the age that fires a work queue\'s, from alarmPeriodSeconds', () => {
+    const short = Template.fromStack(ordersApp({ alarmPeriodSeconds: 10 }).stack);
+    short.allResourcesProperties('AWS::CloudWatch::Alarm', { Period: 10 });
+    expect(Object.keys(short.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'ApproximateAgeOfOldestMessage', Threshold: 10 } }))).toHaveLength(3);
+  });
+
   test('subscribes an e-mail address to the alarm topic only when alarmEmail is given', () => {
     template.resourcePropertiesCountIs('AWS::SNS::Subscription', { Protocol: 'email' }, 0);
     const withEmail = Template.fromStack(ordersApp({ alarmEmail: 'ops@example.com' }).stack);
@@ -196,6 +202,8 @@ describe('LabOrders', () => {
   test.each([
     [{ poolSize: 1 }, /poolSize must be an integer between 2 and 100, but 1 was provided/],
     [{ poolSize: 101 }, /poolSize must be an integer between 2 and 100, but 101 was provided/],
+    [{ alarmPeriodSeconds: 15 }, /alarmPeriodSeconds must be 10, 20, 30 or a multiple of 60 up to 3600, but 15 was provided/],
+    [{ alarmPeriodSeconds: 3660 }, /alarmPeriodSeconds must be 10, 20, 30 or a multiple of 60 up to 3600, but 3660 was provided/],
   ])('fails if configured with %p', (props, message) => {
     expect(() => ordersApp(props)).toThrow(message);
   });

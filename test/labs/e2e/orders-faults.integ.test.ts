@@ -1,0 +1,57 @@
+import { json, labs } from './cli-process';
+
+/**
+ * The fault labs of LabOrders end to end on the local cloud, each run once with few orders, short
+ * outages and a 10 s alarm period (`-c ordersAlarmSeconds=10`), its observations asserted exactly.
+ */
+interface Depths {
+  readonly name: string;
+  readonly maxDepth: number;
+  readonly drainedAt?: number;
+  readonly depthSeries: readonly { readonly t: number; readonly depth: number }[];
+}
+
+interface Alarm {
+  readonly name: string;
+  readonly service: string;
+  readonly metric: string;
+  readonly state: string;
+  readonly since: number;
+  readonly transitions: readonly { readonly at: number; readonly state: string }[];
+}
+
+interface Outage {
+  readonly ok: boolean;
+  readonly failures: readonly string[];
+  readonly orders: number;
+  readonly confirmed: number;
+  readonly rejected: number;
+  readonly deadLettered: number;
+  readonly charges: number;
+  readonly stock: { readonly initial: number; readonly reserved: number; readonly released: number; readonly final: number; readonly wentNegative: boolean };
+  readonly outage: { readonly until: number };
+  readonly services: readonly Depths[];
+  readonly alarms: readonly Alarm[];
+}
+
+describe('labs orders outage inventory', () => {
+  test('inventory backs up and its age alarm fires while payment and notification keep pace; then every order completes once', async () => {
+    const run = await labs('orders', 'outage', 'inventory', '--orders', '10', '--seconds', '15', '-c', 'ordersAlarmSeconds=10', '--json');
+    const result = json<Outage>(run);
+    expect({ code: run.code, failures: result.failures }).toEqual({ code: 0, failures: [] });
+    // 10 orders: the 10th is declined, the other 9 find stock.
+    expect([result.orders, result.confirmed, result.rejected, result.deadLettered, result.charges]).toEqual([10, 9, 1, 0, 9]);
+    expect(result.stock).toEqual({ initial: 19, reserved: 19, released: 1, final: 1, wentNegative: false });
+    const byName = Object.fromEntries(result.services.map((s) => [s.name, s]));
+    expect(byName.inventory?.maxDepth).toBe(10);
+    expect(byName.payment!.maxDepth).toBeLessThan(10);
+    expect(byName.notification!.maxDepth).toBeLessThan(10);
+    expect(byName.payment!.drainedAt).toBeLessThanOrEqual(result.outage.until);
+    expect(byName.inventory!.drainedAt).toBeGreaterThan(result.outage.until);
+    const age = result.alarms.find((a) => a.service === 'inventory' && a.metric === 'ApproximateAgeOfOldestMessage');
+    expect(age?.transitions.map((t) => t.state)).toEqual(['OK', 'ALARM', 'OK']);
+    expect(age!.transitions[1]!.at).toBeLessThan(result.outage.until);
+    expect(result.alarms.filter((a) => a.state === 'ALARM')).toEqual([]);
+    expect(result.alarms).toHaveLength(6);
+  }, 240_000);
+});
