@@ -11,6 +11,10 @@ const transform = {
 
 /** @type {import('jest').Config} */
 module.exports = {
+  // Integration files mostly wait (visibility timeouts, emulators): two workers on two cores overlap
+  // that waiting with the other files' work. Jest's default here is one.
+  maxWorkers: 2,
+  testSequencer: '<rootDir>/test/sequencer.js',
   projects: [
     {
       displayName: 'unit',
