@@ -18,7 +18,9 @@ import { signRaw } from './signed-requests';
 /**
  * `labs up` as the student runs it (a subprocess of bin/labs.ts), driven with SDK v3 clients only. One
  * cloud (fanout, stream) serves every test of the first block, and its last test stops it; a second
- * one (fanout), started at the same time to save wall time, is killed with SIGKILL.
+ * one (worker-pool: its ledger table needs DynamoDB Local, an emulator process of its own, where fanout's
+ * SQS and SNS are served inside the cloud's process), started at the same time to save wall time, is
+ * killed with SIGKILL.
  */
 
 jest.setTimeout(300_000);
@@ -88,7 +90,7 @@ let cloud: Up;
 let killed: Up;
 
 beforeAll(async () => {
-  [cloud, killed] = await Promise.all([up(['fanout', 'stream'], statePath), up(['fanout'], killedStatePath)]);
+  [cloud, killed] = await Promise.all([up(['fanout', 'stream'], statePath), up(['worker-pool'], killedStatePath)]);
 });
 
 afterAll(() => {
