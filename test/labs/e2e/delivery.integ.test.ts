@@ -41,25 +41,21 @@ describe('labs delivery ordering', () => {
     const result = json<{ ok: boolean; poison: unknown; timedOut: boolean; queues: Queue[] }>(run);
     expect(pick(result, ['ok', 'poison', 'timedOut'])).toEqual({ ok: true, poison: { group: 'g0', seq: 1 }, timedOut: false });
     const [standard, fifo] = result.queues as [Queue, Queue];
-    expect(pick(fifo, ['kind', 'groups', 'messages', 'delivered', 'deadLettered', 'orderViolations', 'blockedGroups', 'blocked', 'groupsOutOfSequence'])).toEqual({
+    expect(pick(fifo, ['kind', 'groups', 'messages', 'delivered', 'duplicates', 'deadLettered', 'orderViolations', 'blockedGroups', 'blocked', 'groupsOutOfSequence'])).toEqual({
       kind: 'fifo',
       groups: 4,
       messages: 20,
       delivered: 19,
+      duplicates: 0,
       deadLettered: 1,
       orderViolations: 0,
       blockedGroups: 1,
       blocked: ['g0'],
       groupsOutOfSequence: 0,
     });
-    expect(pick(standard, ['kind', 'groups', 'messages', 'delivered', 'deadLettered', 'blockedGroups'])).toEqual({
-      kind: 'standard',
-      groups: 4,
-      messages: 20,
-      delivered: 19,
-      deadLettered: 1,
-      blockedGroups: 0,
-    });
+    expect(pick(standard, ['kind', 'groups', 'messages', 'deadLettered', 'blockedGroups'])).toEqual({ kind: 'standard', groups: 4, messages: 20, deadLettered: 1, blockedGroups: 0 });
+    // At-least-once: a batch that timed out on a loaded machine comes back whole; every message is there, some maybe twice.
+    expect(Number(standard['delivered']) - Number(standard['duplicates'])).toBe(19);
     // Each group's first message is handed out late: at least one violation per group, more by chance.
     expect(standard['orderViolations']).toBeGreaterThanOrEqual(4);
     for (const q of [standard, fifo]) expect(q['maxGroupsInFlight']).toBeLessThanOrEqual(4);

@@ -3,7 +3,7 @@ import type { BackpressureObservations, StrategyObservation } from '../../../lab
 import type { OrderingObservations } from '../../../labs/scenarios/delivery-ordering';
 import { PLAIN } from '../../../labs/report/style';
 
-const queue = { groups: 4, messages: 20, delivered: 19, deadLettered: 1, maxGroupsInFlight: 3, groupsOutOfSequence: 0 };
+const queue = { groups: 4, messages: 20, delivered: 19, duplicates: 0, deadLettered: 1, maxGroupsInFlight: 3, groupsOutOfSequence: 0 };
 const ordering: OrderingObservations = {
   runId: 'r',
   poison: { group: 'g0', seq: 1 },

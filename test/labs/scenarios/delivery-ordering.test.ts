@@ -24,6 +24,7 @@ describe('observeQueue', () => {
       groups: 3,
       messages: 12,
       delivered: 11,
+      duplicates: 0,
       deadLettered: 1,
       orderViolations: 0,
       maxGroupsInFlight: 3,
@@ -49,6 +50,7 @@ const fifo = (overrides: Partial<QueueOrdering> = {}): QueueOrdering => ({
   groups: 4,
   messages: 20,
   delivered: 19,
+  duplicates: 0,
   deadLettered: 1,
   orderViolations: 0,
   maxGroupsInFlight: 3,
@@ -72,7 +74,8 @@ describe('orderingVerdict', () => {
     ['FIFO dead-lettered a group-mate of the poison', [standard(), fifo({ deadLettered: 2, delivered: 18 })], /FIFO queue: 2 message\(s\) dead-lettered, expected exactly the poison \(1\)/],
     ['FIFO held back another group', [standard(), fifo({ blockedGroups: 2, blocked: ['g0', 'g2'] })], /blocked group\(s\) \[g0, g2\], expected only the poison's group \(g0\)/],
     ['FIFO did not hold back the poisoned group', [standard(), fifo({ blockedGroups: 0, blocked: [] })], /blocked group\(s\) \[\], expected only/],
-    ['the standard queue lost a message', [standard({ delivered: 18 }), fifo()], /standard queue: 18 message\(s\) processed, expected every one but the poison once \(19\)/],
+    ['the standard queue lost a message', [standard({ delivered: 18 }), fifo()], /standard queue: 18 message\(s\) processed, expected every one but the poison at least once \(19\)/],
+    ['FIFO processed a message twice', [standard(), fifo({ delivered: 20, duplicates: 1 })], /FIFO queue: 20 message\(s\) processed, expected every one but the poison once \(19\)/],
     ['a late first message was not overtaken', [standard({ orderViolations: 3 }), fifo()], /standard queue: 3 order violation\(s\), expected at least one per group \(4\)/],
     ['the standard queue held a group back', [standard({ blockedGroups: 1, blocked: ['g1'] }), fifo()], /standard queue: blocked group\(s\) \[g1\], expected none/],
     ['more groups in flight than the pool', [standard({ maxGroupsInFlight: 6, groups: 8 }), fifo()], /6 groups in flight at once, more than the pool of 5/],
@@ -80,6 +83,10 @@ describe('orderingVerdict', () => {
     const verdict = orderingVerdict(observed(queues));
     expect(verdict.ok).toBe(false);
     expect(verdict.failures.join('\n')).toMatch(message);
+  });
+
+  it('allows the standard queue a duplicate (at-least-once delivery) but not a loss', () => {
+    expect(orderingVerdict(observed([standard({ delivered: 22, duplicates: 3 }), fifo()]))).toEqual({ ok: true, failures: [] });
   });
 
   it('fails if the run timed out', () => {
