@@ -125,11 +125,19 @@ describe('every module stack, synthesized with bundling, provisions', () => {
     const synthesized = synthesizeModule(module);
     try {
       // WHEN
+      // openLocal serves each HTTP API on a loopback port before provisioning; here only its URL matters.
+      const resources = (synthesized.template as { Resources: Record<string, { Type: string }> }).Resources;
+      const httpApiEndpoints = Object.fromEntries(
+        Object.entries(resources)
+          .filter(([, resource]) => resource.Type === 'AWS::ApiGatewayV2::Api')
+          .map(([logicalId], index) => [logicalId, `http://127.0.0.1:${40000 + index}`]),
+      );
       const moduleDeployment = await provision({
         template: synthesized.template,
         stackName: synthesized.stackName,
         assemblyDir: synthesized.assemblyDir,
         emulators,
+        httpApiEndpoints,
       });
 
       // THEN every output the lab reads is there, and every function's bundle is in the assembly
