@@ -59,7 +59,8 @@ export function ageAlarmOf(alarms: readonly AlarmObservation[], service: Service
 }
 
 export interface OutageObservations extends OrdersObservations {
-  readonly outage: { readonly service: ServiceName; readonly seconds: number; readonly from: number; readonly until: number };
+  /** The switch was on from `from` to `until`; the orders were all accepted at `placedAt`. */
+  readonly outage: { readonly service: ServiceName; readonly seconds: number; readonly from: number; readonly placedAt: number; readonly until: number };
   /** ISO time the run started; every `t`, `at` and `since` is in ms after it. */
   readonly startedAt: string;
   readonly alarmPeriodSeconds: number;
@@ -105,19 +106,23 @@ export async function runOutage(session: TargetSession<OrdersOutput>, options: O
 
   await seedStock(dynamodb, resources.stockTable, plan.stock);
   const startedAt = Date.now();
-  const until = startedAt + options.seconds * 1000;
-  const faults: FaultSwitches = { ...NO_FAULTS, ...(options.service === 'payment' ? { paymentOutageUntil: until } : { inventoryOutageUntil: until }) };
-  await writeFaults(dynamodb, resources.controlTable, faults);
+  // On until switched off: for `seconds` after the last order was accepted, and until the other two
+  // services finished every order (they must manage without the one that is down).
+  const down = (until: number): FaultSwitches => ({ ...NO_FAULTS, ...(options.service === 'payment' ? { paymentOutageUntil: until } : { inventoryOutageUntil: until }) });
+  await writeFaults(dynamodb, resources.controlTable, down(Number.MAX_SAFE_INTEGER));
   try {
-    ui.log(`${options.service} is down for ${options.seconds} s (fault switch until ${new Date(until).toISOString()}); placing ${plan.orders.length} orders (run ${runId})`);
+    ui.log(`${options.service} is down from now until ${options.seconds} s after the last of ${plan.orders.length} orders is accepted (run ${runId})`);
     const placed = await placeOrders(resources.apiUrl, plan.orders, { concurrency: Math.min(CLIENTS, plan.orders.length) });
-    const acceptedAt = new Map(placed.filter((p) => p.orderId !== undefined).map((p) => [p.orderId!, p.acceptedAt ?? startedAt]));
+    const placedAt = Date.now();
+    const acceptedAt = new Map(placed.filter((p) => p.orderId !== undefined).map((p) => [p.orderId!, p.acceptedAt ?? placedAt]));
+    let until: number | undefined;
+    const others = SERVICES.filter((s) => s !== options.service);
     const orders = new Map<string, OrderRecord>();
     const notified = new Set<string>();
     const samples: DepthSample[] = [];
     const alarms = () => alarmObservationsOf(definitions, queues, samples, startedAt);
     const progress = ui.progress('terminal orders', orderIds.length);
-    const timeoutMs = options.seconds * 1000 + ordersDeadlineMs(options.orders, resources.poolSize) + 3 * alarmPeriodSeconds * 1000;
+    const timeoutMs = options.seconds * 1000 + 2 * ordersDeadlineMs(options.orders, resources.poolSize) + 3 * alarmPeriodSeconds * 1000;
     const followed = await pollUntil({
       timeoutMs,
       intervalMs: SAMPLE_INTERVAL_MS,
@@ -131,10 +136,16 @@ export async function runOutage(session: TargetSession<OrdersOutput>, options: O
         const now = Date.now();
         const pending = pendingByService(orderIds, orders, notified);
         const ages = Object.fromEntries(SERVICES.map((s) => [s, oldestAgeSeconds(now, acceptedAt, pending[s])])) as Record<ServiceName, number>;
-        samples.push(await sampleDepths(sqs, queues, now - startedAt, ages));
+        const sample = await sampleDepths(sqs, queues, now - startedAt, ages);
+        samples.push(sample);
+        if (until === undefined && now >= placedAt + options.seconds * 1000 && others.every((s) => pending[s].length === 0 && sample.depth[s] === 0)) {
+          until = Date.now();
+          await writeFaults(dynamodb, resources.controlTable, down(until));
+          ui.log(`${options.service} is back after ${Math.round((until - startedAt) / 1000)} s`);
+        }
         return { terminal: orderIds.filter((id) => isTerminal(orders.get(id))).length, notified: notified.size, now };
       },
-      done: (s) => s.terminal === orderIds.length && s.notified === orderIds.length && s.now >= until && (options.settled?.(samples, alarms) ?? true),
+      done: (s) => s.terminal === orderIds.length && s.notified === orderIds.length && until !== undefined && (options.settled?.(samples, alarms) ?? true),
       onState: (s) => progress.update(s.terminal, `${s.notified} e-mailed`),
     });
     progress.stop();
@@ -156,7 +167,7 @@ export async function runOutage(session: TargetSession<OrdersOutput>, options: O
     });
     return {
       ...observations,
-      outage: { service: options.service, seconds: options.seconds, from: 0, until: until - startedAt },
+      outage: { service: options.service, seconds: options.seconds, from: 0, placedAt: placedAt - startedAt, until: (until ?? Date.now()) - startedAt },
       startedAt: new Date(startedAt).toISOString(),
       alarmPeriodSeconds,
       services: serviceDepthsOf(samples),
@@ -184,24 +195,27 @@ export function alarmCameBack(alarm: AlarmObservation | undefined): boolean {
   return alarm !== undefined && alarm.state === 'OK' && alarm.transitions.some((t) => t.state === 'ALARM');
 }
 
+/**
+ * Payment and notification must finish every order while inventory is down (the lab holds the outage
+ * until they did, or until its deadline); inventory must still hold every order then, drain after it,
+ * and its age alarm must fire during the outage and be OK at the end. How deep the other two queues get
+ * depends on their cold starts, so their depths and alarms are reported, not judged.
+ */
 export function inventoryOutageVerdict(o: OutageObservations): Verdict {
   const failures = [...ordersVerdict(o).failures];
   const depth = (name: ServiceName) => o.services.find((s) => s.name === name);
   const inventory = depth('inventory');
   for (const other of ['payment', 'notification'] as const) {
     const service = depth(other);
-    if (inventory === undefined || service === undefined) continue;
-    if (!(inventory.maxDepth > service.maxDepth)) {
-      failures.push(`the inventory queue's deepest backlog (${inventory.maxDepth}) is not deeper than the ${other} queue's (${service.maxDepth})`);
+    if (service?.drainedAt === undefined || service.drainedAt > o.outage.until) {
+      failures.push(`the ${other} queue did not drain while inventory was down (drained at ${describeAt(service?.drainedAt)}, outage until ${o.outage.until} ms)`);
     }
-    if (service.drainedAt === undefined || service.drainedAt > o.outage.until) {
-      failures.push(`the ${other} queue did not drain while inventory was down (drained at ${describeAt(service.drainedAt)}, outage until ${o.outage.until} ms)`);
-    }
-    const age = ageAlarmOf(o.alarms, other);
-    if (age?.transitions.some((t) => t.state === 'ALARM')) failures.push(`the ${other} age alarm went to ALARM, though ${other} kept its pace`);
   }
-  if (inventory !== undefined && (inventory.drainedAt === undefined || inventory.drainedAt <= o.outage.until)) {
-    failures.push(`the inventory queue drained at ${describeAt(inventory.drainedAt)}, expected after the outage ended at ${o.outage.until} ms`);
+  const othersDrained = o.services.length === 0 ? -1 : o.services[0]!.depthSeries.findIndex((_, i) => o.services.every((s) => s.name === 'inventory' || s.depthSeries[i]?.depth === 0));
+  const held = othersDrained >= 0 ? inventory?.depthSeries[othersDrained]?.depth : undefined;
+  if (held !== o.orders) failures.push(`when payment and notification had drained, the inventory queue held ${held ?? 'no sample of'} orders, expected all ${o.orders}`);
+  if (inventory?.drainedAt === undefined || inventory.drainedAt <= o.outage.until) {
+    failures.push(`the inventory queue drained at ${describeAt(inventory?.drainedAt)}, expected after the outage ended at ${o.outage.until} ms`);
   }
   const age = ageAlarmOf(o.alarms, 'inventory');
   const alarmed = age?.transitions.find((t) => t.state === 'ALARM');
