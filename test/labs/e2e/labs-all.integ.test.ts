@@ -140,7 +140,7 @@ const EXPECTED: Readonly<Record<string, (result: ModuleResult) => void>> = {
   },
   // 20 orders: every 10th declined (2), 18 contending for 17 units of the scarce SKU (1 refused).
   orders: (result) => {
-    expect(pick(result, ['orders', 'accepted', 'confirmed', 'rejected', 'pending', 'deadLettered', 'charges', 'refunds', 'notified', 'heldByRejected', 'stock', 'timedOut'])).toEqual({
+    expect(pick(result, ['orders', 'accepted', 'confirmed', 'rejected', 'pending', 'deadLettered', 'charges', 'notified', 'heldByRejected', 'stock', 'timedOut'])).toEqual({
       orders: 20,
       accepted: 20,
       confirmed: 17,
@@ -148,14 +148,16 @@ const EXPECTED: Readonly<Record<string, (result: ModuleResult) => void>> = {
       pending: 0,
       deadLettered: 0,
       charges: 17,
-      // The refused order's charge, when payment answered first or last: either way it stands no more.
-      refunds: 1,
       notified: 20,
       heldByRejected: 0,
       stock: { initial: 37, reserved: 36, released: 2, final: 3, wentNegative: false },
       timedOut: false,
     });
     expect(result.rejections).toEqual({ 'payment declined': 2, 'inventory refused: not enough stock': 1 });
+    // The refused order is refunded only if payment charged it before inventory's refusal was recorded;
+    // when the refusal came first, payment never charges it. The pools race, so either is right, and
+    // neither leaves a standing charge (heldByRejected 0, charges = confirmed).
+    expect([0, 1]).toContain(result.refunds);
   },
 };
 
