@@ -3,6 +3,7 @@ import {
   ExpiredIteratorException,
   GetRecordsCommand,
   GetShardIteratorCommand,
+  TrimmedDataAccessException,
   type AttributeValue as StreamAttributeValue,
   type _Record as ChangeRecord,
   type ShardIteratorType,
@@ -145,7 +146,10 @@ export class DynamoDbStreamSource extends StreamSource<ChangeRecord, DynamoDBRec
           .send(new GetRecordsCommand({ ShardIterator: iterator, Limit: Math.min(GET_RECORDS_LIMIT, spec.batchSize) }), { abortSignal: signal });
         return { records: response.Records ?? [], nextIterator: response.NextShardIterator };
       },
-      isExpiredIterator: (error) => error instanceof ExpiredIteratorException,
+      // An iterator past the trim horizon is as good as expired: a new one from the last record read (or
+      // the mapping's start) reads on. DynamoDB Local answers so, now and then, on an iterator taken while
+      // its new shard was still empty, and would otherwise hold the shard forever.
+      isExpiredIterator: (error) => error instanceof ExpiredIteratorException || error instanceof TrimmedDataAccessException,
     };
     return this.pollingReader(shardId, position, processor, poller, signal);
   }

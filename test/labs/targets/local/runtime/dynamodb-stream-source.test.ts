@@ -2,6 +2,7 @@ import {
   DescribeStreamCommand,
   DynamoDBStreamsClient,
   ExpiredIteratorException,
+  TrimmedDataAccessException,
   GetRecordsCommand,
   GetShardIteratorCommand,
   type _Record as ChangeRecord,
@@ -208,8 +209,11 @@ describe('DynamoDbStreamSource', () => {
     expect(run.sent[0]?.body).not.toHaveProperty('KinesisBatchInfo');
   });
 
-  it('takes a new iterator after the last record read when its iterator expired', async () => {
-    // GIVEN a shard whose second read fails with an expired iterator
+  it.each([
+    ['expired', new ExpiredIteratorException({ message: 'Iterator expired', $metadata: {} })],
+    ['past the trim horizon', new TrimmedDataAccessException({ message: 'The operation attempted to read past the oldest stream record in a shard.', $metadata: {} })],
+  ])('takes a new iterator after the last record read when its iterator is %s', async (_case, failure) => {
+    // GIVEN a shard whose second read fails that way
     streams.on(DescribeStreamCommand).resolves({ StreamDescription: { Shards: [{ ShardId: 'shard-1', SequenceNumberRange: {} }] } });
     streams
       .on(GetShardIteratorCommand)
@@ -218,7 +222,7 @@ describe('DynamoDbStreamSource', () => {
       .on(GetRecordsCommand, { ShardIterator: 'TRIM_HORIZON:' })
       .resolves({ Records: [change('a', 1)], NextShardIterator: 'stale' })
       .on(GetRecordsCommand, { ShardIterator: 'stale' })
-      .rejects(new ExpiredIteratorException({ message: 'Iterator expired', $metadata: {} }))
+      .rejects(failure)
       .on(GetRecordsCommand, { ShardIterator: 'AFTER_SEQUENCE_NUMBER:1' })
       .resolves({ Records: [change('b', 2)], NextShardIterator: 'AFTER_SEQUENCE_NUMBER:1-end' })
       .on(GetRecordsCommand, { ShardIterator: 'AFTER_SEQUENCE_NUMBER:1-end' })
