@@ -1,6 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LabModule } from '../../lib/modules';
 import { synthesizeModule, type SynthesizedStack } from '../targets/local/assembly';
@@ -13,7 +10,8 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { localClientConfig } from '../targets/local/emulators';
 import { collectStatus } from './status';
 import { startGateway, type ControlRequest, type Gateway, type InvokeOutcome } from './gateway';
-import type { CloudCredentials } from './signature';
+import { endpointEnvironment, newCredentials } from './credentials';
+import { readKnownServices, rememberServices } from './services-hint';
 import { removeState, statePath, writeState, type CloudModuleState, type CloudState } from './state';
 
 export interface CloudOptions {
@@ -39,25 +37,6 @@ export interface RunningModule {
 
 /** A log line as `labs logs` shows it. */
 export type CloudLogEntry = LogEntry;
-
-/** Environment for code that talks to the cloud through its endpoint with its key (handlers, labs env). */
-export function endpointEnvironment(url: string, credentials: CloudCredentials): Record<string, string> {
-  return {
-    AWS_ENDPOINT_URL: url,
-    ...Object.fromEntries((['SQS', 'SNS', 'KINESIS', 'DYNAMODB', 'LAMBDA'] as const).map((service) => [`AWS_ENDPOINT_URL_${service}`, url])),
-    AWS_REGION: LOCAL_REGION,
-    AWS_DEFAULT_REGION: LOCAL_REGION,
-    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-  };
-}
-
-/** A fresh key pair, shaped like AWS's (`AKIA` + 16 characters, 40-character secret). */
-export function newCredentials(): CloudCredentials {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  const id = [...randomBytes(16)].map((byte) => alphabet[byte % 32]).join('');
-  return { accessKeyId: `AKIA${id}`, secretAccessKey: randomBytes(30).toString('base64') };
-}
 
 /**
  * The local cloud that stays up (ARCHITECTURE.md, "The local cloud that stays up"): the modules'
@@ -141,7 +120,7 @@ export class LocalCloud {
 
   private async deployNow(modules: readonly LabModule[]): Promise<void> {
     const synthesized: { module: LabModule; stack: SynthesizedStack }[] = [];
-    const known = this.knownServices();
+    const known = readKnownServices();
     // The emulators the modules needed last time start while they synthesize (synthesis holds the
     // event loop: the processes are spawned first); whatever the templates need besides starts after.
     const predicted = [...new Set(modules.flatMap((module) => known[module.name] ?? []))].filter((service) => this.endpoints()[service] === undefined);
@@ -158,7 +137,7 @@ export class LocalCloud {
       }
       await early;
       const needs = Object.fromEntries(synthesized.map(({ module, stack }) => [module.name, requiredServices(stack.template)]));
-      this.rememberServices({ ...known, ...needs });
+      rememberServices({ ...known, ...needs });
       const running = this.endpoints();
       const missing = [...new Set(Object.values(needs).flat())].filter((service) => running[service] === undefined);
       if (missing.length > 0) await this.startEmulators(missing);
@@ -178,25 +157,6 @@ export class LocalCloud {
       throw error;
     }
     this.saveState();
-  }
-
-  /** The services each module's template needed when last synthesized here (a hint, never trusted). */
-  private knownServices(): Record<string, ServiceName[]> {
-    try {
-      return JSON.parse(readFileSync(this.servicesFile(), 'utf8')) as Record<string, ServiceName[]>;
-    } catch {
-      return {};
-    }
-  }
-
-  private rememberServices(services: Record<string, ServiceName[]>): void {
-    mkdirSync(dirname(this.servicesFile()), { recursive: true });
-    writeFileSync(this.servicesFile(), `${JSON.stringify(services)}\n`);
-  }
-
-  /** Beside the default state file: a cloud with its own state file (tests, the bench) still learns. */
-  private servicesFile(): string {
-    return join(dirname(statePath({})), 'cloud-services.json');
   }
 
   private async startEmulators(services: readonly ServiceName[]): Promise<void> {

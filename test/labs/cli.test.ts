@@ -1,4 +1,5 @@
-import { runCli, defaultOptions } from '../../labs/cli';
+import { runCli } from '../../labs/cli';
+import { defaultOptions } from '../../labs/cli-options';
 import type { ModuleCostModel } from '../../labs/cost/path';
 import { verdictOf, type ModuleLab } from '../../labs/scenarios/scenario';
 import type { OpenOptions, Target, TargetName, TargetSession } from '../../labs/targets/target';
