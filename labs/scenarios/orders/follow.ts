@@ -1,5 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Ui } from '../../report/ui';
+import { decide } from '../../../lambda/orders/saga';
 import { pollUntil } from '../polling';
 import { readNotifications, readOrders, type OrderRecord } from './tables';
 
@@ -21,8 +22,18 @@ export interface Followed {
 export const isTerminal = (order: OrderRecord | undefined): boolean => order !== undefined && order.status !== 'PLACED';
 
 /**
- * Reads the orders until every one is terminal (CONFIRMED or REJECTED) and has its e-mail, or the
- * deadline passes; a progress bar follows the terminal count. `settled` may ask for more before the
+ * Terminal, with both sides' answers recorded and nothing left to undo. A worker writes REJECTED
+ * before it compensates, and the other side may answer after the order ended (its worker then undoes
+ * it), so a terminal order may still hold stock or a charge for a moment; a count read then is wrong.
+ */
+export function isSettled(order: OrderRecord | undefined): boolean {
+  if (!isTerminal(order) || order!.payment === undefined || order!.inventory === undefined) return false;
+  return decide(order!).compensations.length === 0;
+}
+
+/**
+ * Reads the orders until every one is settled (terminal, both sides answered, nothing left to undo)
+ * and has its e-mail, or the deadline passes; a progress bar follows the terminal count. `settled` may ask for more before the
  * wait ends (for example, that the dead-letter queues were read).
  */
 export async function followToTerminal(
@@ -38,13 +49,13 @@ export async function followToTerminal(
     timeoutMs: options.timeoutMs,
     intervalMs: options.intervalMs ?? 250,
     poll: async () => {
-      const open = orderIds.filter((id) => !isTerminal(orders.get(id)));
+      const open = orderIds.filter((id) => !isSettled(orders.get(id)));
       for (const order of await readOrders(tables.dynamodb, tables.ordersTable, open)) orders.set(order.orderId, order);
       const unnotified = orderIds.filter((id) => !notified.has(id));
       for (const id of await readNotifications(tables.dynamodb, tables.notificationsTable, unnotified)) notified.add(id);
-      return { terminal: terminal(), notified: notified.size };
+      return { terminal: terminal(), settled: orderIds.filter((id) => isSettled(orders.get(id))).length, notified: notified.size };
     },
-    done: (s) => s.terminal === orderIds.length && s.notified === orderIds.length,
+    done: (s) => s.settled === orderIds.length && s.notified === orderIds.length,
     onState: (s) => progress.update(s.terminal, `${s.notified} e-mailed`),
   });
   progress.stop();

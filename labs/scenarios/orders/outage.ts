@@ -19,7 +19,7 @@ import {
   type ServiceName,
   type ServiceQueues,
 } from './depths';
-import { isTerminal } from './follow';
+import { isSettled, isTerminal } from './follow';
 import { CLIENTS, countDeadLettered, ordersDeadlineMs, ordersObservationsOf, ordersResources, ordersVerdict, type OrdersObservations } from './main';
 import { planOrders, plannedOrderIds } from './plan';
 import { readCharges, readNotifications, readOrders, readStock, seedStock, writeFaults, type OrderRecord } from './tables';
@@ -127,10 +127,7 @@ export async function runOutage(session: TargetSession<OrdersOutput>, options: O
       timeoutMs,
       intervalMs: SAMPLE_INTERVAL_MS,
       poll: async () => {
-        const unsettled = orderIds.filter((id) => {
-          const order = orders.get(id);
-          return !isTerminal(order) || order?.payment === undefined || order.inventory === undefined;
-        });
+        const unsettled = orderIds.filter((id) => !isSettled(orders.get(id)));
         for (const order of await readOrders(dynamodb, resources.ordersTable, unsettled)) orders.set(order.orderId, order);
         for (const id of await readNotifications(dynamodb, resources.notificationsTable, orderIds.filter((id) => !notified.has(id)))) notified.add(id);
         const now = Date.now();
@@ -143,9 +140,9 @@ export async function runOutage(session: TargetSession<OrdersOutput>, options: O
           await writeFaults(dynamodb, resources.controlTable, down(until));
           ui.log(`${options.service} is back after ${Math.round((until - startedAt) / 1000)} s`);
         }
-        return { terminal: orderIds.filter((id) => isTerminal(orders.get(id))).length, notified: notified.size, now };
+        return { terminal: orderIds.filter((id) => isTerminal(orders.get(id))).length, settled: orderIds.filter((id) => isSettled(orders.get(id))).length, notified: notified.size, now };
       },
-      done: (s) => s.terminal === orderIds.length && s.notified === orderIds.length && until !== undefined && (options.settled?.(samples, alarms) ?? true),
+      done: (s) => s.settled === orderIds.length && s.notified === orderIds.length && until !== undefined && (options.settled?.(samples, alarms) ?? true),
       onState: (s) => progress.update(s.terminal, `${s.notified} e-mailed`),
     });
     progress.stop();

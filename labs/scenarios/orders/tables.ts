@@ -1,6 +1,6 @@
 import { BatchGetCommand, PutCommand, type BatchGetCommandOutput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { FAULTS_ITEM_ID, type FaultSwitches } from '../../../lambda/orders/faults';
-import type { OrderStatus } from '../../../lambda/orders/saga';
+import type { Compensation, InventoryResult, OrderStatus, PaymentResult } from '../../../lambda/orders/saga';
 
 /** What the lab reads of the orders, charges, stock and notifications tables. */
 
@@ -31,22 +31,22 @@ export async function batchGet(
 export interface OrderRecord {
   readonly orderId: string;
   readonly status: OrderStatus;
-  readonly payment?: string;
-  readonly inventory?: string;
+  readonly payment?: PaymentResult;
+  readonly inventory?: InventoryResult;
   readonly reason?: string;
-  readonly compensated: readonly string[];
+  readonly compensated: readonly Compensation[];
   readonly placedAt: number;
   readonly finishedAt?: number;
   readonly items: readonly { readonly sku: string; readonly quantity: number }[];
 }
 
 export function orderRecordOf(item: Record<string, unknown>): OrderRecord {
-  const compensated = item.compensated instanceof Set ? [...(item.compensated as Set<string>)].sort() : [];
+  const compensated = item.compensated instanceof Set ? [...(item.compensated as Set<Compensation>)].sort() : [];
   return {
     orderId: String(item.orderId),
     status: item.status as OrderStatus,
-    ...(typeof item.payment === 'string' ? { payment: item.payment } : {}),
-    ...(typeof item.inventory === 'string' ? { inventory: item.inventory } : {}),
+    ...(typeof item.payment === 'string' ? { payment: item.payment as PaymentResult } : {}),
+    ...(typeof item.inventory === 'string' ? { inventory: item.inventory as InventoryResult } : {}),
     ...(typeof item.reason === 'string' ? { reason: item.reason } : {}),
     compensated,
     placedAt: Date.parse(String(item.placedAt)),

@@ -19,7 +19,6 @@ beforeAll(async () => {
 const pick = (keys: readonly string[]): Record<string, unknown> => Object.fromEntries(keys.map((key) => [key, result[key]]));
 
 test('every order ends once: the planned outcome, one standing charge per confirmed order, exact stock', () => {
-  expect(run.code).toBe(0);
   expect(pick(['module', 'target', 'ok', 'failures', 'orders', 'accepted', 'confirmed', 'rejected', 'pending', 'deadLettered', 'charges', 'refunds', 'notified', 'heldByRejected', 'chargeMismatches', 'stock', 'paymentFailureRate', 'timedOut'])).toEqual({
     module: 'orders',
     target: 'local',
@@ -40,6 +39,7 @@ test('every order ends once: the planned outcome, one standing charge per confir
     paymentFailureRate: 0.2,
     timedOut: false,
   });
+  expect(run.code).toBe(0);
   expect(result.rejections).toEqual({ 'payment declined': 1 });
   const latency = result.latencyMs as { p50: number; p99: number };
   expect(latency.p50).toBeGreaterThan(0);

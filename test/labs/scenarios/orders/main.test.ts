@@ -4,6 +4,7 @@ import { PLAIN } from '../../../../labs/report/style';
 import { ordersObservationsOf, ordersVerdict, percentile, stockAccount, type OrdersObservations } from '../../../../labs/scenarios/orders/main';
 import { planOrders, plannedOrderIds } from '../../../../labs/scenarios/orders/plan';
 import type { OrderRecord } from '../../../../labs/scenarios/orders/tables';
+import type { Compensation, InventoryResult } from '../../../../lambda/orders/saga';
 
 /** A default run of 20 orders as it should end: 17 confirmed, 2 declined, 1 refused (its charge refunded). */
 function healthyRun(): OrdersObservations {
@@ -13,7 +14,7 @@ function healthyRun(): OrdersObservations {
   const orders: OrderRecord[] = plan.orders.map((o, i) => {
     const declined = plan.declined.includes(o.key);
     const refused = i === 0;
-    const base = { orderId: ids[i]!, placedAt: 1000, finishedAt: 1000 + (i + 1) * 100, items: o.request.items, compensated: [] as string[] };
+    const base = { orderId: ids[i]!, placedAt: 1000, finishedAt: 1000 + (i + 1) * 100, items: o.request.items, compensated: [] as Compensation[] };
     if (declined) return { ...base, status: 'REJECTED', payment: 'DECLINED', inventory: 'RESERVED', reason: 'payment declined', compensated: ['RELEASE_STOCK'] };
     if (refused) return { ...base, status: 'REJECTED', payment: 'CHARGED', inventory: 'REFUSED', reason: 'inventory refused: not enough stock', compensated: ['REFUND'] };
     return { ...base, status: 'CONFIRMED', payment: 'CHARGED', inventory: 'RESERVED' };
@@ -67,7 +68,7 @@ describe('ordersVerdict', () => {
 
 describe('stock and latency arithmetic', () => {
   test('reserved counts the units of orders whose inventory side reserved; released those given back', () => {
-    const order = (inventory: string | undefined, compensated: string[]): OrderRecord => ({
+    const order = (inventory: InventoryResult | undefined, compensated: Compensation[]): OrderRecord => ({
       orderId: 'x',
       status: 'REJECTED',
       ...(inventory ? { inventory } : {}),

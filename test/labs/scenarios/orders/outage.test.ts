@@ -6,6 +6,7 @@ import { ordersObservationsOf } from '../../../../labs/scenarios/orders/main';
 import { alarmCameBack, alarmObservationsOf, inventoryOutageVerdict, type OutageObservations } from '../../../../labs/scenarios/orders/outage';
 import { planOrders, plannedOrderIds } from '../../../../labs/scenarios/orders/plan';
 import type { OrderRecord } from '../../../../labs/scenarios/orders/tables';
+import type { Compensation } from '../../../../lambda/orders/saga';
 
 const QUEUES = {
   payment: { work: { id: 'PQ', url: 'u-pq' }, deadLetter: { id: 'PD', url: 'u-pd' } },
@@ -47,7 +48,7 @@ function outageRun(samples: readonly DepthSample[], untilMs: number): OutageObse
   const ids = plannedOrderIds(plan);
   const [book, lamp] = Object.keys(plan.stock) as [string, string];
   const orders: OrderRecord[] = plan.orders.map((o, i) => {
-    const base = { orderId: ids[i]!, placedAt: 0, finishedAt: 30_000, items: o.request.items, compensated: [] as string[] };
+    const base = { orderId: ids[i]!, placedAt: 0, finishedAt: 30_000, items: o.request.items, compensated: [] as Compensation[] };
     if (plan.declined.includes(o.key)) return { ...base, status: 'REJECTED', payment: 'DECLINED', inventory: 'RESERVED', reason: 'payment declined', compensated: ['RELEASE_STOCK'] };
     return { ...base, status: 'CONFIRMED', payment: 'CHARGED', inventory: 'RESERVED' };
   });
