@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { RunningEmulators } from '../targets/local/emulators';
 import type { Endpoints, ServiceName } from '../targets/local/model';
+import { BROWSER_REQUEST_REFUSED } from '../targets/local/runtime/http-api';
 import { awsError, CONTROL_PREFIX, invokedFunction, route, type Destination, type ErrorAnswer, type Protocol } from './router';
 import { verifySignature, type CloudCredentials, type IncomingRequest } from './signature';
 
@@ -79,7 +80,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   app.addHook('onRequest', async (request, reply) => {
     if (request.headers.origin !== undefined) {
       // A web page in the student's browser must not reach the cloud; no CORS headers are ever sent.
-      const answer = awsError('json', 403, 'AccessDeniedException', 'requests from a browser (with an Origin header) are refused by the local cloud', randomUUID());
+      const answer = awsError('json', 403, 'AccessDeniedException', BROWSER_REQUEST_REFUSED, randomUUID());
       return send(reply, answer);
     }
     return undefined;

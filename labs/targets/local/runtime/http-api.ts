@@ -153,16 +153,27 @@ export function fromLambdaResult(result: unknown): HttpResponse {
 /** Invokes a function of the stack by logical id and returns its result; throws when the invocation failed. */
 export type InvokeByLogicalId = (functionId: string, event: APIGatewayProxyEventV2) => Promise<unknown>;
 
+/** Why the local cloud's endpoint and its HTTP APIs refuse a request that carries an Origin header. */
+export const BROWSER_REQUEST_REFUSED = 'requests from a browser (with an Origin header) are refused by the local cloud';
+/** The body message of an HTTP API's refusal, in API Gateway's `Forbidden` shape. */
+export const BROWSER_REFUSED = `Forbidden: ${BROWSER_REQUEST_REFUSED}`;
+
 /**
  * Serves `routes` on 127.0.0.1 (loopback only): each request on a route invokes its function with the
  * payload API Gateway would send and answers with the mapped result. A failed invocation is a 500 with
  * API Gateway's `Internal Server Error` body; an unknown route a 404 `Not Found`, as API Gateway answers.
+ * A request with an Origin header gets a 403 and reaches no function, and no answer carries a CORS
+ * header: a web page open in the student's browser must not place orders into the local cloud (a form
+ * post needs no preflight), which API Gateway without a CORS configuration would still let through.
  */
 export async function serveHttpApi(routes: readonly HttpRoute[], invoke: InvokeByLogicalId, port = 0): Promise<{ url: string; close(): Promise<void> }> {
   const app: FastifyInstance = Fastify({ logger: false });
   // The function gets the body as sent, whatever its content type.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.headers.origin !== undefined) await reply.code(403).send({ message: BROWSER_REFUSED });
+  });
   for (const route of routes) {
     app.route({
       method: route.method as 'POST',

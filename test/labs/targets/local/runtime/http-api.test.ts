@@ -1,4 +1,4 @@
-import { fromLambdaResult, httpRoutesOf, serveHttpApi, startHttpApis, toPayloadV2, type HttpRoute } from '../../../../../labs/targets/local/runtime/http-api';
+import { BROWSER_REFUSED, fromLambdaResult, httpRoutesOf, serveHttpApi, startHttpApis, toPayloadV2, type HttpRoute } from '../../../../../labs/targets/local/runtime/http-api';
 
 /** The resources CDK's HttpApi + HttpLambdaIntegration write for `POST /orders` (as in LabOrders). */
 function apiResources(overrides: { route?: Record<string, unknown>; integration?: Record<string, unknown>; api?: Record<string, unknown> } = {}) {
@@ -104,6 +104,28 @@ describe('serveHttpApi', () => {
       expect([failed.status, await failed.json()]).toEqual([500, { message: 'Internal Server Error' }]);
       const missing = await fetch(`${server.url}/nothing`);
       expect([missing.status, await missing.json()]).toEqual([404, { message: 'Not Found' }]);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('a request from a browser', () => {
+  test.each([
+    ['a cross-site form post', 'POST', '/orders', { origin: 'https://example.com', 'content-type': 'text/plain' }],
+    ['a preflight', 'OPTIONS', '/orders', { origin: 'http://127.0.0.1:8080', 'access-control-request-method': 'POST' }],
+    ['a request to no route', 'GET', '/nothing', { origin: 'null' }],
+  ])('%s gets a 403, reaches no function and carries no CORS header', async (_name, method, path, headers) => {
+    const invoked: string[] = [];
+    const server = await serveHttpApi([ROUTE], async (functionId) => {
+      invoked.push(functionId);
+      return { statusCode: 201, body: '{}' };
+    });
+    try {
+      const answer = await fetch(`${server.url}${path}`, { method, headers, ...(method === 'POST' ? { body: '{"a":1}' } : {}) });
+      expect([answer.status, await answer.json()]).toEqual([403, { message: BROWSER_REFUSED }]);
+      expect([...answer.headers.keys()].filter((name) => name.startsWith('access-control-'))).toEqual([]);
+      expect(invoked).toEqual([]);
     } finally {
       await server.close();
     }
