@@ -3,7 +3,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LabModule } from '../../lib/modules';
 import { awsClients } from '../targets/aws';
-import { outputReader, type OpenOptions, type TargetSession } from '../targets/target';
+import { outputReader, type OpenOptions, type StackTemplate, type TargetSession } from '../targets/target';
 import { isAlive, readState, statePath } from './state';
 
 /**
@@ -41,6 +41,7 @@ export async function attachToCloud(module: LabModule, options: OpenOptions, pat
     region: state.region,
     stackName: running.stackName,
     output: outputReader(running.stackName, running.outputs, `redeploy it into the local cloud with \`npx labs up ${module.name}\``),
+    ...(running.templateFile !== undefined ? { template: templateReader(running.templateFile, module.name) } : {}),
     clients,
     close: async () => {
       if (!closed) {
@@ -49,6 +50,17 @@ export async function attachToCloud(module: LabModule, options: OpenOptions, pat
       }
       closed = true;
     },
+  };
+}
+
+/** Reads the template the cloud provisioned; one removed meanwhile says how to get it back. */
+function templateReader(file: string, moduleName: string): () => Promise<StackTemplate> {
+  return async () => {
+    try {
+      return JSON.parse(readFileSync(file, 'utf8')) as StackTemplate;
+    } catch (error) {
+      throw new Error(`the running local cloud's template of ${moduleName} cannot be read (${(error as Error).message}): redeploy it with \`npx labs up ${moduleName}\``, { cause: error });
+    }
   };
 }
 

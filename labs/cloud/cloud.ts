@@ -269,6 +269,7 @@ export class LocalCloud {
         stackName: entry.deployment.stackName,
         outputs: entry.deployment.outputs,
         functions: Object.fromEntries(entry.deployment.functions.map((spec) => [spec.logicalId, spec.functionName])),
+        templateFile: entry.synthesized.templateFile,
         ...(Object.keys(entry.httpApis.endpoints).length > 0
           ? { httpApis: Object.fromEntries(Object.entries(entry.httpApis.endpoints).map(([logicalId, url]) => [logicalId.replace(/[0-9A-F]{8}$/, ''), url])) }
           : {}),

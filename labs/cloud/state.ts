@@ -9,6 +9,8 @@ export interface CloudModuleState {
   readonly functions: Readonly<Record<string, string>>;
   /** The loopback URL of each HTTP API of the stack, by its short name (logical id without CDK's hash). */
   readonly httpApis?: Readonly<Record<string, string>>;
+  /** The synthesized template the cloud provisioned, for labs that read the stack's definitions (alarms). */
+  readonly templateFile?: string;
 }
 
 /** What `labs up` writes for the commands of other terminals (`labs env`, `labs down`, attaching labs). */

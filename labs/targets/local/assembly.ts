@@ -11,6 +11,8 @@ export interface SynthesizedStack {
   readonly template: object;
   /** The cloud assembly directory; the template's asset paths are relative to it. */
   readonly assemblyDir: string;
+  /** The template's file in the assembly directory, for processes that attach to a running cloud. */
+  readonly templateFile: string;
   /** Removes the assembly directory. Safe to call twice. */
   close(): void;
 }
@@ -65,6 +67,7 @@ export function synthesizeModule(module: LabModule, options: SynthesizeOptions =
       stackName: artifact.stackName,
       template: artifact.template as object,
       assemblyDir: outdir,
+      templateFile: join(outdir, artifact.templateFile),
       close: () => rmSync(outdir, { recursive: true, force: true }),
     };
   } catch (error) {
