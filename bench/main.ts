@@ -31,7 +31,7 @@ async function main(argv: readonly string[]): Promise<void> {
     .option('--json', 'print one JSON object on stdout')
     .option('--smoke', 'small counts and few runs: checks every section works (CI), figures are not representative')
     .addOption(new Option('--only <sections>', `comma-separated sections: ${SECTIONS.join(', ')}`).argParser(parseSections))
-    .option('--runs <n>', 'timed runs per figure (default 5, smoke 2)', parseRuns)
+    .option('--runs <n>', 'timed runs per figure (default 5, smoke 1)', parseRuns)
     .parse(argv, { from: 'node' });
   const options = program.opts<{ json?: boolean; smoke?: boolean; only?: Section[]; runs?: number }>();
   const json = options.json === true;

@@ -19,7 +19,7 @@ export interface BenchOptions {
   readonly only: readonly Section[];
   /** Small counts and few runs, for CI: checks that every section works, not how fast. */
   readonly smoke: boolean;
-  /** Timed runs per figure. @default 5 (smoke: 2) */
+  /** Timed runs per figure. @default 5 (smoke: 1) */
   readonly runs?: number;
 }
 
@@ -40,7 +40,7 @@ export interface BenchPlan {
 }
 
 export function planFor(options: BenchOptions): BenchPlan {
-  const runs = options.runs ?? (options.smoke ? 2 : 5);
+  const runs = options.runs ?? (options.smoke ? 1 : 5);
   return options.smoke
     ? {
         messageCounts: SMOKE_MESSAGE_COUNTS,
