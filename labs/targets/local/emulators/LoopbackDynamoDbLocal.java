@@ -2,7 +2,8 @@
 // option and listens on all interfaces; its server is built here exactly as its own main builds it
 // (same command line), and the one Jetty connector is told the loopback host before it starts.
 //
-// usage: java -cp DynamoDBLocal.jar:DynamoDBLocal_lib/* LoopbackDynamoDbLocal.java <DynamoDB Local options>
+// usage: javac -cp DynamoDBLocal.jar:DynamoDBLocal_lib/* -d <dir> LoopbackDynamoDbLocal.java, then
+//        java -cp DynamoDBLocal.jar:DynamoDBLocal_lib/*:<dir> LoopbackDynamoDbLocal <DynamoDB Local options>
 import com.amazonaws.services.dynamodbv2.local.main.ServerRunner;
 import com.amazonaws.services.dynamodbv2.local.server.DynamoDBProxyServer;
 import java.lang.reflect.Field;

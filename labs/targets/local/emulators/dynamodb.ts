@@ -1,7 +1,8 @@
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { delimiter, join, resolve } from 'node:path';
+import { basename, delimiter, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import type { StartedEmulator } from './fauxqs';
@@ -51,14 +52,44 @@ function findExecutable(name: string, path: string): string | undefined {
 }
 
 /**
- * Binds DynamoDB Local to 127.0.0.1 (it has no option for it). Java runs it as a source file, which
- * needs the compiler of a JDK; with a JRE alone the emulator listens on all interfaces, as it does by itself.
+ * Binds DynamoDB Local to 127.0.0.1 (it has no option for it). It is compiled once per version of its
+ * source into the cache (running it as a source file would compile it at every start: about a second
+ * of CPU), which needs the compiler of a JDK; with a JRE alone the emulator listens on all interfaces,
+ * as it does by itself.
  */
 const LOOPBACK_LAUNCHER = join(__dirname, 'LoopbackDynamoDbLocal.java');
 
-function launchArgs(dir: string, log?: (line: string) => void): string[] {
-  if (findExecutable('javac', process.env.PATH ?? '') !== undefined) {
-    return ['-cp', `${join(dir, 'DynamoDBLocal.jar')}${delimiter}${join(dir, 'DynamoDBLocal_lib', '*')}`, LOOPBACK_LAUNCHER];
+/**
+ * The directory holding the compiled launcher for `source`, compiled on first use. A run compiles into
+ * a folder of its own and renames it into place, so two runs at once never see half a class.
+ */
+export async function compiledLauncher(javac: string, classPath: string, source = LOOPBACK_LAUNCHER, cacheDir = CACHE_DIR): Promise<string> {
+  const digest = createHash('sha256').update(readFileSync(source)).digest('hex').slice(0, 16);
+  const dir = join(cacheDir, `launcher-${digest}`);
+  const compiled = join(dir, `${basename(source, '.java')}.class`);
+  if (existsSync(compiled)) return dir;
+  const work = join(cacheDir, `.launcher-${process.pid}-${digest}`);
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  try {
+    await promisify(execFile)(javac, ['-nowarn', '-cp', classPath, '-d', work, source]);
+    try {
+      renameSync(work, dir);
+    } catch (error) {
+      // Another run put the same class in place first.
+      if (!existsSync(compiled)) throw error;
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  return dir;
+}
+
+async function launchArgs(dir: string, log?: (line: string) => void): Promise<string[]> {
+  const classPath = `${join(dir, 'DynamoDBLocal.jar')}${delimiter}${join(dir, 'DynamoDBLocal_lib', '*')}`;
+  const javac = findExecutable('javac', process.env.PATH ?? '');
+  if (javac !== undefined) {
+    return ['-cp', `${classPath}${delimiter}${await compiledLauncher(javac, classPath)}`, basename(LOOPBACK_LAUNCHER, '.java')];
   }
   log?.('no JDK compiler (javac) on PATH: DynamoDB Local listens on all interfaces for this run; install a JDK (e.g. openjdk-17-jdk-headless) to keep it on 127.0.0.1');
   return ['-jar', join(dir, 'DynamoDBLocal.jar')];
@@ -70,13 +101,14 @@ export function startDynamoDbLocal(log?: (line: string) => void): Promise<Starte
   return startWithRetry(async () => {
     const dir = await ensureDynamoDbLocal(log);
     const port = await freePort();
+    const launch = await launchArgs(dir, log);
     const child = spawnSupervised({
       name: 'dynamodb-local',
       command: java,
       args: [
         ...JVM_FLAGS,
         `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`,
-        ...launchArgs(dir, log),
+        ...launch,
         '-inMemory',
         // One database for every access key and region: handlers see the tables the provisioner made.
         '-sharedDb',
