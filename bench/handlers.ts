@@ -39,6 +39,7 @@ const noSleep = (): Promise<void> => Promise.resolve();
 function workerPorts(): WorkerPorts {
   return {
     sleep: noSleep,
+    now: () => new Date(),
     crashEnvironment: (reason) => {
       throw new Error(`no task of the benchmark crashes: ${reason}`);
     },
@@ -88,9 +89,8 @@ export const CORE_BENCHES: readonly CoreBench[] = [
     prepare: (records) => {
       const tasks = workerTasks(records);
       const ports = workerPorts();
-      const now = new Date();
       return async () => {
-        for (const task of tasks) await performTask(task, { workerId: 'bench', receiveCount: 1, now }, ports);
+        for (const task of tasks) await performTask(task, { workerId: 'bench', receiveCount: 1 }, ports);
       };
     },
   },
@@ -101,9 +101,8 @@ export const CORE_BENCHES: readonly CoreBench[] = [
       const bodies = workerTasks(records).map((t) => JSON.stringify(t));
       const schema = taskSchema(10_000);
       const ports = workerPorts();
-      const now = new Date();
       return async () => {
-        for (const body of bodies) await performTask(schema.parse(JSON.parse(body)), { workerId: 'bench', receiveCount: 1, now }, ports);
+        for (const body of bodies) await performTask(schema.parse(JSON.parse(body)), { workerId: 'bench', receiveCount: 1 }, ports);
       };
     },
   },

@@ -225,10 +225,17 @@ export async function runWorkerPool(
   for (const item of completed) shares.set(item.workerId, (shares.get(item.workerId) ?? 0) + 1);
   const crashed = crashTask ? ledger.get(crashTask.taskId) : undefined;
   const workOf = new Map(tasks.map((t) => [t.taskId, t.workMs]));
-  // The ledger's completedAt is taken when the worker takes the task up (before its work).
+  // The ledger's completedAt is taken when the work is done: the task started its work that much before.
   const skew =
     options.skew === true
-      ? observeSkew(work, poolSize, completed.map((i) => ({ workerId: i.workerId, workMs: workOf.get(i.taskId) ?? 0, startedAt: i.completedAt })))
+      ? observeSkew(
+          work,
+          poolSize,
+          completed.map((i) => {
+            const workMs = workOf.get(i.taskId) ?? 0;
+            return { workerId: i.workerId, workMs, startedAt: i.completedAt - workMs };
+          }),
+        )
       : undefined;
 
   return {

@@ -9,7 +9,6 @@ export interface Delivery {
   readonly workerId: string;
   /** SQS ApproximateReceiveCount: 1 on the first delivery. */
   readonly receiveCount: number;
-  readonly now: Date;
 }
 
 /** What the ledger stores for a completed task. */
@@ -29,6 +28,8 @@ export type RecordResult = 'recorded' | 'already-completed';
 /** Side effects the worker needs, injected so the logic runs without AWS. */
 export interface WorkerPorts {
   sleep(ms: number): Promise<void>;
+  /** The clock: a completion is stamped when the work is done, not when the task was received. */
+  now(): Date;
   /** Ends the execution environment abruptly, as an out-of-memory kill or a host failure would. */
   crashEnvironment(reason: string): never;
   /** Conditional write: records the completion only if the task has none yet. */
@@ -53,14 +54,14 @@ export function shouldCrash(task: WorkerTask, receiveCount: number): boolean {
   return task.crash === true && receiveCount <= 1;
 }
 
-export function completionOf(task: WorkerTask, delivery: Delivery): Completion {
+export function completionOf(task: WorkerTask, delivery: Delivery, completedAt: Date): Completion {
   return {
     taskId: task.taskId,
     runId: task.runId,
     workerId: delivery.workerId,
     attempts: delivery.receiveCount,
-    completedAt: delivery.now.toISOString(),
-    expiresAt: Math.floor(delivery.now.getTime() / 1000) + LEDGER_TTL_SECONDS,
+    completedAt: completedAt.toISOString(),
+    expiresAt: Math.floor(completedAt.getTime() / 1000) + LEDGER_TTL_SECONDS,
   };
 }
 
@@ -77,6 +78,6 @@ export async function performTask(task: WorkerTask, delivery: Delivery, ports: W
     ports.crashEnvironment(`task ${task.taskId} asked to crash its worker on delivery ${delivery.receiveCount}`);
   }
   await ports.sleep(task.workMs);
-  const result = await ports.recordCompletion(completionOf(task, delivery));
+  const result = await ports.recordCompletion(completionOf(task, delivery, ports.now()));
   return { taskId: task.taskId, workerId: delivery.workerId, result };
 }

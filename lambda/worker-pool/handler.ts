@@ -41,9 +41,10 @@ const processRecord = async (record: SQSRecord, context: Context): Promise<TaskO
   const task = parseJsonMessage(record.body, schema, 'body');
   const outcome = await performTask(
     task,
-    { workerId: context.logStreamName, receiveCount: Number(record.attributes.ApproximateReceiveCount), now: new Date() },
+    { workerId: context.logStreamName, receiveCount: Number(record.attributes.ApproximateReceiveCount) },
     {
       sleep: (ms) => sleep(ms),
+      now: () => new Date(),
       recordCompletion: (completion) => ledger.recordCompletion(completion),
       crashEnvironment: (reason) => {
         logger.error('ending the execution environment mid-task', { reason, messageId: record.messageId });

@@ -12,16 +12,21 @@ import {
 import type { WorkerTask } from '../../../lambda/worker-pool/messages';
 
 const NOW = new Date('2026-03-01T12:00:00.000Z');
+const RECEIVED = NOW.getTime();
 
 class Crashed extends Error {}
 
 /** Ports that record what the core asked for; `ledgerAnswer` is what the conditional write returns. */
 function fakePorts(ledgerAnswer: RecordResult = 'recorded') {
   const calls = { slept: [] as number[], recorded: [] as Completion[], crashes: [] as string[] };
+  // A clock that the simulated work moves on.
+  let clock = RECEIVED;
   const ports: WorkerPorts = {
     sleep: async (ms) => {
       calls.slept.push(ms);
+      clock += ms;
     },
+    now: () => new Date(clock),
     recordCompletion: async (completion) => {
       calls.recorded.push(completion);
       return ledgerAnswer;
@@ -35,7 +40,7 @@ function fakePorts(ledgerAnswer: RecordResult = 'recorded') {
 }
 
 const task = (extra: Partial<WorkerTask> = {}): WorkerTask => ({ runId: 'run-1', taskId: 'run-1-7', workMs: 40, ...extra });
-const delivery = (receiveCount: number): Delivery => ({ workerId: '2026/03/01/[$LATEST]abc', receiveCount, now: NOW });
+const delivery = (receiveCount: number): Delivery => ({ workerId: '2026/03/01/[$LATEST]abc', receiveCount });
 
 describe('performTask', () => {
   test.each([
@@ -52,7 +57,8 @@ describe('performTask', () => {
     // THEN
     expect(outcome).toEqual({ taskId: 'run-1-7', workerId: '2026/03/01/[$LATEST]abc', result: ledger });
     expect(calls.slept).toEqual(slept);
-    expect(calls.recorded).toEqual([completionOf(t, delivery(receive))]);
+    // Stamped when the work is done, not when the task was received.
+    expect(calls.recorded).toEqual([completionOf(t, delivery(receive), new Date(RECEIVED + t.workMs))]);
     expect(calls.crashes).toEqual([]);
   });
 
@@ -87,7 +93,7 @@ describe('shouldCrash', () => {
 
 describe('completionOf', () => {
   test('names the task, the run, the environment, the deliveries, and when the entry expires', () => {
-    expect(completionOf(task(), delivery(2))).toEqual({
+    expect(completionOf(task(), delivery(2), NOW)).toEqual({
       taskId: 'run-1-7',
       runId: 'run-1',
       workerId: '2026/03/01/[$LATEST]abc',
