@@ -15,6 +15,8 @@ import { KEY_STRATEGIES, keysVerdict, runKeys, type KeyStrategy } from '../scena
 import { renderRecompute, renderVsQueue } from '../report/stream-lessons';
 import { recomputeVerdict, runRecompute } from '../scenarios/stream/recompute';
 import { runVsQueue, vsQueueVerdict } from '../scenarios/stream/vs-queue';
+import { renderReshard } from '../report/stream-reshard';
+import { reshardVerdict, runReshard } from '../scenarios/stream/reshard';
 
 /**
  * The lab holds every record it puts (to check routing and order) and waits 90 s for every consumer to
@@ -167,6 +169,36 @@ const scale: Scenario<StreamOutput> = {
   },
 };
 
+const reshard: Scenario<StreamOutput> = {
+  command: 'reshard',
+  summary: 'to scale further, add shards: `cdk deploy -c shardCount=N` (locally applied to the running stream); parents, children, each key in order across it',
+  // LabStream takes 1 to 20 shards, and one UpdateShardCount at most doubles or halves (checked once the
+  // stream's count is known). Records are put twice (before and after) and held, as by `labs stream`.
+  options: [
+    { flags: '--to <n>', description: 'open shards after the reshard (half to double the current count)', kind: 'count', min: 1, max: 20, defaultValue: 8 },
+    { flags: '--records <n>', description: 'records put before the reshard, and as many after it', kind: 'count', min: 1, max: 1000, defaultValue: 40 },
+    { flags: '--users <n>', description: 'distinct users (partition keys)', kind: 'count', min: 1, max: 100, defaultValue: 10 },
+    { flags: '--wait-seconds <s>', description: 'AWS: how long to wait for your `cdk deploy` to resize the stream', kind: 'count', min: 60, max: 3600, defaultValue: 900 },
+  ],
+  prepare: (o, env) => ({
+    requiredConcurrency: streamConcurrency,
+    run: async (session, ui) => {
+      const observations = await runReshard(
+        session,
+        { to: numberOption(o, 'to'), records: numberOption(o, 'records'), users: numberOption(o, 'users'), waitSeconds: numberOption(o, 'waitSeconds') },
+        ui,
+      );
+      // On AWS the stack now bills more shard-hours (and consumer-shard-hours) while it stays deployed. The
+      // local change is deployed nowhere, and the notice's synthesis (with validation) takes 20 s there.
+      if (session.target === 'aws') {
+        const notice = await labIdleCostNotice('stream', session.target, { shardCount: observations.openAfter, stackPrefix: env.stackPrefix });
+        if (notice) ui.log(notice);
+      }
+      return { verdict: reshardVerdict(observations), observations: { ...observations }, render: (c) => renderReshard(observations, c) };
+    },
+  }),
+};
+
 const MAX_HEADROOM = 10;
 
 function headroomOption(o: Readonly<Record<string, unknown>>): number {
@@ -311,6 +343,6 @@ const path: PathModel = {
 /** The stream module's lab (registered in lib/modules.ts). Shards and consumers bill while idle. */
 export const streamLab: ModuleLab<StreamOutput> = {
   main,
-  subcommands: [replay, group, parallel, scale, size, keys, vsQueue, recompute],
+  subcommands: [replay, group, parallel, scale, reshard, size, keys, vsQueue, recompute],
   cost: { path, idleTargetPerHour: 0.25 },
 };

@@ -13,6 +13,9 @@ export interface ShardRange {
   readonly endingHashKey: string;
 }
 
+/** 2^128: hash keys run from 0 to 2^128 - 1. */
+export const HASH_KEY_SPACE = 1n << 128n;
+
 export function hashKeyOf(partitionKey: string): bigint {
   return BigInt(`0x${createHash('md5').update(partitionKey, 'utf8').digest('hex')}`);
 }

@@ -45,8 +45,20 @@ export interface TargetSession<Output extends string = string> {
    * give it (a `labs up` cloud attached to).
    */
   readonly template?: () => Promise<StackTemplate>;
+  /**
+   * Deploys the stack again with these CDK context values over the ones it was opened with, as
+   * `npx cdk deploy -c key=value` would, resolving once the change is applied (local target: the
+   * template synthesized again and its difference applied to the running resources). Absent where a
+   * lab must not change the stack: on AWS CloudFormation owns it, and a `labs up` cloud is shared.
+   */
+  readonly redeploy?: (context: Readonly<Record<string, unknown>>) => Promise<StackRedeploy>;
   /** Releases everything the session started (emulators, pollers, clients). Safe to call twice. */
   close(): Promise<void>;
+}
+
+/** What a redeploy changed, one line per change (`Stream ShardCount 4 -> 8: 4 SplitShard`). */
+export interface StackRedeploy {
+  readonly changes: readonly string[];
 }
 
 /** The part of a CloudFormation template the labs read. */

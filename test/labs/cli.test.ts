@@ -352,6 +352,7 @@ describe('labs list', () => {
       'stream group',
       'stream parallel',
       'stream scale',
+      'stream reshard',
       'stream size',
       'stream keys',
       'stream vs-queue',

@@ -1,13 +1,13 @@
 import { relative } from 'node:path';
 import type { LabModule } from '../../../lib/modules';
 import { attachToCloud } from '../../cloud/attach';
-import { outputReader, type LabClients, type OpenOptions, type StackTemplate, type Target, type TargetSession } from '../target';
+import { outputReader, type LabClients, type OpenOptions, type StackRedeploy, type StackTemplate, type Target, type TargetSession } from '../target';
 import { synthesizeModule, type SynthesizedStack } from './assembly';
 import { DeathWatch } from './death-watch';
 import { runOnProcessEnd, startEmulators, type RunningEmulators } from './emulators';
 import { localClients } from './local-clients';
 import { LOCAL_REGION, type LocalDeployment } from './model';
-import { provision, requiredServices } from './provisioner';
+import { provision, requiredServices, updateStack, type StackUpdate } from './provisioner';
 import { startRuntime, type LambdaRuntime } from './runtime';
 import { startHttpApis, type HttpApiServers } from './runtime/http-api';
 
@@ -137,6 +137,23 @@ export async function openLocal<Output extends string>(module: LabModule<Output>
     const timings: LocalTimings = { synthMillis, emulatorsMillis, provisionMillis, runtimeMillis, totalMillis: Date.now() - opened };
     log(`local cloud ready in ${seconds(timings.totalMillis)}`);
     watch.ensureAlive();
+    let template = synthesized.template;
+    let context: Readonly<Record<string, unknown>> = options.context ?? {};
+    const redeploy = async (changed: Readonly<Record<string, unknown>>): Promise<StackRedeploy> => {
+      const nextContext = { ...context, ...changed };
+      log(`synthesizing ${module.stackId} again with ${Object.entries(changed).map(([k, v]) => `-c ${k}=${String(v)}`).join(' ')}...`);
+      const next = synthesizeModule(module, { context: nextContext, ...(options.stackPrefix ? { stackPrefix: options.stackPrefix } : {}), bundling: true });
+      try {
+        // The functions keep running from the first assembly: an update that changed their code is refused.
+        const update = await updateStack({ previous: template, next: next.template, deployment, emulators });
+        Object.assign(deployment.outputs, update.outputsAfter);
+        template = next.template;
+        context = nextContext;
+        return { changes: describeUpdate(update) };
+      } finally {
+        next.close();
+      }
+    };
     return {
       target: 'local',
       region: LOCAL_REGION,
@@ -144,7 +161,8 @@ export async function openLocal<Output extends string>(module: LabModule<Output>
       outputs: deployment.outputs,
       output: outputReader(synthesized.stackName, deployment.outputs, `the synthesized template of ${module.stackId} does not add it: list it in the stack's outputs`),
       clients: clients.clients,
-      template: async () => synthesized.template as StackTemplate,
+      template: async () => template as StackTemplate,
+      redeploy,
       deployment,
       runtime,
       emulators,
@@ -196,6 +214,21 @@ function closer(parts: Parts, watch: DeathWatch, log: (line: string) => void): (
 /** Removes the assembly if the process ends before `close()` (exit, uncaught error, Ctrl-C, SIGTERM). */
 function removeOnProcessExit(synthesized: SynthesizedStack): () => void {
   return runOnProcessEnd(() => synthesized.close());
+}
+
+function describeUpdate(update: StackUpdate): string[] {
+  const steps = (u: StackUpdate['shardCounts'][number]): string => {
+    const splits = u.steps.filter((s) => s.kind === 'split').length;
+    return `${splits} SplitShard, ${u.steps.length - splits} MergeShards`;
+  };
+  return [
+    ...update.properties.map((p) => {
+      const resize = update.shardCounts.find((u) => u.logicalId === p.logicalId);
+      return `${p.logicalId} ${p.property} ${JSON.stringify(p.from)} -> ${JSON.stringify(p.to)}${resize ? `: ${steps(resize)}` : ''}`;
+    }),
+    ...update.ignored.map((p) => `${p.logicalId} ${p.property} changed (${p.type}: no local meaning)`),
+    ...update.outputs.map((o) => `output ${o.key} ${o.from} -> ${o.to}`),
+  ];
 }
 
 function describeEndpoints(emulators: RunningEmulators): string {

@@ -1,4 +1,5 @@
 import { json, labs } from './cli-process';
+import { hashKeyOf } from '../../../labs/scenarios/stream-routing';
 
 /**
  * The stream labs about scaling, end to end on the local cloud: `labs stream parallel | scale | reshard`
@@ -53,5 +54,39 @@ test('stream scale --consumers 2,3 --kill 1 on 2 shards: the surplus idle, every
   ]);
   for (const t of result.runs.flatMap((r) => r.takeovers)) expect(t.afterRenewalMs).toBeGreaterThanOrEqual(2000);
   expect(result.runs.every((r) => r.series.length > 0)).toBe(true);
+  expect(run.code).toBe(0);
+});
+
+interface ReshardJson {
+  ok: boolean;
+  appliedBy: string;
+  command: string;
+  from: number;
+  to: number;
+  openAfter: number;
+  records: number;
+  shards: { shardId: string; parentShardId?: string; adjacentParentShardId?: string; open: boolean; before: number; after: number }[];
+  consumers: { name: string; records: number; expected: number; orderViolations: number }[];
+  lineageBreaks: unknown[];
+  timedOut: boolean;
+}
+
+test('stream reshard --to 2 on 1 shard: split by the stack update, every record once in every consumer, each key in order, parents first', async () => {
+  const run = await labs('stream', 'reshard', '--to', '2', '--records', '12', '--users', '4', '-c', 'shardCount=1', '--json');
+  const result = json<ReshardJson>(run);
+  expect(result).toMatchObject({ ok: true, appliedBy: 'local update', command: 'npx cdk deploy LabStream -c shardCount=2', from: 1, to: 2, openAfter: 2, records: 12, timedOut: false });
+  // users cycle alice, bob, charlie, diana: three records each before and after; after, each goes to the half of the key space its MD5 falls in
+  const lowerHalf = ['alice', 'bob', 'charlie', 'diana'].filter((user) => hashKeyOf(user) < 1n << 127n).length;
+  expect(result.shards.map((s) => [s.shardId, s.parentShardId ?? null, s.open, s.before, s.after])).toEqual([
+    ['shardId-000000000000', null, false, 12, 0],
+    ['shardId-000000000001', 'shardId-000000000000', true, 0, 3 * lowerHalf],
+    ['shardId-000000000002', 'shardId-000000000000', true, 0, 3 * (4 - lowerHalf)],
+  ]);
+  expect(result.consumers.map((c) => [c.name, c.records, c.expected, c.orderViolations])).toEqual([
+    ['processor', 24, 24, 0],
+    ['analytics', 24, 24, 0],
+    ['search', 24, 24, 0],
+  ]);
+  expect(result.lineageBreaks).toEqual([]);
   expect(run.code).toBe(0);
 });

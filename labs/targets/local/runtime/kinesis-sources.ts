@@ -11,6 +11,7 @@ import {
 import type { KinesisStreamRecord } from 'aws-lambda';
 import type { KinesisEventSourceSpec } from '../model';
 import { sleep } from './abortable-sleep';
+import { ShardEndProbe } from './fan-out-shard-end';
 import type { RuntimeContext } from './runtime-context';
 import { kinesisRecords } from './kinesis-records';
 import type { ShardProcessor } from './shard-processor';
@@ -95,6 +96,8 @@ export class KinesisPollingSource extends KinesisSource {
  * on AWS). Each consumer reads independently of every other consumer and of polling mappings.
  */
 export class KinesisFanOutSource extends KinesisSource {
+  private readonly ends = new ShardEndProbe(() => this.context.kinesis(), this.spec.streamArn);
+
   protected override async openShard(
     shardId: string,
     position: ShardPosition,
@@ -121,6 +124,8 @@ export class KinesisFanOutSource extends KinesisSource {
             if (resumeAfter !== undefined) next = { Type: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: resumeAfter };
             // The shard ended: no continuation, children named.
             if (payload.ContinuationSequenceNumber === undefined || payload.ContinuationSequenceNumber === null) return;
+            // Where AWS would have ended it, the emulator keeps the subscription open (see ShardEndProbe).
+            if (records.length === 0 && (await this.ends.ended(shardId, payload.ContinuationSequenceNumber, signal)) !== undefined) return;
             await processor.waitForRoom(this.backlogLimit);
           }
           events = undefined;

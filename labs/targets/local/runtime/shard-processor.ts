@@ -120,6 +120,12 @@ export class ShardProcessor<R> {
     await Promise.all(this.loops);
   }
 
+  /** A retry pause on the shard's one listener: woken by news, it waits again until its time is up. */
+  private async pause(ms: number): Promise<void> {
+    const until = Date.now() + ms;
+    while (Date.now() < until && !this.context.signal.aborted) await this.changed.wait(until - Date.now(), this.context.signal);
+  }
+
   private laneOf(laneKey: string): number {
     if (this.lanes.length === 1) return 0;
     return createHash('md5').update(laneKey).digest().readUInt32BE(0) % this.lanes.length;
@@ -144,7 +150,7 @@ export class ShardProcessor<R> {
       const last = batch[batch.length - 1] as R;
       this.iteratorAgeMs = Math.max(0, Date.now() - this.engine.kind.arrivalMillis(last));
       try {
-        await this.engine.process(this.shardId, batch);
+        await this.engine.process(this.shardId, batch, (ms) => this.pause(ms));
         this.processedSequenceNumber = this.engine.kind.sequenceNumber(last);
       } catch (error) {
         this.context.report(this.settings.logicalId, error);

@@ -99,7 +99,12 @@ export class StreamBatchEngine<R, L> {
     private readonly retryDelayMs = STREAM_RETRY_DELAY_MS,
   ) {}
 
-  async process(shardId: string, records: readonly R[]): Promise<void> {
+  /**
+   * `pause` waits between retries; by default on the runtime's signal. A shard processor passes its own:
+   * on the one runtime-wide signal, every shard of every mapping retrying at once (a function that
+   * times out on a loaded machine) is one abort listener each, which Node reports as a leak past 10.
+   */
+  async process(shardId: string, records: readonly R[], pause: (ms: number) => Promise<void> = (ms) => sleep(ms, this.context.signal)): Promise<void> {
     const pending: PendingBatch<R>[] = [{ records, retries: 0 }];
     const pool = this.context.pool(this.spec.functionName);
     while (pending.length > 0 && !this.context.signal.aborted) {
@@ -123,7 +128,7 @@ export class StreamBatchEngine<R, L> {
         await this.sendFailure(shardId, remaining, 'RetryAttemptsExhausted', retries, outcome.requestId, verdict.kind === 'error');
         continue;
       }
-      await sleep(this.retryDelayMs, this.context.signal);
+      await pause(this.retryDelayMs);
       pending.unshift({ records: remaining, retries });
     }
   }

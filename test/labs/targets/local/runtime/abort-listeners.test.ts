@@ -8,7 +8,8 @@ import type { RuntimeContext } from '../../../../../labs/targets/local/runtime/r
 import { KinesisPollingSource } from '../../../../../labs/targets/local/runtime/kinesis-sources';
 import { SqsSource } from '../../../../../labs/targets/local/runtime/sqs-source';
 import { ShardProcessor } from '../../../../../labs/targets/local/runtime/shard-processor';
-import type { StreamBatchEngine } from '../../../../../labs/targets/local/runtime/stream-batch-engine';
+import { StreamBatchEngine } from '../../../../../labs/targets/local/runtime/stream-batch-engine';
+import { kinesisRecords } from '../../../../../labs/targets/local/runtime/kinesis-records';
 
 /**
  * Every poller of the local runtime waits on the runtime's abort signal, and Node warns of a leak
@@ -157,5 +158,18 @@ describe('abort listeners of the local runtime', () => {
       abort.abort();
       await source.stop();
     }
+  });
+
+  test('shards retrying failed batches at once add no listener to the runtime signal (their pauses wait on their own)', async () => {
+    // GIVEN: twelve shards of one mapping whose function fails every batch, each retried after a pause
+    const context = { ...runtimeContext(abort), pool: () => ({ invoke: async () => ({ ok: false, requestId: 'r', error: { errorType: 'Sandbox.Timedout', errorMessage: 'timed out', trace: [] } }) }) } as unknown as RuntimeContext;
+    const mapping = spec({ parallelizationFactor: 1, maximumRetryAttempts: 3 });
+    const engine = new StreamBatchEngine(context, mapping, kinesisRecords(mapping, 'us-east-1'), 60_000);
+    const processors = Array.from({ length: 12 }, (_, n) => new ShardProcessor({ ...context, signal: AbortSignal.any([abort.signal]) }, engine, `shardId-${n}`, mapping));
+    // WHEN: every shard's batch fails and pauses before its retry
+    processors.forEach((processor, n) => processor.push([record(n)]));
+    await sleep(50);
+    // THEN
+    expect(abortListeners(abort.signal)).toBe(0);
   });
 });

@@ -84,4 +84,25 @@ describe('StreamSource', () => {
     expect(stream.opened).toEqual([{ shardId: 'child', position: { type: 'LATEST' } }]);
     expect(delivered).toEqual(['2000']);
   });
+
+  it('reads a merged child only after both its parents were read to their end', async () => {
+    // GIVEN two closed parents merged into one child; the right parent ends later than the left
+    const { context, faults, delivered } = harness();
+    const stream = new FixedStream(context, 'TRIM_HORIZON', [
+      { shardId: 'merged', parentShardIds: ['left', 'right'], closed: false, records: changeRecords(1, 0, 3000) },
+      { shardId: 'left', parentShardIds: [], closed: true, records: changeRecords(1, 0, 1000) },
+      { shardId: 'right', parentShardIds: [], closed: true, records: changeRecords(4, 0, 2000) },
+    ]);
+
+    // WHEN
+    await stream.start();
+    await until(() => delivered.length === 6);
+    await stream.stop();
+
+    // THEN the child came last, from its start
+    expect(faults).toEqual([]);
+    expect(stream.opened.map((o) => o.shardId)).toEqual(['left', 'right', 'merged']);
+    expect(stream.opened[2]?.position).toEqual({ type: 'TRIM_HORIZON' });
+    expect(delivered[delivered.length - 1]).toBe('3000');
+  });
 });
