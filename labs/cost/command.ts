@@ -19,7 +19,9 @@ export interface ModuleTemplate {
 
 /** Synthesizes `modules` in one app, as `cdk synth` would but without bundling, and returns their templates. */
 export function synthesizeTemplates(modules: readonly LabModule[] = MODULES, context: Record<string, unknown> = {}): ModuleTemplate[] {
-  const app = buildApp({ bundling: false, modules, context });
+  // CDK's template validation (seconds per synthesis) is left to `cdk synth` and the tests: the cost
+  // model reads the resources, and a lab that prints the idle cost would wait for it after every run.
+  const app = buildApp({ bundling: false, validation: false, modules, context });
   const assembly = app.synth();
   const prefix = String(app.node.tryGetContext(STACK_PREFIX_CONTEXT) ?? '');
   return modules.map((module) => {

@@ -188,12 +188,9 @@ const reshard: Scenario<StreamOutput> = {
         { to: numberOption(o, 'to'), records: numberOption(o, 'records'), users: numberOption(o, 'users'), waitSeconds: numberOption(o, 'waitSeconds') },
         ui,
       );
-      // On AWS the stack now bills more shard-hours (and consumer-shard-hours) while it stays deployed. The
-      // local change is deployed nowhere, and the notice's synthesis (with validation) takes 20 s there.
-      if (session.target === 'aws') {
-        const notice = await labIdleCostNotice('stream', session.target, { shardCount: observations.openAfter, stackPrefix: env.stackPrefix });
-        if (notice) ui.log(notice);
-      }
+      // More shards bill more shard-hours (and consumer-shard-hours) while the stack stays deployed.
+      const notice = await labIdleCostNotice('stream', session.target, { shardCount: observations.openAfter, stackPrefix: env.stackPrefix });
+      if (notice) ui.log(notice);
       return { verdict: reshardVerdict(observations), observations: { ...observations }, render: (c) => renderReshard(observations, c) };
     },
   }),
