@@ -1,9 +1,10 @@
 import type { OrdersOutput } from '../../lib/stacks/orders-stack';
 import { chunkedRequests, invocationItems, item, MILLION, NEAR_FREE_IDLE_TARGET_PER_HOUR, SNS_CHUNK_BYTES, sqsPollerItems, tableWriteItems, type PathModel } from '../cost/path';
 import { renderOrders } from '../report/orders';
-import { renderOutage } from '../report/orders-outage';
+import { renderOutage, renderPaymentOutage } from '../report/orders-outage';
 import { ageAlarmOf, alarmCameBack, inventoryOutageVerdict, runOutage, shortestOutageSeconds } from '../scenarios/orders/outage';
 import { ordersVerdict, runOrders } from '../scenarios/orders/main';
+import { paymentOutageVerdict, runPaymentOutage } from '../scenarios/orders/payment-outage';
 import { numberOption, optionalText, UsageError, type ModuleLab, type Scenario } from '../scenarios/scenario';
 
 const MAX_FAILURE_RATE = 0.5;
@@ -79,6 +80,29 @@ const inventoryOutage: Scenario<OrdersOutput> = {
   },
 };
 
+const paymentOutage: Scenario<OrdersOutput> = {
+  command: 'outage payment',
+  summary: 'the payment provider is down: the shared breaker opens, provider calls stop while it is open, the orders exhaust their deliveries into the DLQ, and a probe closes the breaker on recovery (Week 5 day 5)',
+  options: [
+    // Each order takes the payment queue's 6 deliveries (one per cool-down while the breaker is open) and sits in the DLQ.
+    { flags: '--orders <n>', description: 'orders placed at the start of the outage (they end in the payment DLQ)', kind: 'count', min: 1, max: 50, defaultValue: 10 },
+    { flags: '--seconds <s>', description: 'how long the provider stays down after the last order is accepted (at least until every order is dead-lettered)', kind: 'count', min: 1, max: 300, defaultValue: 10 },
+  ],
+  prepare: (o) => {
+    const options = { orders: numberOption(o, 'orders'), seconds: numberOption(o, 'seconds') };
+    return {
+      requiredConcurrency: (outputs) => {
+        const pool = Number(outputs.PoolSize ?? 3);
+        return { executions: 3 * pool + 1, reason: `three pools of ${pool} workers and the intake function` };
+      },
+      run: async (session, ui) => {
+        const observations = await runPaymentOutage(session, options, ui);
+        return { verdict: paymentOutageVerdict(observations), observations: { ...observations }, render: (c) => renderPaymentOutage(observations, c) };
+      },
+    };
+  },
+};
+
 /**
  * orders, per order: one API request and one intake invocation (an orders write, the idempotency
  * record's put and update), one SNS publish fanned out to three queues (free), and per queue one
@@ -137,4 +161,4 @@ const path: PathModel = {
 };
 
 /** The orders module's lab (registered in lib/modules.ts): alarms and idle polling stay within the near-free target. */
-export const ordersLab: ModuleLab<OrdersOutput> = { main, subcommands: [inventoryOutage], cost: { path, idleTargetPerHour: NEAR_FREE_IDLE_TARGET_PER_HOUR } };
+export const ordersLab: ModuleLab<OrdersOutput> = { main, subcommands: [inventoryOutage, paymentOutage], cost: { path, idleTargetPerHour: NEAR_FREE_IDLE_TARGET_PER_HOUR } };
