@@ -5,6 +5,8 @@ import { renderOutage, renderPaymentOutage } from '../report/orders-outage';
 import { ageAlarmOf, alarmCameBack, inventoryOutageVerdict, runOutage, shortestOutageSeconds } from '../scenarios/orders/outage';
 import { ordersVerdict, runOrders } from '../scenarios/orders/main';
 import { paymentOutageVerdict, runPaymentOutage } from '../scenarios/orders/payment-outage';
+import { REDRIVE_CHOICES, redriveQueuesOption, redriveVerdict, runRedrive } from '../scenarios/orders/redrive';
+import { renderRedrive } from '../report/orders-redrive';
 import { numberOption, optionalText, UsageError, type ModuleLab, type Scenario } from '../scenarios/scenario';
 
 const MAX_FAILURE_RATE = 0.5;
@@ -103,6 +105,29 @@ const paymentOutage: Scenario<OrdersOutput> = {
   },
 };
 
+const redrive: Scenario<OrdersOutput> = {
+  command: 'redrive',
+  summary: 'moves dead-lettered orders back to their source queue (receive, send, delete: the same on AWS and locally); they complete exactly once (Week 5 day 5)',
+  options: [
+    { flags: '--queue <name>', description: `which DLQ to redrive: ${REDRIVE_CHOICES.join(', ')}`, kind: 'text', defaultValue: 'all' },
+    // Filling takes a payment outage (about six breaker cool-downs); the DLQs' contents are moved whatever their number.
+    { flags: '--orders <n>', description: 'when the chosen DLQs are empty, orders to dead-letter first with a payment outage (0: redrive only what is there)', kind: 'count', min: 0, max: 50, defaultValue: 10 },
+  ],
+  prepare: (o) => {
+    const options = { queues: redriveQueuesOption(optionalText(o, 'queue') ?? 'all'), orders: numberOption(o, 'orders') };
+    return {
+      requiredConcurrency: (outputs) => {
+        const pool = Number(outputs.PoolSize ?? 3);
+        return { executions: 3 * pool + 1, reason: `three pools of ${pool} workers and the intake function` };
+      },
+      run: async (session, ui) => {
+        const observations = await runRedrive(session, options, ui);
+        return { verdict: redriveVerdict(observations), observations: { ...observations }, render: (c) => renderRedrive(observations, c) };
+      },
+    };
+  },
+};
+
 /**
  * orders, per order: one API request and one intake invocation (an orders write, the idempotency
  * record's put and update), one SNS publish fanned out to three queues (free), and per queue one
@@ -161,4 +186,4 @@ const path: PathModel = {
 };
 
 /** The orders module's lab (registered in lib/modules.ts): alarms and idle polling stay within the near-free target. */
-export const ordersLab: ModuleLab<OrdersOutput> = { main, subcommands: [inventoryOutage, paymentOutage], cost: { path, idleTargetPerHour: NEAR_FREE_IDLE_TARGET_PER_HOUR } };
+export const ordersLab: ModuleLab<OrdersOutput> = { main, subcommands: [inventoryOutage, paymentOutage, redrive], cost: { path, idleTargetPerHour: NEAR_FREE_IDLE_TARGET_PER_HOUR } };

@@ -101,3 +101,34 @@ describe('labs orders outage payment', () => {
     expect(result.alarms).toHaveLength(6);
   }, 420_000);
 });
+
+interface Redrive {
+  readonly ok: boolean;
+  readonly failures: readonly string[];
+  readonly filled: { readonly orders: number; readonly ok: boolean };
+  readonly queues: readonly { readonly name: string; readonly moved: number; readonly failed: number }[];
+  readonly orders: number;
+  readonly confirmed: number;
+  readonly rejected: number;
+  readonly expected: { readonly confirmed: number; readonly rejected: number };
+  readonly charges: number;
+  readonly chargedTwice: number;
+  readonly heldByRejected: number;
+  readonly confirmedWithoutStock: number;
+  readonly notified: number;
+  readonly leftInDeadLetterQueues: number;
+}
+
+describe('labs orders redrive', () => {
+  test('fills the empty payment DLQ with a payment outage, moves its 10 orders back, and each completes once', async () => {
+    const run = await labs('orders', 'redrive', '--queue', 'payment', '--orders', '10', '-c', 'ordersBreakerCoolDownSeconds=2', '--json');
+    const result = json<Redrive>(run);
+    expect({ code: run.code, failures: result.failures }).toEqual({ code: 0, failures: [] });
+    expect([result.filled.orders, result.filled.ok]).toEqual([10, true]);
+    expect(result.queues).toEqual([{ name: 'payment', moved: 10, failed: 0 }]);
+    // The 10th is over the card limit: declined after the redrive, its stock released; the other 9 are charged once.
+    expect([result.orders, result.confirmed, result.rejected, result.charges, result.notified]).toEqual([10, 9, 1, 9, 10]);
+    expect(result.expected).toEqual({ confirmed: 9, rejected: 1 });
+    expect([result.chargedTwice, result.heldByRejected, result.confirmedWithoutStock, result.leftInDeadLetterQueues]).toEqual([0, 0, 0, 0]);
+  }, 420_000);
+});
