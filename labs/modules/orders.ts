@@ -132,13 +132,14 @@ const redrive: Scenario<OrdersOutput> = {
  * orders, per order: one API request and one intake invocation (an orders write, the idempotency
  * record's put and update), one SNS publish fanned out to three queues (free), and per queue one
  * receive and delete per batch and one invocation per batch. Payment writes the charge, records its
- * side and may finish the order (2 writes) and writes the breaker when it changes (rarely: 0 here);
+ * side and may finish the order (2 writes), appends the call to the provider's call log (1 write) and
+ * writes the breaker when it changes (rarely: 0 here);
  * inventory takes each SKU's stock (2 SKUs assumed), records its side and may finish the order;
  * notification writes the e-mail record.
  */
 const WRITES: Readonly<Record<string, Readonly<Record<string, number>>>> = {
   Intake: { ORDERS_TABLE_NAME: 1, IDEMPOTENCY_TABLE_NAME: 2 },
-  Payment: { CHARGES_TABLE_NAME: 1, ORDERS_TABLE_NAME: 2, STOCK_TABLE_NAME: 0, CONTROL_TABLE_NAME: 0 },
+  Payment: { CHARGES_TABLE_NAME: 1, ORDERS_TABLE_NAME: 2, STOCK_TABLE_NAME: 0, CONTROL_TABLE_NAME: 1 },
   Inventory: { STOCK_TABLE_NAME: 2, ORDERS_TABLE_NAME: 2, CHARGES_TABLE_NAME: 0, CONTROL_TABLE_NAME: 0 },
   Notification: { NOTIFICATIONS_TABLE_NAME: 1 },
 };
@@ -177,7 +178,7 @@ const path: PathModel = {
       ],
       assumptions: [
         `${a.messageBytes} B per order message`,
-        'every payment succeeds on its first call (no retries, no breaker writes); 2 SKUs per order',
+        'every payment succeeds on its first call (no retries, no breaker writes; one call-log append); 2 SKUs per order',
         `full batches of each mapping's BatchSize; ${a.workerPoolTaskMs} ms per order per invocation`,
         `${a.logBytesPerInvocation} B of logs per invocation`,
       ],
