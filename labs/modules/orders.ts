@@ -1,9 +1,12 @@
 import type { OrdersOutput } from '../../lib/stacks/orders-stack';
 import { chunkedRequests, invocationItems, item, MILLION, NEAR_FREE_IDLE_TARGET_PER_HOUR, SNS_CHUNK_BYTES, sqsPollerItems, tableWriteItems, type PathModel } from '../cost/path';
 import { renderOrders } from '../report/orders';
-import { renderOutage } from '../report/orders-outage';
+import { renderOutage, renderPaymentOutage } from '../report/orders-outage';
 import { ageAlarmOf, alarmCameBack, inventoryOutageVerdict, runOutage, shortestOutageSeconds } from '../scenarios/orders/outage';
 import { ordersVerdict, runOrders } from '../scenarios/orders/main';
+import { paymentOutageVerdict, runPaymentOutage } from '../scenarios/orders/payment-outage';
+import { REDRIVE_CHOICES, redriveQueuesOption, redriveVerdict, runRedrive } from '../scenarios/orders/redrive';
+import { renderRedrive } from '../report/orders-redrive';
 import { numberOption, optionalText, UsageError, type ModuleLab, type Scenario } from '../scenarios/scenario';
 
 const MAX_FAILURE_RATE = 0.5;
@@ -79,17 +82,64 @@ const inventoryOutage: Scenario<OrdersOutput> = {
   },
 };
 
+const paymentOutage: Scenario<OrdersOutput> = {
+  command: 'outage payment',
+  summary: 'the payment provider is down: the shared breaker opens, provider calls stop while it is open, the orders exhaust their deliveries into the DLQ, and a probe closes the breaker on recovery (Week 5 day 5)',
+  options: [
+    // Each order takes the payment queue's 6 deliveries (one per cool-down while the breaker is open) and sits in the DLQ.
+    { flags: '--orders <n>', description: 'orders placed at the start of the outage (they end in the payment DLQ)', kind: 'count', min: 1, max: 50, defaultValue: 10 },
+    { flags: '--seconds <s>', description: 'how long the provider stays down after the last order is accepted (at least until every order is dead-lettered)', kind: 'count', min: 1, max: 300, defaultValue: 10 },
+  ],
+  prepare: (o) => {
+    const options = { orders: numberOption(o, 'orders'), seconds: numberOption(o, 'seconds') };
+    return {
+      requiredConcurrency: (outputs) => {
+        const pool = Number(outputs.PoolSize ?? 3);
+        return { executions: 3 * pool + 1, reason: `three pools of ${pool} workers and the intake function` };
+      },
+      run: async (session, ui) => {
+        const observations = await runPaymentOutage(session, options, ui);
+        return { verdict: paymentOutageVerdict(observations), observations: { ...observations }, render: (c) => renderPaymentOutage(observations, c) };
+      },
+    };
+  },
+};
+
+const redrive: Scenario<OrdersOutput> = {
+  command: 'redrive',
+  summary: 'moves dead-lettered orders back to their source queue (receive, send, delete: the same on AWS and locally); they complete exactly once (Week 5 day 5)',
+  options: [
+    { flags: '--queue <name>', description: `which DLQ to redrive: ${REDRIVE_CHOICES.join(', ')}`, kind: 'text', defaultValue: 'all' },
+    // Filling takes a payment outage (about six breaker cool-downs); the DLQs' contents are moved whatever their number.
+    { flags: '--orders <n>', description: 'when the chosen DLQs are empty, orders to dead-letter first with a payment outage (0: redrive only what is there)', kind: 'count', min: 0, max: 50, defaultValue: 10 },
+  ],
+  prepare: (o) => {
+    const options = { queues: redriveQueuesOption(optionalText(o, 'queue') ?? 'all'), orders: numberOption(o, 'orders') };
+    return {
+      requiredConcurrency: (outputs) => {
+        const pool = Number(outputs.PoolSize ?? 3);
+        return { executions: 3 * pool + 1, reason: `three pools of ${pool} workers and the intake function` };
+      },
+      run: async (session, ui) => {
+        const observations = await runRedrive(session, options, ui);
+        return { verdict: redriveVerdict(observations), observations: { ...observations }, render: (c) => renderRedrive(observations, c) };
+      },
+    };
+  },
+};
+
 /**
  * orders, per order: one API request and one intake invocation (an orders write, the idempotency
  * record's put and update), one SNS publish fanned out to three queues (free), and per queue one
  * receive and delete per batch and one invocation per batch. Payment writes the charge, records its
- * side and may finish the order (2 writes) and writes the breaker when it changes (rarely: 0 here);
+ * side and may finish the order (2 writes), appends the call to the provider's call log (1 write) and
+ * writes the breaker when it changes (rarely: 0 here);
  * inventory takes each SKU's stock (2 SKUs assumed), records its side and may finish the order;
  * notification writes the e-mail record.
  */
 const WRITES: Readonly<Record<string, Readonly<Record<string, number>>>> = {
   Intake: { ORDERS_TABLE_NAME: 1, IDEMPOTENCY_TABLE_NAME: 2 },
-  Payment: { CHARGES_TABLE_NAME: 1, ORDERS_TABLE_NAME: 2, STOCK_TABLE_NAME: 0, CONTROL_TABLE_NAME: 0 },
+  Payment: { CHARGES_TABLE_NAME: 1, ORDERS_TABLE_NAME: 2, STOCK_TABLE_NAME: 0, CONTROL_TABLE_NAME: 1 },
   Inventory: { STOCK_TABLE_NAME: 2, ORDERS_TABLE_NAME: 2, CHARGES_TABLE_NAME: 0, CONTROL_TABLE_NAME: 0 },
   Notification: { NOTIFICATIONS_TABLE_NAME: 1 },
 };
@@ -128,7 +178,7 @@ const path: PathModel = {
       ],
       assumptions: [
         `${a.messageBytes} B per order message`,
-        'every payment succeeds on its first call (no retries, no breaker writes); 2 SKUs per order',
+        'every payment succeeds on its first call (no retries, no breaker writes; one call-log append); 2 SKUs per order',
         `full batches of each mapping's BatchSize; ${a.workerPoolTaskMs} ms per order per invocation`,
         `${a.logBytesPerInvocation} B of logs per invocation`,
       ],
@@ -137,4 +187,4 @@ const path: PathModel = {
 };
 
 /** The orders module's lab (registered in lib/modules.ts): alarms and idle polling stay within the near-free target. */
-export const ordersLab: ModuleLab<OrdersOutput> = { main, subcommands: [inventoryOutage], cost: { path, idleTargetPerHour: NEAR_FREE_IDLE_TARGET_PER_HOUR } };
+export const ordersLab: ModuleLab<OrdersOutput> = { main, subcommands: [inventoryOutage, paymentOutage, redrive], cost: { path, idleTargetPerHour: NEAR_FREE_IDLE_TARGET_PER_HOUR } };

@@ -1,6 +1,8 @@
 import { plot } from 'asciichart';
 import type { ServiceDepths } from '../scenarios/orders/depths';
+import type { BreakerObservations } from '../scenarios/orders/breaker';
 import type { AlarmObservation, OutageObservations } from '../scenarios/orders/outage';
+import type { PaymentOutageObservations } from '../scenarios/orders/payment-outage';
 import { seconds } from './format';
 import type { Colors } from './style';
 import { renderTable } from './table';
@@ -51,4 +53,35 @@ export function renderOutage(o: OutageObservations, colors: Colors): string {
       [[o.orders, `${o.confirmed} (expected ${o.expected.confirmed})`, `${o.rejected} (expected ${o.expected.rejected})`, o.pending, o.deadLettered, o.charges, o.stock.initial, o.stock.reserved, o.stock.released, o.stock.final]],
     ),
   ].join('\n');
+}
+
+/** The breaker's transitions and the provider calls counted against them. */
+export function renderBreaker(b: BreakerObservations, colors: Colors): string {
+  const calls = Object.entries(b.callsByOutcome).map(([outcome, n]) => `${n} ${outcome}`).join(', ') || 'none';
+  const whileOpen = b.providerCallsWhileOpen === 0 ? '0' : colors.red(String(b.providerCallsWhileOpen));
+  return [
+    renderTable(['#', 'at', 'breaker'], b.transitions.map((t, i) => [i + 1, seconds(t.at), `${t.from} -> ${t.to}`])),
+    `Provider calls: ${b.providerCalls} (${calls}); while open: ${whileOpen}; half-open probes: ${b.probes}.`,
+    b.failuresBeforeOpen === undefined
+      ? 'The breaker never opened.'
+      : `It opened after ${b.failuresBeforeOpen} failed deliveries (threshold ${b.failureThreshold}), stayed open ${seconds(b.coolDownMs)} per spell, and ended ${b.final}.`,
+  ].join('\n');
+}
+
+/** `labs orders outage payment`: the depth charts, the breaker, the alarms, the outcome. */
+export function renderPaymentOutage(o: PaymentOutageObservations, colors: Colors): string {
+  const e = o.expected;
+  return [
+    `The payment provider was down from 0 s to ${seconds(o.outage.until)}; ${o.ordersDuringOutage} orders placed during the outage, ${o.ordersAfterRecovery} after it.`,
+    renderDepthCharts(o.services, o.elapsedMs),
+    renderBreaker(o.breaker, colors),
+    renderAlarms(o.alarms, colors),
+    renderTable(
+      ['orders', 'confirmed', 'rejected', 'waiting for payment', 'in the payment DLQ', 'charges', 'e-mails', 'stock initial', 'reserved', 'released', 'final'],
+      [[o.orders, `${o.confirmed} (expected ${e.confirmed})`, `${o.rejected} (expected ${e.rejected})`, `${o.pending} (expected ${e.pending})`, `${o.deadLetteredByQueue.payment} (expected ${e.deadLettered})`, o.charges, o.notified, o.stock.initial, o.stock.reserved, o.stock.released, o.stock.final]],
+    ),
+    o.deadLetteredByQueue.payment > 0 ? `The dead-lettered orders wait in the payment DLQ: \`npx labs orders redrive --queue payment\` sends them back (on the local cloud, within one \`npx labs up orders\`).` : '',
+  ]
+    .filter((line) => line !== '')
+    .join('\n');
 }

@@ -28,7 +28,10 @@ export function decidingWorker(logger: Logger) {
     faults,
     sleep: (ms) => sleep(ms),
     now: () => Date.now(),
-    onCall: (orderId, outcome) => logger.info('payment provider called', { provider: { orderId, outcome } }),
+    recordCall: async (orderId, call) => {
+      logger.info('payment provider called', { provider: { orderId, ...call } });
+      await control.recordCall(orderId, call);
+    },
   });
   const ordersTableName = requireEnv('ORDERS_TABLE_NAME');
 

@@ -28,8 +28,8 @@ export const handler = orderWorker(logger, async (order, record) => {
   let result;
   try {
     result = await chargeThroughBreaker(order, receiveCount, {
-      breaker: { read: () => worker.control.readBreaker(), write: (next, version) => worker.control.writeBreaker(next, version) },
-      charge: (orderId, amountCents, attempt) => worker.provider.charge(orderId, amountCents, attempt),
+      breaker: { read: () => worker.control.readBreaker(), write: (next, current) => worker.control.writeBreaker(next, current) },
+      charge: (orderId, amountCents, call) => worker.provider.charge(orderId, amountCents, call),
       sleep: (ms) => sleep(ms),
       now: () => Date.now(),
       random: Math.random,

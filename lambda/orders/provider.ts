@@ -1,7 +1,8 @@
 import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createHash } from 'node:crypto';
+import type { ProviderCall, ProviderOutcome } from './breaker-record';
 import type { FaultSwitches } from './faults';
-import { TransientProviderError } from './payment-core';
+import { TransientProviderError, type CallContext } from './payment-core';
 import type { PaymentResult } from './saga';
 import { isConditionalCheckFailure } from './store';
 
@@ -14,8 +15,8 @@ export interface ProviderDeps {
   readonly faults: () => Promise<FaultSwitches>;
   readonly sleep: (ms: number) => Promise<void>;
   readonly now: () => number;
-  /** Every call that reaches the provider, whatever its outcome (the lab counts calls while the breaker is open). */
-  readonly onCall: (orderId: string, outcome: string) => void;
+  /** Every call that reaches the provider, whatever its outcome (the lab counts them against the breaker's transitions). */
+  readonly recordCall: (orderId: string, call: ProviderCall) => Promise<void>;
 }
 
 /**
@@ -36,15 +37,17 @@ export function failsTransiently(orderId: string, attempt: number, failureRate: 
  */
 export function simulatedProvider(deps: ProviderDeps) {
   return {
-    async charge(orderId: string, amountCents: number, attempt: number): Promise<PaymentResult> {
+    async charge(orderId: string, amountCents: number, call: CallContext): Promise<PaymentResult> {
+      const at = deps.now();
+      const record = (outcome: ProviderOutcome) => deps.recordCall(orderId, { at, ...call, outcome });
       const faults = await deps.faults();
       if (faults.addedLatencyMs > 0) await deps.sleep(faults.addedLatencyMs);
       if (deps.now() < faults.paymentOutageUntil) {
-        deps.onCall(orderId, 'outage');
+        await record('outage');
         throw new TransientProviderError('the payment provider is down (fault switch paymentOutageUntil)');
       }
-      if (failsTransiently(orderId, attempt, faults.paymentFailureRate)) {
-        deps.onCall(orderId, 'transient-failure');
+      if (failsTransiently(orderId, call.attempt, faults.paymentFailureRate)) {
+        await record('transient-failure');
         throw new TransientProviderError('the payment provider timed out (fault switch paymentFailureRate)');
       }
       const result: PaymentResult = amountCents > DECLINE_ABOVE_CENTS ? 'DECLINED' : 'CHARGED';
@@ -56,11 +59,11 @@ export function simulatedProvider(deps: ProviderDeps) {
             ConditionExpression: 'attribute_not_exists(orderId)',
           }),
         );
-        deps.onCall(orderId, result);
+        await record(result);
         return result;
       } catch (error) {
         if (!isConditionalCheckFailure(error)) throw error;
-        deps.onCall(orderId, 'repeat');
+        await record('repeat');
         // Charged (or declined) by an earlier delivery: the same answer, no second charge.
         return result;
       }

@@ -1,16 +1,20 @@
-import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { BreakerState } from './breaker';
 import { INITIAL_BREAKER } from './breaker';
+import { BREAKER_ITEM_ID, providerCallsItemId, RECORD_TTL_ATTRIBUTE, recordExpiry, transitionItemId, type ProviderCall } from './breaker-record';
 import type { FanInPorts, SideResult } from './fan-in';
 import { FAULTS_ITEM_ID, faultSwitchesOf, type FaultSwitches } from './faults';
 import type { Compensation, OrderProgress } from './saga';
 import type { OrderPlaced } from './schemas';
 
-/** Key of the payment breaker's shared state in the control table. */
-export const BREAKER_ITEM_ID = 'payment-breaker';
-
 export function isConditionalCheckFailure(error: unknown): boolean {
   return error instanceof Error && error.name === 'ConditionalCheckFailedException';
+}
+
+/** A transaction cancelled because one of its conditions did not hold (it reports one reason per item). */
+function isCancelledByCondition(error: unknown): boolean {
+  const reasons = (error as { CancellationReasons?: { Code?: string }[] } | undefined)?.CancellationReasons;
+  return error instanceof Error && error.name === 'TransactionCanceledException' && reasons?.some((r) => r.Code === 'ConditionalCheckFailed') === true;
 }
 
 /** Runs a conditional write; false when its condition did not hold. */
@@ -115,17 +119,40 @@ export function controlTable(client: DynamoDBDocumentClient, tableName: string) 
       if (item === undefined) return INITIAL_BREAKER;
       return { status: item['status'], failures: item['failures'], openUntil: item['openUntil'], version: item['version'] } as BreakerState;
     },
-    writeBreaker: (next: BreakerState, expectedVersion: number) =>
-      conditional(() =>
-        client.send(
-          new PutCommand({
-            TableName: tableName,
-            Item: { id: BREAKER_ITEM_ID, ...next, changedAt: new Date().toISOString() },
-            ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(id) OR version = :v' : 'version = :v',
-            ExpressionAttributeValues: { ':v': expectedVersion },
-          }),
-        ),
-      ),
+    /**
+     * Writes `next` if the stored state is still `current` (same version). A change of status is written
+     * in one transaction with its transition item, so the lab's record of transitions is the breaker's.
+     */
+    writeBreaker: (next: BreakerState, current: BreakerState) => {
+      const now = Date.now();
+      const put = {
+        TableName: tableName,
+        Item: { id: BREAKER_ITEM_ID, ...next, changedAt: new Date(now).toISOString() },
+        ConditionExpression: current.version === 0 ? 'attribute_not_exists(id) OR version = :v' : 'version = :v',
+        ExpressionAttributeValues: { ':v': current.version },
+      };
+      if (next.status === current.status) return conditional(() => client.send(new PutCommand(put)));
+      const transition = { id: transitionItemId(next.version), at: now, from: current.status, to: next.status, version: next.version, [RECORD_TTL_ATTRIBUTE]: recordExpiry(now) };
+      return client.send(new TransactWriteCommand({ TransactItems: [{ Put: put }, { Put: { TableName: tableName, Item: transition } }] })).then(
+        () => true,
+        (error: unknown) => {
+          if (isCancelledByCondition(error)) return false;
+          throw error;
+        },
+      );
+    },
+    /** Appends one provider call to its order's call log (an order's calls come one at a time). */
+    async recordCall(orderId: string, call: ProviderCall): Promise<void> {
+      await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { id: providerCallsItemId(orderId) },
+          UpdateExpression: 'SET calls = list_append(if_not_exists(calls, :none), :call), #ttl = :ttl',
+          ExpressionAttributeNames: { '#ttl': RECORD_TTL_ATTRIBUTE },
+          ExpressionAttributeValues: { ':none': [], ':call': [call], ':ttl': recordExpiry(call.at) },
+        }),
+      );
+    },
     async readFaults(): Promise<FaultSwitches> {
       return faultSwitchesOf((await client.send(new GetCommand({ TableName: tableName, Key: { id: FAULTS_ITEM_ID } }))).Item);
     },

@@ -10,6 +10,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import { join } from 'node:path';
+import { RECORD_TTL_ATTRIBUTE } from '../../lambda/orders/breaker-record';
 import { FanOutTopic, type SubscribedQueue } from '../constructs/fan-out-topic';
 import { LabFunction } from '../constructs/lab-function';
 import { LabTable } from '../constructs/lab-table';
@@ -36,6 +37,11 @@ export interface OrdersStackProps extends LabStackProps {
    * @default 60
    */
   readonly alarmPeriodSeconds?: number;
+  /**
+   * How long the payment breaker stays open before it lets a probe through, in seconds (1 to 300).
+   * @default 5
+   */
+  readonly breakerCoolDownSeconds?: number;
 }
 
 /** The CfnOutput keys of LabOrders, read by the lab. */
@@ -67,7 +73,7 @@ export type OrdersOutput = (typeof ORDERS_OUTPUTS)[number];
 
 /** Consecutive provider failures that open the payment breaker, and how long it stays open. */
 export const BREAKER_FAILURE_THRESHOLD = 5;
-export const BREAKER_COOL_DOWN_MS = 5000;
+export const BREAKER_COOL_DOWN_SECONDS = 5;
 /** How long a work queue's oldest message may wait before its alarm fires, and every queue alarm's period. */
 export const OLDEST_MESSAGE_ALARM_SECONDS = 60;
 
@@ -109,6 +115,8 @@ export class OrdersStack extends LabStack<OrdersOutput> {
     validateRange('poolSize', poolSize, 2, 100);
     const alarmPeriodSeconds = props.alarmPeriodSeconds ?? OLDEST_MESSAGE_ALARM_SECONDS;
     validateAlarmPeriod(alarmPeriodSeconds);
+    const breakerCoolDownSeconds = props.breakerCoolDownSeconds ?? BREAKER_COOL_DOWN_SECONDS;
+    validateRange('breakerCoolDownSeconds', breakerCoolDownSeconds, 1, 300);
     if (alarmPeriodSeconds < 60) {
       Annotations.of(this).addWarningV2(
         'messaging-labs:subMinuteAlarm',
@@ -123,8 +131,9 @@ export class OrdersStack extends LabStack<OrdersOutput> {
       charges: new LabTable(this, 'Charges', { partitionKey: { name: 'orderId', type: AttributeType.STRING } }),
       stock: new LabTable(this, 'Stock', { partitionKey: { name: 'sku', type: AttributeType.STRING } }),
       notifications: new LabTable(this, 'Notifications', { partitionKey: { name: 'orderId', type: AttributeType.STRING } }),
-      // The payment breaker's shared state and the fault switches.
-      control: new LabTable(this, 'Control', { partitionKey: { name: 'id', type: AttributeType.STRING } }),
+      // The payment breaker's shared state, the fault switches, and the record of breaker transitions
+      // and provider calls the labs count (those items expire after a day).
+      control: new LabTable(this, 'Control', { partitionKey: { name: 'id', type: AttributeType.STRING }, timeToLiveAttribute: RECORD_TTL_ATTRIBUTE }),
     };
 
     this.orderTopic = new FanOutTopic(this, 'OrderTopic', { displayName: 'orders' });
@@ -165,7 +174,7 @@ export class OrdersStack extends LabStack<OrdersOutput> {
       ...deciding,
       PAYMENT_QUEUE_URL: queues.Payment.queue.queueUrl,
       BREAKER_FAILURE_THRESHOLD: String(BREAKER_FAILURE_THRESHOLD),
-      BREAKER_COOL_DOWN_MS: String(BREAKER_COOL_DOWN_MS),
+      BREAKER_COOL_DOWN_MS: String(breakerCoolDownSeconds * 1000),
       PAYMENT_RETRIES: '2',
       REDELIVERY_BASE_SECONDS: '2',
     });
@@ -177,8 +186,8 @@ export class OrdersStack extends LabStack<OrdersOutput> {
       tables.charges.grant(fn, 'dynamodb:PutItem', 'dynamodb:UpdateItem');
       tables.control.grant(fn, 'dynamodb:GetItem');
     }
-    // Only payment writes the breaker's shared state.
-    tables.control.grant(payment, 'dynamodb:PutItem');
+    // Only payment writes the breaker's shared state (with its transition records) and the provider's call log.
+    tables.control.grant(payment, 'dynamodb:PutItem', 'dynamodb:UpdateItem');
     const notification = this.pool('Notification', queues.Notification, poolSize, {
       NOTIFICATIONS_TABLE_NAME: tables.notifications.tableName,
     });
@@ -213,7 +222,7 @@ export class OrdersStack extends LabStack<OrdersOutput> {
     this.output('NotificationFunctionName', notification.functionName, 'The notification worker');
     this.output('PoolSize', String(poolSize), 'Workers per service');
     this.output('BreakerFailureThreshold', String(BREAKER_FAILURE_THRESHOLD), 'Consecutive provider failures that open the payment breaker');
-    this.output('BreakerCoolDownMs', String(BREAKER_COOL_DOWN_MS), 'How long the payment breaker stays open before a probe');
+    this.output('BreakerCoolDownMs', String(breakerCoolDownSeconds * 1000), 'How long the payment breaker stays open before a probe');
   }
 
   /** `POST /orders` on an HTTP API whose default stage is throttled and access-logged. */

@@ -121,6 +121,10 @@ describe('argument validation (exit code 2, a usage line, no target opened)', ()
     [['pipeline', '--subtasks', '1001'], /--subtasks must be between 1 and 1000, but 1001/, /Usage: labs pipeline/],
     [['orders', 'outage', 'inventory', '--seconds', '111'], /--seconds must be between 15 and 110, but 111/, /Usage: labs orders outage inventory/],
     [['orders', 'outage', 'inventory', '--orders', '201'], /--orders must be between 1 and 200, but 201/, /Usage: labs orders outage inventory/],
+    [['orders', 'outage', 'payment', '--orders', '51'], /--orders must be between 1 and 50, but 51/, /Usage: labs orders outage payment/],
+    [['orders', 'outage', 'payment', '--seconds', '301'], /--seconds must be between 1 and 300, but 301/, /Usage: labs orders outage payment/],
+    [['orders', 'redrive', '--queue', 'orders'], /--queue must be one of payment, inventory, notification, all, but 'orders' was given/, /Usage: labs orders redrive/],
+    [['orders', 'redrive', '--orders', '51'], /--orders must be between 0 and 50, but 51/, /Usage: labs orders redrive/],
     [['nope'], /unknown command 'nope'/, /Usage: labs <module>/],
     [['fanout', '--target', 'gcp'], /argument 'gcp' is invalid. Allowed choices are local, aws/, /Usage: labs fanout/],
     [['fanout', '--stack-prefix', '1bad'], /stackPrefix must start with a letter/, /Usage: labs fanout/],
@@ -215,6 +219,13 @@ describe('help', () => {
   test('labs orders outage --help lists the outage scenarios under their group', async () => {
     const out = await run(['orders', 'outage', '--help']);
     expect(out.stdout).toMatch(/inventory \[options\]\s+inventory's store is down for S seconds/);
+    expect(out.stdout).toMatch(/payment \[options\]\s+the payment provider is down: the shared breaker opens/);
+  });
+
+  test('labs orders --help lists the redrive with its queues', async () => {
+    const out = await run(['orders', 'redrive', '--help']);
+    expect(out.stdout).toMatch(/--queue <name>\s+which DLQ to redrive: payment, inventory,\s+notification, all \(default: "all"\)/);
+    expect(out.stdout).toMatch(/--orders <n>\s+when the chosen DLQs are empty/);
   });
 
   test('every registered module loads its lab: a main scenario and a cost model', async () => {

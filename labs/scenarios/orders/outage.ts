@@ -87,16 +87,7 @@ export interface OutageRunOptions {
 export async function runOutage(session: TargetSession<OrdersOutput>, options: OutageRunOptions): Promise<OutageObservations> {
   const resources = ordersResources(session);
   const { dynamodb, sqs } = session.clients;
-  const template = await templateOf(session);
-  const definitions = alarmDefinitionsOf(template.Resources ?? {});
-  const queues = serviceQueuesOf(template, {
-    PaymentQueueUrl: session.output('PaymentQueueUrl'),
-    InventoryQueueUrl: session.output('InventoryQueueUrl'),
-    NotificationQueueUrl: session.output('NotificationQueueUrl'),
-    PaymentDeadLetterQueueUrl: resources.deadLetterQueues.payment,
-    InventoryDeadLetterQueueUrl: resources.deadLetterQueues.inventory,
-    NotificationDeadLetterQueueUrl: resources.deadLetterQueues.notification,
-  });
+  const { definitions, queues } = await queuesAndAlarms(session);
   const alarmPeriodSeconds = ageAlarmPeriod(definitions, queues[options.service].work.id);
   options.check?.(alarmPeriodSeconds);
   const runId = newRunId();
@@ -175,8 +166,22 @@ export async function runOutage(session: TargetSession<OrdersOutput>, options: O
   }
 }
 
+/** The three services' queues (URLs and logical ids) and the template's alarm definitions on them. */
+export async function queuesAndAlarms(session: TargetSession<OrdersOutput>): Promise<{ definitions: AlarmDefinition[]; queues: Record<ServiceName, ServiceQueues> }> {
+  const template = await templateOf(session);
+  const queues = serviceQueuesOf(template, {
+    PaymentQueueUrl: session.output('PaymentQueueUrl'),
+    InventoryQueueUrl: session.output('InventoryQueueUrl'),
+    NotificationQueueUrl: session.output('NotificationQueueUrl'),
+    PaymentDeadLetterQueueUrl: session.output('PaymentDeadLetterQueueUrl'),
+    InventoryDeadLetterQueueUrl: session.output('InventoryDeadLetterQueueUrl'),
+    NotificationDeadLetterQueueUrl: session.output('NotificationDeadLetterQueueUrl'),
+  });
+  return { definitions: alarmDefinitionsOf(template.Resources ?? {}), queues };
+}
+
 /** The period of the age alarm on `queueId`, from the template. */
-function ageAlarmPeriod(definitions: readonly AlarmDefinition[], queueId: string): number {
+export function ageAlarmPeriod(definitions: readonly AlarmDefinition[], queueId: string): number {
   const alarm = definitions.find((d) => d.queueId === queueId && d.metric === 'ApproximateAgeOfOldestMessage');
   if (alarm === undefined) throw new Error(`the template has no ApproximateAgeOfOldestMessage alarm on ${queueId}`);
   return alarm.periodSeconds;

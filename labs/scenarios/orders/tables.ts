@@ -1,5 +1,8 @@
 import { BatchGetCommand, PutCommand, type BatchGetCommandOutput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { BreakerState } from '../../../lambda/orders/breaker';
+import { providerCallsItemId, providerCallsOf, transitionItemId, transitionOf, type BreakerTransition, type ProviderCall } from '../../../lambda/orders/breaker-record';
 import { FAULTS_ITEM_ID, type FaultSwitches } from '../../../lambda/orders/faults';
+import { controlTable } from '../../../lambda/orders/store';
 import type { Compensation, InventoryResult, OrderStatus, PaymentResult } from '../../../lambda/orders/saga';
 
 /** What the lab reads of the orders, charges, stock and notifications tables. */
@@ -103,4 +106,21 @@ export async function readStock(dynamodb: DynamoDBDocumentClient, tableName: str
 /** Sets the fault switches every worker reads (within its cache of about a second). */
 export async function writeFaults(dynamodb: DynamoDBDocumentClient, tableName: string, faults: FaultSwitches): Promise<void> {
   await dynamodb.send(new PutCommand({ TableName: tableName, Item: { id: FAULTS_ITEM_ID, ...faults } }));
+}
+
+/** The payment breaker's state as the pool shares it (read as a worker reads it). */
+export async function readBreaker(dynamodb: DynamoDBDocumentClient, tableName: string): Promise<BreakerState> {
+  return controlTable(dynamodb, tableName).readBreaker();
+}
+
+/** The breaker transitions that wrote versions `from` (exclusive) to `to` (inclusive): the other versions only counted failures. */
+export async function readTransitions(dynamodb: DynamoDBDocumentClient, tableName: string, from: number, to: number): Promise<BreakerTransition[]> {
+  const ids = Array.from({ length: Math.max(0, to - from) }, (_, i) => transitionItemId(from + 1 + i));
+  return (await batchGet(dynamodb, tableName, 'id', ids)).map(transitionOf).sort((a, b) => a.version - b.version);
+}
+
+/** Every provider call of `orderIds`, from each order's call log. */
+export async function readProviderCalls(dynamodb: DynamoDBDocumentClient, tableName: string, orderIds: readonly string[]): Promise<ProviderCall[]> {
+  const items = await batchGet(dynamodb, tableName, 'id', orderIds.map(providerCallsItemId));
+  return items.flatMap(providerCallsOf).sort((a, b) => a.at - b.at);
 }

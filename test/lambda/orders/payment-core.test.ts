@@ -12,26 +12,29 @@ const policy: PaymentPolicy = {
 const ORDER = { orderId: 'order-1', amountCents: 100 };
 
 /** One shared breaker item with versioned writes, a provider answering from a script, a fake clock. */
-function world(initial: BreakerState, provider: ReadonlyArray<PaymentResult | 'fail'>) {
+function world(initial: BreakerState, provider: ReadonlyArray<PaymentResult | 'fail'>, afterCall: (call: number) => BreakerState | undefined = () => undefined) {
   let stored = initial;
   const script = [...provider];
   const calls: string[] = [];
+  const seen: string[] = [];
   const attempts: number[] = [];
   const sleeps: number[] = [];
   const transitions: string[] = [];
   const ports: PaymentPorts = {
     breaker: {
       read: async () => stored,
-      write: async (next, expectedVersion) => {
-        if (stored.version !== expectedVersion) return false;
+      write: async (next, current) => {
+        if (stored.version !== current.version) return false;
         stored = next;
         return true;
       },
     },
-    charge: async (orderId, _amountCents, attempt) => {
+    charge: async (orderId, _amountCents, { attempt, breaker, breakerVersion }) => {
       calls.push(orderId);
       attempts.push(attempt);
+      seen.push(`${breaker}@${breakerVersion}`);
       const answer = script.shift() ?? 'CHARGED';
+      stored = afterCall(calls.length) ?? stored;
       if (answer === 'fail') throw new TransientProviderError('timed out');
       return answer;
     },
@@ -41,7 +44,7 @@ function world(initial: BreakerState, provider: ReadonlyArray<PaymentResult | 'f
     onTransition: (from, to) => transitions.push(`${from.status}->${to.status}`),
     onRetry: () => undefined,
   };
-  return { ports, calls, attempts, sleeps, transitions, breaker: () => stored };
+  return { ports, calls, attempts, seen, sleeps, transitions, breaker: () => stored };
 }
 
 describe('providerAttempt', () => {
@@ -92,6 +95,32 @@ describe('chargeThroughBreaker', () => {
     expect(w.transitions).toEqual(['CLOSED->OPEN']);
   });
 
+  test('returns the message that opened the breaker after the cool-down, not its delivery backoff', async () => {
+    const w = world({ ...INITIAL_BREAKER, failures: 1, version: 3 }, ['fail', 'fail', 'fail']);
+    const error = (await chargeThroughBreaker(ORDER, 5, w.ports, policy).catch((e: unknown) => e)) as RetryLaterError;
+    // Delivery 5 would wait 32 s; the breaker lets a probe through after 5.
+    expect(error.delaySeconds).toBe(5);
+  });
+
+  test('stops retrying when another worker opened the breaker meanwhile, without counting a failure', async () => {
+    const open: BreakerState = { status: 'OPEN', failures: 0, openUntil: 13_000, version: 7 };
+    const w = world(INITIAL_BREAKER, ['fail', 'fail', 'fail'], (call) => (call === 1 ? open : undefined));
+    const error = (await chargeThroughBreaker(ORDER, 1, w.ports, policy).catch((e: unknown) => e)) as RetryLaterError;
+    expect(w.calls).toHaveLength(1);
+    expect(error.message).toMatch(/the payment breaker is OPEN; the message returns in 3 s/);
+    expect(w.breaker()).toBe(open);
+  });
+
+  test('tells the provider which breaker state let each call through', async () => {
+    const closed = world(INITIAL_BREAKER, ['fail', 'CHARGED']);
+    await chargeThroughBreaker(ORDER, 1, closed.ports, policy);
+    // The retry read the breaker again: a failure is counted only after the last retry, so still version 0.
+    expect(closed.seen).toEqual(['CLOSED@0', 'CLOSED@0']);
+    const probing = world({ status: 'OPEN', failures: 0, openUntil: 9_000, version: 4 }, ['CHARGED']);
+    await chargeThroughBreaker(ORDER, 1, probing.ports, policy);
+    expect(probing.seen).toEqual(['HALF_OPEN@5']);
+  });
+
   test('does not call the provider while the breaker is open: the message returns after the cool-down left', async () => {
     const w = world({ status: 'OPEN', failures: 0, openUntil: 13_500, version: 4 }, []);
     const error = (await chargeThroughBreaker(ORDER, 1, w.ports, policy).catch((e: unknown) => e)) as RetryLaterError;
@@ -107,9 +136,12 @@ describe('chargeThroughBreaker', () => {
     expect(w.breaker().status).toBe('CLOSED');
   });
 
-  test('reopens the breaker when the probe fails', async () => {
+  test('reopens the breaker when the probe, one call, fails: the message returns after a cool-down', async () => {
     const w = world({ status: 'OPEN', failures: 0, openUntil: 9_000, version: 4 }, ['fail', 'fail', 'fail']);
-    await expect(chargeThroughBreaker(ORDER, 3, w.ports, policy)).rejects.toBeInstanceOf(RetryLaterError);
+    const error = (await chargeThroughBreaker(ORDER, 3, w.ports, policy).catch((e: unknown) => e)) as RetryLaterError;
+    expect(error).toBeInstanceOf(RetryLaterError);
+    expect(error.delaySeconds).toBe(5);
+    expect(w.calls).toHaveLength(1);
     expect(w.transitions).toEqual(['OPEN->HALF_OPEN', 'HALF_OPEN->OPEN']);
   });
 

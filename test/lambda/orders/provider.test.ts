@@ -9,6 +9,7 @@ import { DECLINE_ABOVE_CENTS, failsTransiently, simulatedProvider } from '../../
 import { conditionFailed } from './sqs-fixtures';
 
 const documents = mockClient(DynamoDBDocumentClient);
+const CALL = { attempt: 1, breaker: 'CLOSED', breakerVersion: 0 } as const;
 
 function provider(faults: Partial<FaultSwitches> = {}) {
   const calls: string[] = [];
@@ -19,7 +20,7 @@ function provider(faults: Partial<FaultSwitches> = {}) {
     faults: async () => ({ ...NO_FAULTS, ...faults }),
     sleep: async (ms) => void sleeps.push(ms),
     now: () => 1_000,
-    onCall: (_orderId, outcome) => calls.push(outcome),
+    recordCall: async (_orderId, call) => void calls.push(call.outcome),
   });
   return { p, calls, sleeps };
 }
@@ -58,15 +59,15 @@ describe('simulated payment provider', () => {
   test('charges an order once: a repeated call gives the first answer and writes nothing new', async () => {
     documents.on(PutCommand).resolvesOnce({}).rejects(conditionFailed());
     const { p, calls } = provider();
-    await expect(p.charge('order-1', 500, 1)).resolves.toBe('CHARGED');
-    await expect(p.charge('order-1', 500, 1)).resolves.toBe('CHARGED');
+    await expect(p.charge('order-1', 500, CALL)).resolves.toBe('CHARGED');
+    await expect(p.charge('order-1', 500, CALL)).resolves.toBe('CHARGED');
     expect(documents).toHaveReceivedCommandWith(PutCommand, { TableName: 'charges', ConditionExpression: 'attribute_not_exists(orderId)' });
     expect(calls).toEqual(['CHARGED', 'repeat']);
   });
 
   test('declines an order above the card limit', async () => {
     documents.on(PutCommand).resolves({});
-    await expect(provider().p.charge('order-1', DECLINE_ABOVE_CENTS + 1, 1)).resolves.toBe('DECLINED');
+    await expect(provider().p.charge('order-1', DECLINE_ABOVE_CENTS + 1, CALL)).resolves.toBe('DECLINED');
   });
 
   test.each([
@@ -74,7 +75,7 @@ describe('simulated payment provider', () => {
     ['failing at the configured rate', { paymentFailureRate: 1 }, /timed out/],
   ])('fails transiently while %s, charging nothing', async (_name, faults, message) => {
     const { p } = provider(faults);
-    const error = await p.charge('order-1', 500, 1).catch((e: unknown) => e);
+    const error = await p.charge('order-1', 500, CALL).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TransientProviderError);
     expect((error as Error).message).toMatch(message);
     expect(documents).not.toHaveReceivedCommand(PutCommand);
@@ -83,8 +84,23 @@ describe('simulated payment provider', () => {
   test('adds the configured latency to a call', async () => {
     documents.on(PutCommand).resolves({});
     const { p, sleeps } = provider({ addedLatencyMs: 250 });
-    await p.charge('order-1', 500, 1);
+    await p.charge('order-1', 500, CALL);
     expect(sleeps).toEqual([250]);
+  });
+
+  test('records every call it receives with its time, number, the breaker state behind it and its outcome', async () => {
+    documents.on(PutCommand).resolves({});
+    const recorded: unknown[] = [];
+    const p = simulatedProvider({
+      client: createDocumentClient(),
+      chargesTableName: 'charges',
+      faults: async () => ({ ...NO_FAULTS, paymentOutageUntil: 1_500 }),
+      sleep: async () => undefined,
+      now: () => 1_000,
+      recordCall: async (orderId, call) => void recorded.push({ orderId, ...call }),
+    });
+    await p.charge('order-1', 500, { attempt: 4, breaker: 'HALF_OPEN', breakerVersion: 9 }).catch(() => undefined);
+    expect(recorded).toEqual([{ orderId: 'order-1', at: 1_000, attempt: 4, breaker: 'HALF_OPEN', breakerVersion: 9, outcome: 'outage' }]);
   });
 
   test('refunds only a charged order, once', async () => {

@@ -2,6 +2,7 @@ import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { INITIAL_BREAKER } from '../../../lambda/orders/breaker';
+import { providerCallsItemId, providerCallsOf, RECORD_TTL_ATTRIBUTE, RECORD_TTL_SECONDS, transitionItemId, transitionOf } from '../../../lambda/orders/breaker-record';
 import { settle } from '../../../lambda/orders/fan-in';
 import { releaseAll, reserveAll } from '../../../lambda/orders/stock';
 import { controlTable, ordersTable, stockTable } from '../../../lambda/orders/store';
@@ -68,10 +69,25 @@ describe('payment breaker item', () => {
     const control = controlTable(client, 'control');
     expect(await control.readBreaker()).toEqual(INITIAL_BREAKER);
     const open = { status: 'OPEN', failures: 0, openUntil: 1, version: 1 } as const;
-    const results = await Promise.all([control.writeBreaker(open, 0), control.writeBreaker({ ...open, openUntil: 2 }, 0)]);
+    const results = await Promise.all([control.writeBreaker(open, INITIAL_BREAKER), control.writeBreaker({ ...open, openUntil: 2 }, INITIAL_BREAKER)]);
     expect(results.filter(Boolean)).toHaveLength(1);
     expect((await control.readBreaker()).version).toBe(1);
-    expect(await control.writeBreaker({ ...open, status: 'CLOSED', version: 2 }, 0)).toBe(false);
+    expect(await control.writeBreaker({ ...open, status: 'CLOSED', version: 2 }, INITIAL_BREAKER)).toBe(false);
+    // AND the one transition that happened is recorded once, under the version it wrote
+    const transitions = await client.send(new GetCommand({ TableName: 'control', Key: { id: transitionItemId(1) }, ConsistentRead: true }));
+    expect(transitionOf(transitions.Item!)).toEqual({ at: expect.any(Number), from: 'CLOSED', to: 'OPEN', version: 1 });
+    expect((await client.send(new GetCommand({ TableName: 'control', Key: { id: transitionItemId(2) } }))).Item).toBeUndefined();
+  });
+
+  test('appends each provider call to its order\'s log, with an expiry', async () => {
+    const control = controlTable(client, 'control');
+    const orderId = randomUUID();
+    await control.recordCall(orderId, { at: 1_000, attempt: 1, breaker: 'CLOSED', breakerVersion: 3, outcome: 'outage' });
+    await control.recordCall(orderId, { at: 2_000, attempt: 2, breaker: 'HALF_OPEN', breakerVersion: 5, outcome: 'CHARGED' });
+    const item = (await client.send(new GetCommand({ TableName: 'control', Key: { id: providerCallsItemId(orderId) }, ConsistentRead: true }))).Item!;
+    expect(providerCallsOf(item).map((c) => `${c.attempt}:${c.breaker}:${c.outcome}`)).toEqual(['1:CLOSED:outage', '2:HALF_OPEN:CHARGED']);
+    // The log expires a day after its last call.
+    expect(item[RECORD_TTL_ATTRIBUTE]).toBe(2 + RECORD_TTL_SECONDS);
   });
 });
 

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectContext } from '../../../lib/app';
-import { BREAKER_COOL_DOWN_MS, BREAKER_FAILURE_THRESHOLD, ORDERS_OUTPUTS, OrdersStack, type OrdersStackProps } from '../../../lib/stacks/orders-stack';
+import { BREAKER_COOL_DOWN_SECONDS, BREAKER_FAILURE_THRESHOLD, ORDERS_OUTPUTS, OrdersStack, type OrdersStackProps } from '../../../lib/stacks/orders-stack';
 import { formatFindings, nagFindings } from '../../helpers/nag';
 import { topicOnlyQueuePolicy } from '../../helpers/queue-policies';
 import { expectNothingRetained } from '../../helpers/teardown';
@@ -111,7 +111,7 @@ describe('LabOrders', () => {
         Variables: Match.objectLike({
           PAYMENT_QUEUE_URL: { Ref: Match.stringLikeRegexp('^OrderTopicPaymentQueue') },
           BREAKER_FAILURE_THRESHOLD: String(BREAKER_FAILURE_THRESHOLD),
-          BREAKER_COOL_DOWN_MS: String(BREAKER_COOL_DOWN_MS),
+          BREAKER_COOL_DOWN_MS: String(BREAKER_COOL_DOWN_SECONDS * 1000),
           PAYMENT_RETRIES: '2',
           REDELIVERY_BASE_SECONDS: '2',
         }),
@@ -126,6 +126,19 @@ describe('LabOrders', () => {
       template.hasResourceProperties('AWS::DynamoDB::Table', { KeySchema: [{ AttributeName: key, KeyType: 'HASH' }] });
     }
     template.hasResourceProperties('AWS::DynamoDB::Table', { TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true } });
+  });
+
+  test('expires the control table\'s records of breaker transitions and provider calls', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+  });
+
+  test('takes the breaker\'s cool-down from context, for the worker and the lab', () => {
+    const short = Template.fromStack(ordersApp({ breakerCoolDownSeconds: 2 }).stack);
+    short.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ BREAKER_COOL_DOWN_MS: '2000' }) } });
+    short.hasOutput('BreakerCoolDownMs', { Value: '2000' });
   });
 
   test.each([
@@ -204,6 +217,8 @@ describe('LabOrders', () => {
     [{ poolSize: 101 }, /poolSize must be an integer between 2 and 100, but 101 was provided/],
     [{ alarmPeriodSeconds: 15 }, /alarmPeriodSeconds must be 10, 20, 30 or a multiple of 60 up to 3600, but 15 was provided/],
     [{ alarmPeriodSeconds: 3660 }, /alarmPeriodSeconds must be 10, 20, 30 or a multiple of 60 up to 3600, but 3660 was provided/],
+    [{ breakerCoolDownSeconds: 0 }, /breakerCoolDownSeconds must be an integer between 1 and 300, but 0 was provided/],
+    [{ breakerCoolDownSeconds: 1.5 }, /breakerCoolDownSeconds must be an integer between 1 and 300, but 1.5 was provided/],
   ])('fails if configured with %p', (props, message) => {
     expect(() => ordersApp(props)).toThrow(message);
   });
