@@ -155,6 +155,7 @@ export const MODULES = [
         poolSize: numberFromContext(props.context, 'ordersPoolSize'),
         alarmEmail: textFromContext(props.context, 'alarmEmail'),
         alarmPeriodSeconds: numberFromContext(props.context, 'ordersAlarmSeconds'),
+        paymentTimeoutSeconds: numberFromContext(props.context, 'ordersPaymentTimeoutSeconds'),
       }),
   }),
 ] as const;
