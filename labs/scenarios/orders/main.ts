@@ -1,5 +1,5 @@
 import type { OrdersOutput } from '../../../lib/stacks/orders-stack';
-import { NO_FAULTS } from '../../../lambda/orders/faults';
+import { NO_FAULTS, type FaultSwitches } from '../../../lambda/orders/faults';
 import type { Ui } from '../../report/ui';
 import type { TargetSession } from '../../targets/target';
 import { integerOutput, textOutput } from '../outputs';
@@ -233,26 +233,68 @@ export const CLIENTS = 5;
 
 export async function runOrders(session: TargetSession<OrdersOutput>, options: OrdersOptions, ui: Ui): Promise<OrdersObservations> {
   const resources = ordersResources(session);
-  const { dynamodb } = session.clients;
   const runId = newRunId();
   const plan = planOrders(runId, options.orders);
-  const orderIds = plannedOrderIds(plan);
   const crashed = crashedOrderIds(plan, options.crashAfterCharge ?? 0);
   // A crashed delivery is not returned early: it comes back when its visibility timeout ends.
   const redeliveryMs = crashed.length > 0 ? (await visibilityTimeoutSeconds(session.clients.sqs, textOutput(session, 'PaymentQueueUrl'))) * 1000 : 0;
-  const timeoutMs = ordersDeadlineMs(options.orders, resources.poolSize, redeliveryMs);
+  ui.log(
+    `placing ${plan.orders.length} orders through ${resources.apiUrl} (run ${runId}; payment failure rate ${options.paymentFailureRate}, pools of ${resources.poolSize})`,
+  );
+  if (crashed.length > 0) {
+    ui.log(`the payment worker crashes after charging ${crashed.length} order(s), before recording it; the queue redelivers each after ${redeliveryMs / 1000} s`);
+  }
+  const run = await placeAndFollow(
+    session,
+    {
+      plan,
+      faults: { ...NO_FAULTS, paymentFailureRate: options.paymentFailureRate, paymentCrashAfterCharge: crashed },
+      timeoutMs: ordersDeadlineMs(options.orders, resources.poolSize, redeliveryMs),
+    },
+    ui,
+  );
+  return ordersObservationsOf({ ...run, options });
+}
 
+/** What one run placed and read back: the material its observations are made of. */
+export interface OrdersRun {
+  readonly runId: string;
+  readonly plan: OrderPlan;
+  readonly placed: readonly PlacedOrder[];
+  readonly orders: readonly OrderRecord[];
+  readonly charges: readonly ChargeRecord[];
+  readonly stock: readonly StockRecord[];
+  readonly crashed: readonly string[];
+  readonly notified: number;
+  readonly deadLettered: number;
+  readonly poolSize: number;
+  /** When the first order was sent, epoch ms. */
+  readonly startedAt: number;
+  readonly elapsedMs: number;
+  readonly timeoutMs: number;
+  readonly timedOut: boolean;
+}
+
+/**
+ * Seeds the plan's stock, sets the fault switches, places every order through the API (CLIENTS at
+ * once), follows them until each is settled or the deadline passes, and reads the charges, stock and
+ * dead letters; the switches are turned off again whatever happens.
+ */
+export async function placeAndFollow(
+  session: TargetSession<OrdersOutput>,
+  run: { readonly plan: OrderPlan; readonly faults: FaultSwitches; readonly timeoutMs: number },
+  ui: Ui,
+): Promise<OrdersRun> {
+  const resources = ordersResources(session);
+  const { dynamodb } = session.clients;
+  const { plan, timeoutMs } = run;
+  const orderIds = plannedOrderIds(plan);
   await seedStock(dynamodb, resources.stockTable, plan.stock);
-  await writeFaults(dynamodb, resources.controlTable, { ...NO_FAULTS, paymentFailureRate: options.paymentFailureRate, paymentCrashAfterCharge: crashed });
+  await writeFaults(dynamodb, resources.controlTable, run.faults);
   try {
-    ui.log(
-      `placing ${plan.orders.length} orders through ${resources.apiUrl} (run ${runId}; payment failure rate ${options.paymentFailureRate}, pools of ${resources.poolSize})`,
-    );
-    if (crashed.length > 0) {
-      ui.log(`the payment worker crashes after charging ${crashed.length} order(s), before recording it; the queue redelivers each after ${redeliveryMs / 1000} s`);
-    }
     const placing = ui.progress('placed orders', plan.orders.length);
     let placedCount = 0;
+    const startedAt = Date.now();
     const placed = await placeOrders(resources.apiUrl, plan.orders, {
       concurrency: Math.min(CLIENTS, plan.orders.length),
       onPlaced: () => placing.update((placedCount += 1)),
@@ -263,23 +305,22 @@ export async function runOrders(session: TargetSession<OrdersOutput>, options: O
       orderIds,
       { timeoutMs, ui },
     );
-    const orders = [...followed.orders.values()];
-    return ordersObservationsOf({
-      runId,
+    return {
+      runId: plan.runId,
       plan,
-      options,
       placed,
-      orders,
+      orders: [...followed.orders.values()],
       charges: await readCharges(dynamodb, resources.chargesTable, orderIds),
       stock: await readStock(dynamodb, resources.stockTable, Object.keys(plan.stock)),
-      crashed,
+      crashed: run.faults.paymentCrashAfterCharge,
       notified: followed.notified.size,
       deadLettered: await countDeadLettered(session, Object.values(resources.deadLetterQueues), orderIds),
       poolSize: resources.poolSize,
+      startedAt,
       elapsedMs: followed.elapsedMs,
       timeoutMs,
       timedOut: followed.timedOut,
-    });
+    };
   } finally {
     await writeFaults(dynamodb, resources.controlTable, NO_FAULTS);
   }
