@@ -8,6 +8,7 @@ import { MAX_ATTACH_SECONDS, MAX_GATEWAY_RATIO, MAX_UP_SECONDS } from './cloud';
 import { MAX_COLD_START_SECONDS } from './cold-start';
 import { MIN_RECORDS_PER_SECOND } from './handlers';
 import { MAX_POOL_OVERHEAD } from './local-worker-pool';
+import { MAX_ORDERS_OVERHEAD, MAX_SDK_CALL_RATIO } from './orders-throughput';
 import type { BenchResult, Section } from './run';
 
 /** The command that measures one section again, the same way. */
@@ -173,6 +174,38 @@ export function renderBench(result: BenchResult, colors: Colors): string {
               ['burst', 'K', 'work', 'ideal', 'measured', 'measured/ideal', 'verdict', 'ok'],
               [[f.burst, f.capacity, `${f.workMs} ms`, `${f.idealSeconds} s`, `${f.measuredSeconds} s`, f.ratio.toFixed(2), f.verdictOk ? 'ok' : 'failed', mark(colors, f.meets)]],
             ),
+      ),
+    );
+  }
+  if (result.ordersThroughput) {
+    const f = result.ordersThroughput;
+    parts.push(
+      section(
+        'Order capstone on the local cloud: orders through the API to CONFIRMED, against two pools of P workers doing the simulated work',
+        `measured / ideal time and p99 <= ${MAX_ORDERS_OVERHEAD}, SDK calls per order / minimum <= ${MAX_SDK_CALL_RATIO}`,
+        command('ordersThroughput'),
+        'skipped' in f
+          ? `  not measured: ${f.skipped}`
+          : renderTable(
+              ['orders', 'P', 'work', 'placed in', 'orders/s (ideal)', 'measured/ideal', 'p50 (ideal)', 'p99 (ideal)', 'SDK calls/order (min)', 'verdict', 'ok'],
+              [
+                [
+                  f.orders,
+                  f.poolSize,
+                  `${f.workMs} ms`,
+                  `${f.placingSeconds} s`,
+                  `${f.ordersPerSecond} (${f.idealOrdersPerSecond})`,
+                  f.ratio.toFixed(2),
+                  `${f.latencyMs.p50} ms (${f.idealLatencyMs.p50})`,
+                  `${f.latencyMs.p99} ms (${f.idealLatencyMs.p99})`,
+                  `${f.sdkCallsPerOrder} (${f.minSdkCallsPerOrder})`,
+                  f.verdictOk ? 'ok' : 'failed',
+                  mark(colors, f.meets),
+                ],
+              ],
+            ) +
+            `\n  SDK calls per order by function: ${Object.entries(f.sdkCallsByFunction).map(([name, n]) => `${name} ${n}`).join(', ')}` +
+            `\n  by operation: ${Object.entries(f.sdkCallsByOperation).map(([op, n]) => `${op} ${n}`).join(', ')}`,
       ),
     );
   }

@@ -11,8 +11,9 @@ import { breakdown, measureBundles, synthesizeBundles, type BundleBreakdown, typ
 import { measureHandlers, type HandlerFigure } from './handlers';
 import { measureLocalWorkerPool, type LocalWorkerPoolFigure, type LocalWorkerPoolOptions } from './local-worker-pool';
 import { measureSynth, measureUnitSuite, type SynthFigure } from './synth';
+import { measureOrdersThroughput, ORDERS_THROUGHPUT, SMOKE_ORDERS_THROUGHPUT, type OrdersThroughputFigure, type OrdersThroughputOptions } from './orders-throughput';
 
-export const SECTIONS = ['apiCalls', 'handlers', 'bundles', 'coldStart', 'localWorkerPool', 'cdcLag', 'backpressureDrain', 'synth', 'up', 'gateway', 'attach'] as const;
+export const SECTIONS = ['apiCalls', 'handlers', 'bundles', 'coldStart', 'localWorkerPool', 'cdcLag', 'backpressureDrain', 'ordersThroughput', 'synth', 'up', 'gateway', 'attach'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -32,6 +33,7 @@ export interface BenchPlan {
   readonly localWorkerPool: LocalWorkerPoolOptions;
   readonly cdcLag: CdcOptions;
   readonly backpressureDrain: BackpressureDrainOptions;
+  readonly ordersThroughput: OrdersThroughputOptions;
   readonly unitSuite: boolean;
   /** SendMessage calls through the endpoint of `labs up`, and as many straight to the emulator. */
   readonly gatewayMessages: number;
@@ -50,6 +52,7 @@ export function planFor(options: BenchOptions): BenchPlan {
         localWorkerPool: { tasks: 30, workers: 3, taskMs: 100 },
         cdcLag: SMOKE_CDC_LAG_CHANGES,
         backpressureDrain: SMOKE_BACKPRESSURE_DRAIN_BURST,
+        ordersThroughput: SMOKE_ORDERS_THROUGHPUT,
         unitSuite: false,
         gatewayMessages: 100,
         cloudModules: ['fanout'],
@@ -62,6 +65,7 @@ export function planFor(options: BenchOptions): BenchPlan {
         localWorkerPool: { tasks: 300, workers: 3, taskMs: 100 },
         cdcLag: CDC_LAG_CHANGES,
         backpressureDrain: BACKPRESSURE_DRAIN_BURST,
+        ordersThroughput: ORDERS_THROUGHPUT,
         unitSuite: true,
         gatewayMessages: 1_000,
         cloudModules: [],
@@ -83,6 +87,7 @@ export interface BenchResult {
   readonly localWorkerPool?: LocalWorkerPoolFigure | Skipped;
   readonly cdcLag?: CdcLagFigure | Skipped;
   readonly backpressureDrain?: BackpressureDrainFigure | Skipped;
+  readonly ordersThroughput?: OrdersThroughputFigure | Skipped;
   readonly synth?: { readonly stacks: SynthFigure[] };
   /** Wall time of `npx jest --selectProjects unit`; null in a smoke run, which skips it. */
   readonly unitSuiteSeconds?: number | null;
@@ -160,6 +165,11 @@ export async function runBench(options: BenchOptions, io: BenchIo): Promise<Benc
   if (selected('backpressureDrain')) {
     ui.log(`backpressureDrain: a burst of ${plan.backpressureDrain.burst} through the buffer (SNS -> SQS -> K consumers) on the local cloud`);
     result.backpressureDrain = await onLocalTarget(io, (target) => measureBackpressureDrain(target, plan.backpressureDrain, ui));
+  }
+  if (selected('ordersThroughput')) {
+    const { orders, workMs } = plan.ordersThroughput;
+    ui.log(`ordersThroughput: ${orders} orders through the order API on the local cloud, ${workMs} ms of simulated payment and inventory work each`);
+    result.ordersThroughput = await onLocalTarget(io, (target) => measureOrdersThroughput(target, plan.ordersThroughput, ui));
   }
   if (selected('synth')) {
     ui.log(`synth: ${plan.synthRuns} in-process syntheses per stack, bundling off`);

@@ -156,6 +156,7 @@ export const MODULES = [
         alarmEmail: textFromContext(props.context, 'alarmEmail'),
         alarmPeriodSeconds: numberFromContext(props.context, 'ordersAlarmSeconds'),
         breakerCoolDownSeconds: numberFromContext(props.context, 'ordersBreakerCoolDownSeconds'),
+        paymentTimeoutSeconds: numberFromContext(props.context, 'ordersPaymentTimeoutSeconds'),
       }),
   }),
 ] as const;

@@ -7,6 +7,7 @@ import { ordersVerdict, runOrders } from '../scenarios/orders/main';
 import { paymentOutageVerdict, runPaymentOutage } from '../scenarios/orders/payment-outage';
 import { REDRIVE_CHOICES, redriveQueuesOption, redriveVerdict, runRedrive } from '../scenarios/orders/redrive';
 import { renderRedrive } from '../report/orders-redrive';
+import { chargedOrderCount, DECLINE_EVERY } from '../scenarios/orders/plan';
 import { numberOption, optionalText, UsageError, type ModuleLab, type Scenario } from '../scenarios/scenario';
 
 const MAX_FAILURE_RATE = 0.5;
@@ -27,9 +28,20 @@ const main: Scenario<OrdersOutput> = {
     { flags: '--orders <n>', description: 'orders to place through the API', kind: 'count', min: 1, max: 1000, defaultValue: 20 },
     // Beyond half, most orders exhaust their deliveries and the lab measures the DLQ, not the saga.
     { flags: '--payment-failure-rate <rate>', description: `share of payment provider calls that fail transiently, 0 to ${MAX_FAILURE_RATE}`, kind: 'text', defaultValue: '0.2' },
+    // Each crash ends a payment environment and holds its order for the queue's visibility timeout.
+    { flags: '--crash-after-charge <k>', description: 'orders whose payment worker crashes after the charge, before recording it', kind: 'count', min: 0, max: 10, defaultValue: 0 },
   ],
   prepare: (o) => {
-    const options = { orders: numberOption(o, 'orders'), paymentFailureRate: failureRateOption(optionalText(o, 'paymentFailureRate') ?? '0.2') };
+    const options = {
+      orders: numberOption(o, 'orders'),
+      paymentFailureRate: failureRateOption(optionalText(o, 'paymentFailureRate') ?? '0.2'),
+      crashAfterCharge: numberOption(o, 'crashAfterCharge'),
+    };
+    if (options.crashAfterCharge > chargedOrderCount(options.orders)) {
+      throw new UsageError(
+        `--crash-after-charge ${options.crashAfterCharge} is more than the ${chargedOrderCount(options.orders)} of ${options.orders} orders the provider charges (every ${DECLINE_EVERY}th is declined): pass a smaller count or more --orders`,
+      );
+    }
     return {
       requiredConcurrency: (outputs) => {
         const pool = Number(outputs.PoolSize ?? 3);

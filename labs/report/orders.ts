@@ -17,6 +17,11 @@ export function renderOrders(o: OrdersObservations, colors: Colors): string {
       [['units', o.stock.initial, o.stock.reserved, o.stock.released, o.stock.final, o.stock.wentNegative]],
     ),
     `Accepted -> terminal: p50 ${o.latencyMs.p50} ms, p99 ${o.latencyMs.p99} ms (${o.clientRequests} API request(s) for ${o.orders} orders).`,
+    ...(o.crashes.orders > 0
+      ? [
+          `Crashed after the charge: ${o.crashes.orders} order(s), ${o.crashes.redelivered} redelivered; the provider answered them ${o.crashes.providerCalls} times and holds ${o.crashes.charges} charge(s) for them (${o.providerCalls} provider calls answered in all).`,
+        ]
+      : []),
   ];
   const exact =
     o.confirmed + o.rejected === o.orders && o.charges === o.confirmed && o.heldByRejected === 0 && !o.stock.wentNegative && o.deadLettered === 0;

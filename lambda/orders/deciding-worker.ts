@@ -17,7 +17,7 @@ const FAULTS_CACHE_MS = 1000;
  * What the two deciding services (payment, inventory) share: the tables, the provider, the fault
  * switches, and the fan-in that ends an order and undoes the other side of a rejected one.
  */
-export function decidingWorker(logger: Logger) {
+export function decidingWorker(logger: Logger, hooks: { readonly onProviderCall?: (orderId: string, outcome: string) => void } = {}) {
   const client = createDocumentClient();
   const control = controlTable(client, requireEnv('CONTROL_TABLE_NAME'));
   const stock = stockTable(client, requireEnv('STOCK_TABLE_NAME'));
@@ -31,6 +31,7 @@ export function decidingWorker(logger: Logger) {
     recordCall: async (orderId, call) => {
       logger.info('payment provider called', { provider: { orderId, ...call } });
       await control.recordCall(orderId, call);
+      hooks.onProviderCall?.(orderId, call.outcome);
     },
   });
   const ordersTableName = requireEnv('ORDERS_TABLE_NAME');

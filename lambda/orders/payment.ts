@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { requireEnv, requireIntEnv } from '../shared/env';
 import { createLogger } from '../shared/logger';
 import { decidingWorker } from './deciding-worker';
+import { crashesAfterCharge } from './faults';
 import { chargeThroughBreaker, RetryLaterError, type PaymentPolicy } from './payment-core';
 import { orderWorker } from './sqs-worker';
 
@@ -16,7 +17,13 @@ const POLICY: PaymentPolicy = {
 
 const logger = createLogger();
 const sqs = new SQSClient({});
-const worker = decidingWorker(logger);
+/** Orders the provider charged during the current delivery (not answered again from its ledger). */
+const chargedNow = new Set<string>();
+const worker = decidingWorker(logger, {
+  onProviderCall: (orderId, outcome) => {
+    if (outcome === 'CHARGED') chargedNow.add(orderId);
+  },
+});
 
 /**
  * Charges each order once through the pool-wide breaker, then settles it. A message that must come
@@ -26,6 +33,7 @@ const worker = decidingWorker(logger);
 export const handler = orderWorker(logger, async (order, record) => {
   const receiveCount = Number(record.attributes.ApproximateReceiveCount);
   let result;
+  chargedNow.delete(order.orderId);
   try {
     result = await chargeThroughBreaker(order, receiveCount, {
       breaker: { read: () => worker.control.readBreaker(), write: (next, current) => worker.control.writeBreaker(next, current) },
@@ -42,6 +50,11 @@ export const handler = orderWorker(logger, async (order, record) => {
       logger.warn('payment deferred', { delaySeconds: error.delaySeconds });
     }
     throw error;
+  }
+  if (crashesAfterCharge(await worker.faults(), order.orderId, chargedNow.delete(order.orderId))) {
+    // The fault switch paymentCrashAfterCharge: the provider charged, the order does not know yet.
+    logger.error('crash injected after the charge, before it is recorded: the execution environment ends', { orderId: order.orderId, receiveCount });
+    process.exit(1);
   }
   const settlement = await worker.settle(order, { side: 'payment', result });
   return { payment: result, status: settlement.order.status, finished: settlement.finished, compensated: settlement.compensated };

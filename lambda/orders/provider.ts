@@ -55,7 +55,8 @@ export function simulatedProvider(deps: ProviderDeps) {
         await deps.client.send(
           new PutCommand({
             TableName: deps.chargesTableName,
-            Item: { orderId, amountCents, status: result, at: new Date(deps.now()).toISOString() },
+            // `calls` counts the calls the provider answered for the order: a redelivery shows as 2.
+            Item: { orderId, amountCents, status: result, at: new Date(deps.now()).toISOString(), calls: 1 },
             ConditionExpression: 'attribute_not_exists(orderId)',
           }),
         );
@@ -63,8 +64,11 @@ export function simulatedProvider(deps: ProviderDeps) {
         return result;
       } catch (error) {
         if (!isConditionalCheckFailure(error)) throw error;
-        await record('repeat');
         // Charged (or declined) by an earlier delivery: the same answer, no second charge.
+        await deps.client.send(
+          new UpdateCommand({ TableName: deps.chargesTableName, Key: { orderId }, UpdateExpression: 'ADD calls :one', ExpressionAttributeValues: { ':one': 1 } }),
+        );
+        await record('repeat');
         return result;
       }
     },

@@ -42,6 +42,12 @@ export interface OrdersStackProps extends LabStackProps {
    * @default 5
    */
   readonly breakerCoolDownSeconds?: number;
+  /**
+   * The payment worker's timeout in seconds (3 to 10); its queue's visibility timeout is six times it,
+   * so a crashed payment delivery comes back sooner with a shorter one (a lab waits for it).
+   * @default 10
+   */
+  readonly paymentTimeoutSeconds?: number;
 }
 
 /** The CfnOutput keys of LabOrders, read by the lab. */
@@ -117,6 +123,13 @@ export class OrdersStack extends LabStack<OrdersOutput> {
     validateAlarmPeriod(alarmPeriodSeconds);
     const breakerCoolDownSeconds = props.breakerCoolDownSeconds ?? BREAKER_COOL_DOWN_SECONDS;
     validateRange('breakerCoolDownSeconds', breakerCoolDownSeconds, 1, 300);
+    const paymentTimeoutSeconds = props.paymentTimeoutSeconds ?? SERVICES.Payment.timeout.toSeconds();
+    validateRange('paymentTimeoutSeconds', paymentTimeoutSeconds, 3, 10);
+    const timeouts: Record<ServiceName, Duration> = {
+      Payment: Duration.seconds(paymentTimeoutSeconds),
+      Inventory: SERVICES.Inventory.timeout,
+      Notification: SERVICES.Notification.timeout,
+    };
     if (alarmPeriodSeconds < 60) {
       Annotations.of(this).addWarningV2(
         'messaging-labs:subMinuteAlarm',
@@ -142,7 +155,7 @@ export class OrdersStack extends LabStack<OrdersOutput> {
         name,
         this.orderTopic.addSubscribedQueue(name, {
           maxReceiveCount: SERVICES[name].maxReceiveCount,
-          visibilityTimeout: Duration.seconds(SERVICES[name].timeout.toSeconds() * 6),
+          visibilityTimeout: Duration.seconds(timeouts[name].toSeconds() * 6),
           // An order nobody processed within a day is stale for a lab; its dead letters stay 14 days.
           retentionPeriod: Duration.days(1),
         }),
@@ -170,7 +183,7 @@ export class OrdersStack extends LabStack<OrdersOutput> {
       CHARGES_TABLE_NAME: tables.charges.tableName,
       CONTROL_TABLE_NAME: tables.control.tableName,
     };
-    const payment = this.pool('Payment', queues.Payment, poolSize, {
+    const payment = this.pool('Payment', queues.Payment, poolSize, timeouts.Payment, {
       ...deciding,
       PAYMENT_QUEUE_URL: queues.Payment.queue.queueUrl,
       BREAKER_FAILURE_THRESHOLD: String(BREAKER_FAILURE_THRESHOLD),
@@ -178,7 +191,7 @@ export class OrdersStack extends LabStack<OrdersOutput> {
       PAYMENT_RETRIES: '2',
       REDELIVERY_BASE_SECONDS: '2',
     });
-    const inventory = this.pool('Inventory', queues.Inventory, poolSize, deciding);
+    const inventory = this.pool('Inventory', queues.Inventory, poolSize, timeouts.Inventory, deciding);
     for (const fn of [payment, inventory]) {
       // Fan-in: read the order, record a side, finish it; compensation: refund, release stock.
       tables.orders.grant(fn, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
@@ -188,7 +201,7 @@ export class OrdersStack extends LabStack<OrdersOutput> {
     }
     // Only payment writes the breaker's shared state (with its transition records) and the provider's call log.
     tables.control.grant(payment, 'dynamodb:PutItem', 'dynamodb:UpdateItem');
-    const notification = this.pool('Notification', queues.Notification, poolSize, {
+    const notification = this.pool('Notification', queues.Notification, poolSize, timeouts.Notification, {
       NOTIFICATIONS_TABLE_NAME: tables.notifications.tableName,
     });
     tables.notifications.grant(notification, 'dynamodb:PutItem');
@@ -252,10 +265,10 @@ export class OrdersStack extends LabStack<OrdersOutput> {
   }
 
   /** One service's pool: a worker function on its queue, `poolSize` at a time, partial batch responses. */
-  private pool(name: ServiceName, queue: SubscribedQueue, poolSize: number, environment: Record<string, string>): LabFunction {
+  private pool(name: ServiceName, queue: SubscribedQueue, poolSize: number, timeout: Duration, environment: Record<string, string>): LabFunction {
     const handler = new LabFunction(this, `${name}Worker`, {
       entry: join(LAMBDA_DIR, `${name.toLowerCase()}.ts`),
-      timeout: SERVICES[name].timeout,
+      timeout,
       serviceName: `orders-${name.toLowerCase()}`,
       environment,
     });

@@ -23,7 +23,7 @@ beforeAll(async () => {
 }, 600_000);
 
 test('prints one JSON object with every section', () => {
-  expect(Object.keys(result)).toEqual(expect.arrayContaining(['apiCalls', 'handlers', 'bundles', 'coldStart', 'localWorkerPool', 'cdcLag', 'backpressureDrain', 'synth', 'unitSuiteSeconds']));
+  expect(Object.keys(result)).toEqual(expect.arrayContaining(['apiCalls', 'handlers', 'bundles', 'coldStart', 'localWorkerPool', 'cdcLag', 'backpressureDrain', 'ordersThroughput', 'synth', 'unitSuiteSeconds']));
   expect(result.smoke).toBe(true);
   expect(result.unitSuiteSeconds).toBeNull();
 });
@@ -100,3 +100,19 @@ test('cdcLag: both projectors apply every change of the smoke run, and the lab v
   expect(figure.verdictOk).toBe(true);
   expect(figure.projectors.map((p) => p.name)).toEqual(['search-index', 'category-summary']);
 });
+
+test('ordersThroughput: every smoke order is confirmed through the API, and the workers\' SDK calls are counted', () => {
+  const figure = result.ordersThroughput;
+  if (figure === undefined || 'skipped' in figure) throw new Error(`ordersThroughput was not measured: ${JSON.stringify(figure)}`);
+  expect({ orders: figure.orders, confirmed: figure.confirmed, poolSize: figure.poolSize, minSdkCallsPerOrder: figure.minSdkCallsPerOrder, verdictOk: figure.verdictOk }).toEqual({
+    orders: 30,
+    confirmed: 30,
+    poolSize: 3,
+    minSdkCallsPerOrder: 12,
+    verdictOk: true,
+  });
+  // Not a timing: no order costs fewer calls than the minimum, and every function made some.
+  expect(figure.sdkCallsPerOrder).toBeGreaterThanOrEqual(12);
+  expect(Object.keys(figure.sdkCallsByFunction).sort()).toEqual(['intake', 'inventory', 'notification', 'payment']);
+});
+

@@ -1,5 +1,5 @@
 import type { OrdersOutput } from '../../../lib/stacks/orders-stack';
-import { NO_FAULTS } from '../../../lambda/orders/faults';
+import { NO_FAULTS, type FaultSwitches } from '../../../lambda/orders/faults';
 import type { Ui } from '../../report/ui';
 import type { TargetSession } from '../../targets/target';
 import { integerOutput, textOutput } from '../outputs';
@@ -7,13 +7,25 @@ import { newRunId } from '../polling';
 import { verdictOf, type Verdict } from '../scenario';
 import { placeOrders, type PlacedOrder } from './api';
 import { followToTerminal } from './follow';
-import { planOrders, plannedOrderIds, type OrderPlan } from './plan';
-import { peekOrderMessages } from './queues';
+import { crashedOrderIds, planOrders, plannedOrderIds, type OrderPlan } from './plan';
+import { peekOrderMessages, visibilityTimeoutSeconds } from './queues';
 import { readCharges, readStock, seedStock, writeFaults, type OrderRecord, type StockRecord, type ChargeRecord } from './tables';
 
 export interface OrdersOptions {
   readonly orders: number;
   readonly paymentFailureRate: number;
+  /** Orders whose payment worker crashes after the charge, before recording it (0: none). */
+  readonly crashAfterCharge?: number;
+}
+
+/** The orders of a run that crashed their payment worker after the charge, as the provider's ledger saw them. */
+export interface CrashAccount {
+  readonly orders: number;
+  /** Of those, the ones the provider answered again after the crash (the queue's redelivery). */
+  readonly redelivered: number;
+  /** Provider calls answered for them, and their ledger entries (one per order: CHARGED, or REFUNDED if refused). */
+  readonly providerCalls: number;
+  readonly charges: number;
 }
 
 export interface StockAccount {
@@ -40,6 +52,9 @@ export interface OrdersObservations {
   readonly deadLettered: number;
   /** Charges standing (CHARGED, not refunded). */
   readonly charges: number;
+  /** Calls the provider answered, over every order of the run (one per order unless a delivery was repeated). */
+  readonly providerCalls: number;
+  readonly crashes: CrashAccount;
   readonly refunds: number;
   /** Rejected orders still holding a charge or stock: a compensation that did not happen. */
   readonly heldByRejected: number;
@@ -114,6 +129,8 @@ export function ordersObservationsOf(input: {
   readonly orders: readonly OrderRecord[];
   readonly charges: readonly ChargeRecord[];
   readonly stock: readonly StockRecord[];
+  /** Orders on the crash switch. */
+  readonly crashed?: readonly string[];
   readonly notified: number;
   readonly deadLettered: number;
   readonly poolSize: number;
@@ -123,6 +140,7 @@ export function ordersObservationsOf(input: {
 }): OrdersObservations {
   const { orders, charges } = input;
   const byId = new Map(charges.map((c) => [c.orderId, c]));
+  const crashed = (input.crashed ?? []).map((id) => byId.get(id));
   const rejected = orders.filter((o) => o.status === 'REJECTED');
   const rejections = countBy(rejected.map((o) => o.reason ?? 'unknown'));
   const acceptedAt = new Map(input.placed.filter((p) => p.orderId !== undefined).map((p) => [p.orderId!, p.acceptedAt ?? NaN]));
@@ -141,6 +159,13 @@ export function ordersObservationsOf(input: {
     rejections,
     deadLettered: input.deadLettered,
     charges: charges.filter((c) => c.status === 'CHARGED').length,
+    providerCalls: charges.reduce((sum, c) => sum + c.calls, 0),
+    crashes: {
+      orders: crashed.length,
+      redelivered: crashed.filter((c) => c !== undefined && c.calls >= 2).length,
+      providerCalls: crashed.reduce((sum, c) => sum + (c?.calls ?? 0), 0),
+      charges: crashed.filter((c) => c?.status === 'CHARGED' || c?.status === 'REFUNDED').length,
+    },
     refunds: charges.filter((c) => c.status === 'REFUNDED').length,
     heldByRejected: rejected.filter((o) => byId.get(o.orderId)?.status === 'CHARGED' || input.stock.some((s) => s.holders.includes(o.orderId))).length,
     chargeMismatches: orders.filter((o) => o.status === 'CONFIRMED' && byId.get(o.orderId)?.status !== 'CHARGED').length,
@@ -179,6 +204,13 @@ export function ordersVerdict(o: OrdersObservations): Verdict {
   }
   if (o.notified !== o.accepted) failures.push(`${o.notified} e-mail(s) recorded for ${o.accepted} accepted order(s)`);
   if (o.deadLettered > 0) failures.push(`${o.deadLettered} order message(s) reached a dead-letter queue`);
+  const { crashes } = o;
+  if (crashes.charges !== crashes.orders) {
+    failures.push(`${crashes.charges} of the ${crashes.orders} order(s) that crashed their payment worker after the charge hold one charge in the provider's ledger`);
+  }
+  if (crashes.redelivered !== crashes.orders) {
+    failures.push(`${crashes.redelivered} of the ${crashes.orders} order(s) that crashed their payment worker were called again after the crash (the queue redelivers a crashed batch after its visibility timeout)`);
+  }
   return verdictOf(failures);
 }
 
@@ -192,8 +224,8 @@ function unitsHeldByConfirmed(o: OrdersObservations): number {
  * received up to maxReceiveCount times, each after a doubling visibility timeout (2 + 4 + 8 + 16 + 32 s
  * at most); add the work through pools of `poolSize` and a margin for cold starts.
  */
-export function ordersDeadlineMs(orders: number, poolSize: number): number {
-  return 90_000 + Math.ceil(orders / poolSize) * 200;
+export function ordersDeadlineMs(orders: number, poolSize: number, crashRedeliveryMs = 0): number {
+  return 90_000 + Math.ceil(orders / poolSize) * 200 + crashRedeliveryMs;
 }
 
 /** Clients placing orders at once: a bounded load, which the cold intake environments can take. */
@@ -201,20 +233,68 @@ export const CLIENTS = 5;
 
 export async function runOrders(session: TargetSession<OrdersOutput>, options: OrdersOptions, ui: Ui): Promise<OrdersObservations> {
   const resources = ordersResources(session);
-  const { dynamodb } = session.clients;
   const runId = newRunId();
   const plan = planOrders(runId, options.orders);
-  const orderIds = plannedOrderIds(plan);
-  const timeoutMs = ordersDeadlineMs(options.orders, resources.poolSize);
+  const crashed = crashedOrderIds(plan, options.crashAfterCharge ?? 0);
+  // A crashed delivery is not returned early: it comes back when its visibility timeout ends.
+  const redeliveryMs = crashed.length > 0 ? (await visibilityTimeoutSeconds(session.clients.sqs, textOutput(session, 'PaymentQueueUrl'))) * 1000 : 0;
+  ui.log(
+    `placing ${plan.orders.length} orders through ${resources.apiUrl} (run ${runId}; payment failure rate ${options.paymentFailureRate}, pools of ${resources.poolSize})`,
+  );
+  if (crashed.length > 0) {
+    ui.log(`the payment worker crashes after charging ${crashed.length} order(s), before recording it; the queue redelivers each after ${redeliveryMs / 1000} s`);
+  }
+  const run = await placeAndFollow(
+    session,
+    {
+      plan,
+      faults: { ...NO_FAULTS, paymentFailureRate: options.paymentFailureRate, paymentCrashAfterCharge: crashed },
+      timeoutMs: ordersDeadlineMs(options.orders, resources.poolSize, redeliveryMs),
+    },
+    ui,
+  );
+  return ordersObservationsOf({ ...run, options });
+}
 
+/** What one run placed and read back: the material its observations are made of. */
+export interface OrdersRun {
+  readonly runId: string;
+  readonly plan: OrderPlan;
+  readonly placed: readonly PlacedOrder[];
+  readonly orders: readonly OrderRecord[];
+  readonly charges: readonly ChargeRecord[];
+  readonly stock: readonly StockRecord[];
+  readonly crashed: readonly string[];
+  readonly notified: number;
+  readonly deadLettered: number;
+  readonly poolSize: number;
+  /** When the first order was sent, epoch ms. */
+  readonly startedAt: number;
+  readonly elapsedMs: number;
+  readonly timeoutMs: number;
+  readonly timedOut: boolean;
+}
+
+/**
+ * Seeds the plan's stock, sets the fault switches, places every order through the API (CLIENTS at
+ * once), follows them until each is settled or the deadline passes, and reads the charges, stock and
+ * dead letters; the switches are turned off again whatever happens.
+ */
+export async function placeAndFollow(
+  session: TargetSession<OrdersOutput>,
+  run: { readonly plan: OrderPlan; readonly faults: FaultSwitches; readonly timeoutMs: number },
+  ui: Ui,
+): Promise<OrdersRun> {
+  const resources = ordersResources(session);
+  const { dynamodb } = session.clients;
+  const { plan, timeoutMs } = run;
+  const orderIds = plannedOrderIds(plan);
   await seedStock(dynamodb, resources.stockTable, plan.stock);
-  await writeFaults(dynamodb, resources.controlTable, { ...NO_FAULTS, paymentFailureRate: options.paymentFailureRate });
+  await writeFaults(dynamodb, resources.controlTable, run.faults);
   try {
-    ui.log(
-      `placing ${plan.orders.length} orders through ${resources.apiUrl} (run ${runId}; payment failure rate ${options.paymentFailureRate}, pools of ${resources.poolSize})`,
-    );
     const placing = ui.progress('placed orders', plan.orders.length);
     let placedCount = 0;
+    const startedAt = Date.now();
     const placed = await placeOrders(resources.apiUrl, plan.orders, {
       concurrency: Math.min(CLIENTS, plan.orders.length),
       onPlaced: () => placing.update((placedCount += 1)),
@@ -225,22 +305,22 @@ export async function runOrders(session: TargetSession<OrdersOutput>, options: O
       orderIds,
       { timeoutMs, ui },
     );
-    const orders = [...followed.orders.values()];
-    return ordersObservationsOf({
-      runId,
+    return {
+      runId: plan.runId,
       plan,
-      options,
       placed,
-      orders,
+      orders: [...followed.orders.values()],
       charges: await readCharges(dynamodb, resources.chargesTable, orderIds),
       stock: await readStock(dynamodb, resources.stockTable, Object.keys(plan.stock)),
+      crashed: run.faults.paymentCrashAfterCharge,
       notified: followed.notified.size,
       deadLettered: await countDeadLettered(session, Object.values(resources.deadLetterQueues), orderIds),
       poolSize: resources.poolSize,
+      startedAt,
       elapsedMs: followed.elapsedMs,
       timeoutMs,
       timedOut: followed.timedOut,
-    });
+    };
   } finally {
     await writeFaults(dynamodb, resources.controlTable, NO_FAULTS);
   }

@@ -71,3 +71,21 @@ export function planOrders(runId: string, count: number): OrderPlan {
 export function plannedOrderIds(plan: OrderPlan): string[] {
   return plan.orders.map((o) => orderIdFor(o.key));
 }
+
+/**
+ * The orders whose payment worker crashes after their charge (the fault switch paymentCrashAfterCharge):
+ * the first `count` the provider charges (declined orders are answered, not charged). Their ids go on
+ * the switch; each crashes once.
+ */
+export function crashedOrderIds(plan: OrderPlan, count: number): string[] {
+  const charged = plan.orders.filter((o) => !plan.declined.includes(o.key));
+  if (count > charged.length) {
+    throw new Error(`${count} orders cannot crash after their charge: the provider charges only ${charged.length} of the ${plan.orders.length} orders`);
+  }
+  return charged.slice(0, count).map((o) => orderIdFor(o.key));
+}
+
+/** How many orders of a plan of `orders` the provider charges (all but every DECLINE_EVERY-th). */
+export function chargedOrderCount(orders: number): number {
+  return orders - Math.floor(orders / DECLINE_EVERY);
+}

@@ -1,4 +1,4 @@
-import type { Message, SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import { receiveMessages, releaseMessages } from '../batching';
 
 /** The order id an order message's body carries (raw delivery: the OrderPlaced JSON), if any. */
@@ -27,4 +27,12 @@ export async function peekOrderMessages(sqs: SQSClient, queueUrl: string, orderI
     const id = orderIdOfMessage(m);
     return id !== undefined && orderIds.has(id);
   });
+}
+
+/** A queue's visibility timeout, as the queue reports it (how long a failed batch stays hidden). */
+export async function visibilityTimeoutSeconds(sqs: SQSClient, queueUrl: string): Promise<number> {
+  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['VisibilityTimeout'] }));
+  const seconds = Number(Attributes?.VisibilityTimeout);
+  if (!Number.isFinite(seconds)) throw new Error(`queue ${queueUrl} reported no VisibilityTimeout`);
+  return seconds;
 }

@@ -67,6 +67,8 @@ export interface ChargeRecord {
   readonly orderId: string;
   readonly status: string;
   readonly amountCents: number;
+  /** Calls the provider answered for the order: the charge, then one per repeated call. */
+  readonly calls: number;
 }
 
 export async function readCharges(dynamodb: DynamoDBDocumentClient, tableName: string, orderIds: readonly string[]): Promise<ChargeRecord[]> {
@@ -74,6 +76,7 @@ export async function readCharges(dynamodb: DynamoDBDocumentClient, tableName: s
     orderId: String(item.orderId),
     status: String(item.status),
     amountCents: Number(item.amountCents),
+    calls: typeof item.calls === 'number' ? item.calls : 1,
   }));
 }
 

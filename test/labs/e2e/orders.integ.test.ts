@@ -4,7 +4,10 @@ import { json, labs, type CliRun } from './cli-process';
  * `labs orders` as a subprocess on the local cloud, once, with 10 orders: the 10th is over the
  * provider's limit (declined), the other 9 find 9 units of the scarce SKU (none refused). Written out
  * here, not read from the run: 9 confirmed, 1 rejected, 9 charges, stock 10 + 9 initial, 1 + 18
- * reserved, the declined order's 1 released, 1 left.
+ * reserved, the declined order's 1 released, 1 left. The payment worker crashes (its process exits)
+ * after charging the first 2 orders, before recording it; the queue redelivers each after its
+ * visibility timeout (30 s with `-c ordersPaymentTimeoutSeconds=5`), and the provider answers the
+ * redelivery from its ledger: 2 calls and 1 charge each, 12 calls for 10 orders.
  */
 jest.setTimeout(300_000);
 
@@ -12,7 +15,7 @@ let run: CliRun;
 let result: Record<string, unknown>;
 
 beforeAll(async () => {
-  run = await labs('orders', '--orders', '10', '--json');
+  run = await labs('orders', '--orders', '10', '--crash-after-charge', '2', '-c', 'ordersPaymentTimeoutSeconds=5', '--json');
   result = json(run);
 }, 300_000);
 
@@ -41,6 +44,7 @@ test('every order ends once: the planned outcome, one standing charge per confir
   });
   expect(run.code).toBe(0);
   expect(result.rejections).toEqual({ 'payment declined': 1 });
+  expect([result.crashes, result.providerCalls]).toEqual([{ orders: 2, redelivered: 2, providerCalls: 4, charges: 2 }, 12]);
   const latency = result.latencyMs as { p50: number; p99: number };
   expect(latency.p50).toBeGreaterThan(0);
   expect(latency.p99).toBeGreaterThanOrEqual(latency.p50);
@@ -49,5 +53,6 @@ test('every order ends once: the planned outcome, one standing charge per confir
 test('progress on stderr, one JSON object on stdout', () => {
   expect(run.stderr).toMatch(/placing 10 orders through http:\/\/127\.0\.0\.1:\d+ \(run [0-9a-f]{8}; payment failure rate 0\.2, pools of 3\)/);
   expect(run.stderr).toMatch(/terminal orders: 10\/10/);
+  expect(run.stderr).toMatch(/the payment worker crashes after charging 2 order\(s\), before recording it; the queue redelivers each after 30 s/);
   expect(run.stdout.trim().split('\n')).toHaveLength(1);
 });

@@ -3,8 +3,9 @@ import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
+import { orderIdFor } from '../../../lambda/orders/intake-core';
 import { handler } from '../../../lambda/orders/payment';
-import { clockPastFaultCachePerTest, context, ORDER, sqsEvent } from './sqs-fixtures';
+import { clockPastFaultCachePerTest, conditionFailed, context, ORDER, sqsEvent } from './sqs-fixtures';
 
 const documents = mockClient(DynamoDBDocumentClient);
 const sqs = mockClient(SQSClient);
@@ -74,3 +75,83 @@ describe('payment handler', () => {
     expect(putsTo('charges')).toHaveLength(1);
   });
 });
+
+describe('a payment worker that crashes after the charge (fault switch paymentCrashAfterCharge)', () => {
+  /** The charges table as the provider writes it: a conditional put per order, and `ADD calls` on a repeat. */
+  function ledgerTable(): Map<string, Record<string, unknown>> {
+    const ledger = new Map<string, Record<string, unknown>>();
+    const order = { orderId: ORDER.orderId, status: 'PLACED', inventory: 'RESERVED' };
+    documents.on(GetCommand).callsFake(async (input: { TableName: string; Key: { id?: string } }) => ({
+      Item: input.TableName !== 'control' ? order : input.Key.id === 'faults' ? { id: 'faults', paymentCrashAfterCharge: [ORDER.orderId] } : undefined,
+    }));
+    documents.on(PutCommand).callsFake(async (input: { TableName: string; Item: Record<string, unknown> }) => {
+      if (input.TableName !== 'charges') return {};
+      if (ledger.has(String(input.Item.orderId))) throw conditionFailed();
+      ledger.set(String(input.Item.orderId), { ...input.Item });
+      return {};
+    });
+    documents.on(UpdateCommand).callsFake(async (input: { TableName: string; Key: { orderId: string }; ExpressionAttributeValues: Record<string, unknown> }) => {
+      if (input.TableName === 'charges') {
+        const item = ledger.get(input.Key.orderId)!;
+        item.calls = Number(item.calls) + Number(input.ExpressionAttributeValues[':one']);
+        return {};
+      }
+      return { Attributes: { ...order, payment: 'CHARGED' } };
+    });
+    return ledger;
+  }
+
+  const orderUpdates = () => documents.commandCalls(UpdateCommand).filter((call) => call.args[0].input.TableName === 'orders');
+
+  test('the first delivery charges, then its process exits before the order records the charge', async () => {
+    // GIVEN
+    ledgerTable();
+    const exit = jest.spyOn(process, 'exit').mockImplementation(((code?: number) => {
+      throw new Error(`process.exit(${code})`);
+    }) as never);
+    try {
+      // WHEN
+      const response = await handler(sqsEvent([ORDER], 1), context);
+      // THEN: the runtime would see the environment end; here the exit's throw fails the record
+      expect(exit).toHaveBeenCalledWith(1);
+      expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-0' }] });
+      expect(putsTo('charges')).toHaveLength(1);
+      expect(orderUpdates()).toHaveLength(0);
+    } finally {
+      exit.mockRestore();
+    }
+  });
+
+  test('the redelivery is answered from the provider\'s ledger: 2 provider calls, 1 charge, the order confirmed', async () => {
+    // GIVEN the first delivery charged and crashed
+    const ledger = ledgerTable();
+    const exit = jest.spyOn(process, 'exit').mockImplementation(((code?: number) => {
+      throw new Error(`process.exit(${code})`);
+    }) as never);
+    try {
+      await handler(sqsEvent([ORDER], 1), context);
+      // WHEN the queue redelivers it
+      const response = await handler(sqsEvent([ORDER], 2), context);
+      // THEN
+      expect(response).toEqual({ batchItemFailures: [] });
+      expect(exit).toHaveBeenCalledTimes(1);
+      expect([...ledger.values()]).toEqual([expect.objectContaining({ orderId: ORDER.orderId, status: 'CHARGED', calls: 2 })]);
+      expect(orderUpdates().map((call) => call.args[0].input.ExpressionAttributeValues)).toEqual([
+        expect.objectContaining({ ':result': 'CHARGED' }),
+        expect.objectContaining({ ':to': 'CONFIRMED' }),
+      ]);
+    } finally {
+      exit.mockRestore();
+    }
+  });
+
+  test('an order the switch does not name is charged and recorded on its first delivery', async () => {
+    ledgerTable();
+    const exit = jest.spyOn(process, 'exit');
+    await expect(handler(sqsEvent([{ ...ORDER, orderId: orderIdFor('key-2') }]), context)).resolves.toEqual({ batchItemFailures: [] });
+    expect(exit).not.toHaveBeenCalled();
+    expect(orderUpdates()).toHaveLength(2);
+    exit.mockRestore();
+  });
+});
+

@@ -3,7 +3,7 @@ import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { createDocumentClient } from '../../../lambda/shared/clients';
-import { cachedFaults, faultSwitchesOf, NO_FAULTS, type FaultSwitches } from '../../../lambda/orders/faults';
+import { cachedFaults, crashesAfterCharge, faultSwitchesOf, NO_FAULTS, type FaultSwitches } from '../../../lambda/orders/faults';
 import { TransientProviderError } from '../../../lambda/orders/payment-core';
 import { DECLINE_ABOVE_CENTS, failsTransiently, simulatedProvider } from '../../../lambda/orders/provider';
 import { conditionFailed } from './sqs-fixtures';
@@ -61,7 +61,15 @@ describe('simulated payment provider', () => {
     const { p, calls } = provider();
     await expect(p.charge('order-1', 500, CALL)).resolves.toBe('CHARGED');
     await expect(p.charge('order-1', 500, CALL)).resolves.toBe('CHARGED');
-    expect(documents).toHaveReceivedCommandWith(PutCommand, { TableName: 'charges', ConditionExpression: 'attribute_not_exists(orderId)' });
+    expect(documents).toHaveReceivedCommandWith(PutCommand, {
+      TableName: 'charges',
+      Item: expect.objectContaining({ orderId: 'order-1', status: 'CHARGED', calls: 1 }),
+      ConditionExpression: 'attribute_not_exists(orderId)',
+    });
+    // The repeat is counted on the ledger entry, which keeps its status.
+    expect(documents.commandCalls(UpdateCommand).map((call) => call.args[0].input)).toEqual([
+      { TableName: 'charges', Key: { orderId: 'order-1' }, UpdateExpression: 'ADD calls :one', ExpressionAttributeValues: { ':one': 1 } },
+    ]);
     expect(calls).toEqual(['CHARGED', 'repeat']);
   });
 
@@ -118,6 +126,8 @@ describe('fault switches', () => {
     ['values in range', { paymentFailureRate: 0.2, addedLatencyMs: 100 }, { ...NO_FAULTS, paymentFailureRate: 0.2, addedLatencyMs: 100 }],
     ['values out of range, clamped', { paymentFailureRate: 3, addedLatencyMs: -5 }, { ...NO_FAULTS, paymentFailureRate: 1 }],
     ['a malformed value, off', { paymentOutageUntil: 'soon' }, NO_FAULTS],
+    ['the order ids to crash after the charge, strings only', { paymentCrashAfterCharge: ['o-1', 7, 'o-2'] }, { ...NO_FAULTS, paymentCrashAfterCharge: ['o-1', 'o-2'] }],
+    ['a crash switch that is not a list, off', { paymentCrashAfterCharge: 'o-1' }, NO_FAULTS],
   ])('reads %s', (_name, item, expected) => {
     expect(faultSwitchesOf(item)).toEqual(expected);
   });
@@ -131,5 +141,15 @@ describe('fault switches', () => {
     expect((await read()).addedLatencyMs).toBe(1);
     now = 1000;
     expect((await read()).addedLatencyMs).toBe(2);
+  });
+});
+
+describe('crashesAfterCharge', () => {
+  test.each([
+    ['a named order its delivery charged', 'o-1', true, true],
+    ['a named order answered from the ledger (the redelivery)', 'o-1', false, false],
+    ['an order the switch does not name', 'o-2', true, false],
+  ])('%s: %s', (_name, orderId, chargedNow, crashes) => {
+    expect(crashesAfterCharge({ paymentCrashAfterCharge: ['o-1'] }, orderId, chargedNow)).toBe(crashes);
   });
 });

@@ -105,6 +105,17 @@ describe('LabOrders', () => {
     custom.hasOutput('PoolSize', { Value: '5' });
   });
 
+  test('takes the payment timeout from context, and gives its queue six times it', () => {
+    const custom = Template.fromStack(ordersApp({ paymentTimeoutSeconds: 5 }).stack);
+    custom.hasResourceProperties('AWS::Lambda::Function', {
+      Timeout: 5,
+      Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'orders-payment' }) },
+    });
+    const paymentQueue = (t: Template) =>
+      Object.entries(t.findResources('AWS::SQS::Queue')).find(([id]) => /^OrderTopicPaymentQueue[0-9A-F]{8}$/.test(id))?.[1].Properties.VisibilityTimeout;
+    expect([paymentQueue(template), paymentQueue(custom)]).toEqual([60, 30]);
+  });
+
   test('gives the payment worker its breaker and retry settings and its own queue url', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
@@ -219,6 +230,8 @@ describe('LabOrders', () => {
     [{ alarmPeriodSeconds: 3660 }, /alarmPeriodSeconds must be 10, 20, 30 or a multiple of 60 up to 3600, but 3660 was provided/],
     [{ breakerCoolDownSeconds: 0 }, /breakerCoolDownSeconds must be an integer between 1 and 300, but 0 was provided/],
     [{ breakerCoolDownSeconds: 1.5 }, /breakerCoolDownSeconds must be an integer between 1 and 300, but 1.5 was provided/],
+    [{ paymentTimeoutSeconds: 2 }, /paymentTimeoutSeconds must be an integer between 3 and 10, but 2 was provided/],
+    [{ paymentTimeoutSeconds: 11 }, /paymentTimeoutSeconds must be an integer between 3 and 10, but 11 was provided/],
   ])('fails if configured with %p', (props, message) => {
     expect(() => ordersApp(props)).toThrow(message);
   });

@@ -11,6 +11,7 @@ const { pathToFileURL } = require('node:url');
 const { existsSync } = require('node:fs');
 const { join } = require('node:path');
 const { format } = require('node:util');
+const diagnostics = require('node:diagnostics_channel');
 
 const { taskRoot, handler: handlerSetting, logFormat } = workerData;
 
@@ -95,11 +96,30 @@ function callHandler(fn, event, context) {
   });
 }
 
+/**
+ * The runtime's accounting of the function's calls to AWS: every HTTP request the environment starts
+ * (one SDK call, or one retry of it) is reported to the parent, named by its signing service and, where
+ * the protocol says it in a header (JSON protocols: X-Amz-Target), its operation.
+ */
+function countSdkCalls() {
+  diagnostics.subscribe('http.client.request.start', ({ request }) => {
+    parentPort.postMessage({ type: 'sdk-call', operation: operationOf(request) });
+  });
+}
+
+function operationOf(request) {
+  const scope = /Credential=[^/]+\/[^/]+\/[^/]+\/([^/]+)\//.exec(String(request.getHeader('authorization') ?? ''));
+  const service = scope ? scope[1] : 'unsigned';
+  const target = request.getHeader('x-amz-target');
+  return typeof target === 'string' && target.includes('.') ? `${service}:${target.slice(target.lastIndexOf('.') + 1)}` : service;
+}
+
 async function main() {
   if ((process.env.NODE_OPTIONS ?? '').includes('--enable-source-maps')) {
     process.setSourceMapsEnabled(true);
   }
   patchConsole();
+  countSdkCalls();
   let fn;
   try {
     fn = await loadHandler();

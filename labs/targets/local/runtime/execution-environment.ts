@@ -27,6 +27,8 @@ export interface EnvironmentOptions {
   readonly onOutput: (logStreamName: string, stream: OutputStream, line: string) => void;
   /** Lambda gives the init phase 10 s, separately from the function timeout. */
   readonly initTimeoutMs?: number;
+  /** One HTTP request the function started (an SDK call or a retry of it): `dynamodb:UpdateItem`, `sns`. */
+  readonly onSdkCall?: (operation: string) => void;
 }
 
 const BOOTSTRAP = join(__dirname, 'bootstrap.cjs');
@@ -76,7 +78,8 @@ type WorkerMessage =
   | { type: 'ready' }
   | { type: 'init-error'; error: FunctionErrorPayload }
   | { type: 'result'; requestId: string; payload: string }
-  | { type: 'error'; requestId: string; error: FunctionErrorPayload };
+  | { type: 'error'; requestId: string; error: FunctionErrorPayload }
+  | { type: 'sdk-call'; operation: string };
 
 interface PendingInvocation {
   readonly requestId: string;
@@ -133,7 +136,10 @@ export class ExecutionEnvironment {
         resolve(this.deathReason ?? { errorType: 'Runtime.ExitError', errorMessage: 'Runtime exited during INIT', trace: [] });
       });
     });
-    this.worker.on('message', (message: WorkerMessage) => this.onMessage(message));
+    this.worker.on('message', (message: WorkerMessage) => {
+      if (message.type === 'sdk-call') options.onSdkCall?.(message.operation);
+      else this.onMessage(message);
+    });
     this.worker.on('error', (error: Error) => {
       this.markDead({
         errorType: error.name === 'Error' ? 'Runtime.UnhandledError' : error.name,

@@ -15,6 +15,8 @@ export interface FunctionStats {
   /** Invocations running right now, and the most that ever ran at once. */
   readonly concurrent: number;
   readonly maxConcurrent: number;
+  /** HTTP requests the function's environments made to AWS (SDK calls and their retries), by operation. */
+  readonly sdkCalls: Readonly<Record<string, number>>;
 }
 
 /** What every environment of the pool is created with, and how many there may be at once. */
@@ -34,6 +36,7 @@ export class FunctionPool {
   private active = 0;
   private stopped = false;
   private stats = { invocations: 0, errors: 0, timeouts: 0, environmentsCreated: 0, maxConcurrent: 0 };
+  private readonly sdkCalls: Record<string, number> = {};
 
   constructor(private readonly options: PoolOptions) {
     const reserved = options.spec.reservedConcurrentExecutions;
@@ -82,7 +85,7 @@ export class FunctionPool {
   }
 
   snapshot(): FunctionStats {
-    return { ...this.stats, concurrent: this.active };
+    return { ...this.stats, concurrent: this.active, sdkCalls: { ...this.sdkCalls } };
   }
 
   async stop(): Promise<void> {
@@ -135,7 +138,15 @@ export class FunctionPool {
 
   private create(): ExecutionEnvironment {
     const { spec, baseEnvironment, region, onOutput } = this.options;
-    const environment = new ExecutionEnvironment({ spec, baseEnvironment, region, onOutput });
+    const environment = new ExecutionEnvironment({
+      spec,
+      baseEnvironment,
+      region,
+      onOutput,
+      onSdkCall: (operation) => {
+        this.sdkCalls[operation] = (this.sdkCalls[operation] ?? 0) + 1;
+      },
+    });
     this.all.add(environment);
     this.stats.environmentsCreated += 1;
     return environment;

@@ -2,12 +2,16 @@ import { failureRateOption } from '../../../../labs/modules/orders';
 import { renderOrders } from '../../../../labs/report/orders';
 import { PLAIN } from '../../../../labs/report/style';
 import { ordersObservationsOf, ordersVerdict, percentile, stockAccount, type OrdersObservations } from '../../../../labs/scenarios/orders/main';
-import { planOrders, plannedOrderIds } from '../../../../labs/scenarios/orders/plan';
+import { crashedOrderIds, planOrders, plannedOrderIds } from '../../../../labs/scenarios/orders/plan';
 import type { OrderRecord } from '../../../../labs/scenarios/orders/tables';
 import type { Compensation, InventoryResult } from '../../../../lambda/orders/saga';
 
-/** A default run of 20 orders as it should end: 17 confirmed, 2 declined, 1 refused (its charge refunded). */
-function healthyRun(): OrdersObservations {
+/**
+ * A default run of 20 orders as it should end: 17 confirmed, 2 declined, 1 refused (its charge
+ * refunded); `crashed` of the charged orders crashed their payment worker after the charge, and the
+ * provider answered each of them `crashedCalls` times.
+ */
+function healthyRun(crashed = 0, crashedCalls = 2): OrdersObservations {
   const plan = planOrders('ab12cd34', 20);
   const ids = plannedOrderIds(plan);
   const [book, lamp] = Object.keys(plan.stock) as [string, string];
@@ -20,13 +24,20 @@ function healthyRun(): OrdersObservations {
     return { ...base, status: 'CONFIRMED', payment: 'CHARGED', inventory: 'RESERVED' };
   });
   const confirmed = orders.filter((o) => o.status === 'CONFIRMED').map((o) => o.orderId);
+  const crashedIds = crashedOrderIds(plan, crashed);
+  const calls = (orderId: string) => (crashedIds.includes(orderId) ? crashedCalls : 1);
   return ordersObservationsOf({
     runId: 'ab12cd34',
     plan,
     options: { orders: 20, paymentFailureRate: 0.2 },
     placed: plan.orders.map((o, i) => ({ key: o.key, status: 201, orderId: ids[i]!, correlationId: `corr-${o.key}`, requests: 1, retried: [], acceptedAt: 1000 })),
     orders,
-    charges: orders.flatMap((o) => (o.payment === 'DECLINED' ? [{ orderId: o.orderId, status: 'DECLINED', amountCents: 2 }] : [{ orderId: o.orderId, status: o.status === 'CONFIRMED' ? 'CHARGED' : 'REFUNDED', amountCents: 1 }])),
+    charges: orders.flatMap((o) =>
+      o.payment === 'DECLINED'
+        ? [{ orderId: o.orderId, status: 'DECLINED', amountCents: 2, calls: 1 }]
+        : [{ orderId: o.orderId, status: o.status === 'CONFIRMED' ? 'CHARGED' : 'REFUNDED', amountCents: 1, calls: calls(o.orderId) }],
+    ),
+    crashed: crashedIds,
     stock: [
       { sku: book, stock: 3, holders: confirmed },
       { sku: lamp, stock: 0, holders: confirmed },
@@ -63,6 +74,36 @@ describe('ordersVerdict', () => {
     const verdict = ordersVerdict({ ...healthyRun(), ...change });
     expect(verdict.ok).toBe(false);
     expect(verdict.failures.join('\n')).toMatch(message);
+  });
+});
+
+describe('a run with crashes after the charge', () => {
+  test('holds when every crashed order was answered twice by the provider and charged once', () => {
+    const o = healthyRun(3);
+    expect([o.providerCalls, o.crashes]).toEqual([23, { orders: 3, redelivered: 3, providerCalls: 6, charges: 3 }]);
+    expect(ordersVerdict(o)).toEqual({ ok: true, failures: [] });
+  });
+
+  test('fails if a crashed order was never called again', () => {
+    const verdict = ordersVerdict(healthyRun(2, 1));
+    expect(verdict.failures).toEqual([
+      '0 of the 2 order(s) that crashed their payment worker were called again after the crash (the queue redelivers a crashed batch after its visibility timeout)',
+    ]);
+  });
+
+  test('fails if a crashed order holds no charge', () => {
+    const o = healthyRun(2);
+    expect(ordersVerdict({ ...o, crashes: { ...o.crashes, charges: 1 } }).failures).toEqual([
+      "1 of the 2 order(s) that crashed their payment worker after the charge hold one charge in the provider's ledger",
+    ]);
+  });
+
+  test('the crashing orders are the first the provider charges; more than it charges is refused', () => {
+    const plan = planOrders('ab12cd34', 20);
+    const ids = plannedOrderIds(plan);
+    expect(crashedOrderIds(plan, 2)).toEqual([ids[0], ids[1]]);
+    expect(crashedOrderIds(plan, 18)).not.toContain(ids[9]);
+    expect(() => crashedOrderIds(plan, 19)).toThrow(/^19 orders cannot crash after their charge: the provider charges only 18 of the 20 orders$/);
   });
 });
 
@@ -106,6 +147,13 @@ describe('renderOrders', () => {
     expect(text).toContain('  1 x inventory refused: not enough stock');
     expect(text).toMatch(/units\s*│\s*37\s*│\s*36\s*│\s*2\s*│\s*3\s*│\s*false/);
     expect(text).toContain('Every order ended in one terminal state');
+  });
+
+  test('says what the provider answered the orders that crashed their worker after the charge', () => {
+    expect(renderOrders(healthyRun(2), PLAIN)).toContain(
+      'Crashed after the charge: 2 order(s), 2 redelivered; the provider answered them 4 times and holds 2 charge(s) for them (22 provider calls answered in all).',
+    );
+    expect(renderOrders(healthyRun(), PLAIN)).not.toContain('Crashed after the charge');
   });
 
   test('says when the run did not end exactly once', () => {

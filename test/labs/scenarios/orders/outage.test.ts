@@ -59,7 +59,7 @@ function outageRun(samples: readonly DepthSample[], untilMs: number): OutageObse
     options: { orders: 10, paymentFailureRate: 0 },
     placed: plan.orders.map((o, i) => ({ key: o.key, status: 201, orderId: ids[i]!, correlationId: `corr-${o.key}`, requests: 1, retried: [], acceptedAt: 0 })),
     orders,
-    charges: orders.map((o) => ({ orderId: o.orderId, status: o.payment === 'DECLINED' ? 'DECLINED' : 'CHARGED', amountCents: 1 })),
+    charges: orders.map((o) => ({ orderId: o.orderId, status: o.payment === 'DECLINED' ? 'DECLINED' : 'CHARGED', amountCents: 1, calls: 1 })),
     stock: [
       { sku: book, stock: 1, holders: confirmed },
       { sku: lamp, stock: 0, holders: confirmed },

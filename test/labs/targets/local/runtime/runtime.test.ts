@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { LocalDeployment } from '../../../../../labs/targets/local/model';
 import { FunctionInvocationError, startRuntime, type LambdaRuntime } from '../../../../../labs/targets/local/runtime';
 import { fixtureFunction } from './function-specs';
@@ -43,6 +45,7 @@ describe('local Lambda runtime', () => {
         fixtureFunction('sleeps', { timeoutSeconds: 1 }),
         fixtureFunction('exits'),
         fixtureFunction('no-export'),
+        fixtureFunction('calls-aws'),
       ),
       { emulators: EMULATORS, verbose: true, log: (line) => verboseLines.push(line) },
     );
@@ -153,6 +156,23 @@ describe('local Lambda runtime', () => {
     expect((exited as FunctionInvocationError).message).toMatch(/exit status 7/);
     await expect(runtime.invoke('Lab-exits-ABC123', {})).resolves.toBe('still here');
     expect(runtime.stats('Lab-exits-ABC123').environmentsCreated).toBe(2);
+  });
+
+  it('counts the requests a function makes to AWS, by signing service and, where a header names it, operation', async () => {
+    // GIVEN a stand-in for the services
+    const server = createServer((_request, response) => response.end('{}'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      // WHEN
+      await runtime.invoke('Lab-calls-aws-ABC123', { url: `http://127.0.0.1:${port}/` });
+      await runtime.invoke('Lab-calls-aws-ABC123', { url: `http://127.0.0.1:${port}/` });
+      // THEN
+      expect(runtime.stats('Lab-calls-aws-ABC123').sdkCalls).toEqual({ 'dynamodb:GetItem': 2, sns: 2 });
+      expect(runtime.stats('EchoA').sdkCalls).toEqual({});
+    } finally {
+      server.close();
+    }
   });
 
   it('fails with Runtime.HandlerNotFound when the bundle does not export the handler', async () => {
