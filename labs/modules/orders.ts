@@ -3,7 +3,7 @@ import { chunkedRequests, invocationItems, item, MILLION, NEAR_FREE_IDLE_TARGET_
 import { renderOrders } from '../report/orders';
 import { renderOutage } from '../report/orders-outage';
 import { ageAlarmOf, alarmCameBack, inventoryOutageVerdict, runOutage, shortestOutageSeconds } from '../scenarios/orders/outage';
-import { ordersVerdict, runOrders } from '../scenarios/orders/main';
+import { ordersRunVerdict, runOrders } from '../scenarios/orders/main';
 import { numberOption, optionalText, UsageError, type ModuleLab, type Scenario } from '../scenarios/scenario';
 
 const MAX_FAILURE_RATE = 0.5;
@@ -34,7 +34,7 @@ const main: Scenario<OrdersOutput> = {
       },
       run: async (session, ui) => {
         const observations = await runOrders(session, options, ui);
-        return { verdict: ordersVerdict(observations), observations: { ...observations }, render: (c) => renderOrders(observations, c) };
+        return { verdict: ordersRunVerdict(observations), observations: { ...observations }, render: (c) => renderOrders(observations, c) };
       },
     };
   },
@@ -85,13 +85,13 @@ const inventoryOutage: Scenario<OrdersOutput> = {
  * receive and delete per batch and one invocation per batch. Payment writes the charge, records its
  * side and may finish the order (2 writes) and writes the breaker when it changes (rarely: 0 here);
  * inventory takes each SKU's stock (2 SKUs assumed), records its side and may finish the order;
- * notification writes the e-mail record.
+ * notification writes the e-mail record. Each pool appends every delivery to the ledger (one update).
  */
 const WRITES: Readonly<Record<string, Readonly<Record<string, number>>>> = {
   Intake: { ORDERS_TABLE_NAME: 1, IDEMPOTENCY_TABLE_NAME: 2 },
-  Payment: { CHARGES_TABLE_NAME: 1, ORDERS_TABLE_NAME: 2, STOCK_TABLE_NAME: 0, CONTROL_TABLE_NAME: 0 },
-  Inventory: { STOCK_TABLE_NAME: 2, ORDERS_TABLE_NAME: 2, CHARGES_TABLE_NAME: 0, CONTROL_TABLE_NAME: 0 },
-  Notification: { NOTIFICATIONS_TABLE_NAME: 1 },
+  Payment: { CHARGES_TABLE_NAME: 1, ORDERS_TABLE_NAME: 2, STOCK_TABLE_NAME: 0, CONTROL_TABLE_NAME: 0, LEDGER_TABLE_NAME: 1 },
+  Inventory: { STOCK_TABLE_NAME: 2, ORDERS_TABLE_NAME: 2, CHARGES_TABLE_NAME: 0, CONTROL_TABLE_NAME: 0, LEDGER_TABLE_NAME: 1 },
+  Notification: { NOTIFICATIONS_TABLE_NAME: 1, LEDGER_TABLE_NAME: 1 },
 };
 
 const path: PathModel = {

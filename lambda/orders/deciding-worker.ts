@@ -16,8 +16,9 @@ const FAULTS_CACHE_MS = 1000;
 /**
  * What the two deciding services (payment, inventory) share: the tables, the provider, the fault
  * switches, and the fan-in that ends an order and undoes the other side of a rejected one.
+ * `onProviderCall` hears the outcome of every call that reached the provider.
  */
-export function decidingWorker(logger: Logger) {
+export function decidingWorker(logger: Logger, onProviderCall: (orderId: string, outcome: string) => void = () => undefined) {
   const client = createDocumentClient();
   const control = controlTable(client, requireEnv('CONTROL_TABLE_NAME'));
   const stock = stockTable(client, requireEnv('STOCK_TABLE_NAME'));
@@ -28,7 +29,10 @@ export function decidingWorker(logger: Logger) {
     faults,
     sleep: (ms) => sleep(ms),
     now: () => Date.now(),
-    onCall: (orderId, outcome) => logger.info('payment provider called', { provider: { orderId, outcome } }),
+    onCall: (orderId, outcome) => {
+      logger.info('payment provider called', { provider: { orderId, outcome } });
+      onProviderCall(orderId, outcome);
+    },
   });
   const ordersTableName = requireEnv('ORDERS_TABLE_NAME');
 

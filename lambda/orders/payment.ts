@@ -16,15 +16,19 @@ const POLICY: PaymentPolicy = {
 
 const logger = createLogger();
 const sqs = new SQSClient({});
-const worker = decidingWorker(logger);
+/** The provider's answers to the order being handled (one record at a time): the delivery's effect. */
+const providerCalls = new Map<string, string[]>();
+const worker = decidingWorker(logger, (orderId, outcome) => providerCalls.get(orderId)?.push(outcome));
 
 /**
  * Charges each order once through the pool-wide breaker, then settles it. A message that must come
  * back later (breaker open, provider failing) gets its visibility timeout set to the delay first: the
  * backoff then spans deliveries, and after maxReceiveCount the queue dead-letters it.
  */
-export const handler = orderWorker(logger, async (order, record) => {
+export const handler = orderWorker(logger, 'payment', async (order, record, _context, notes) => {
   const receiveCount = Number(record.attributes.ApproximateReceiveCount);
+  const calls: string[] = [];
+  providerCalls.set(order.orderId, calls);
   let result;
   try {
     result = await chargeThroughBreaker(order, receiveCount, {
@@ -34,14 +38,21 @@ export const handler = orderWorker(logger, async (order, record) => {
       now: () => Date.now(),
       random: Math.random,
       onTransition: (from, to) => logger.warn('payment breaker changed', { breaker: { from: from.status, to: to.status, openUntil: to.openUntil } }),
-      onRetry: (retry, delayMs, error) => logger.warn('payment provider call retried', { retry, delayMs, reason: error.message }),
+      onRetry: (retry, delayMs, error) => {
+        notes.retried(delayMs);
+        logger.warn('payment provider call retried', { retry, delayMs, reason: error.message });
+      },
     }, POLICY);
   } catch (error) {
     if (error instanceof RetryLaterError) {
       await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: PAYMENT_QUEUE_URL, ReceiptHandle: record.receiptHandle, VisibilityTimeout: error.delaySeconds }));
+      notes.deferred(error.delaySeconds);
       logger.warn('payment deferred', { delaySeconds: error.delaySeconds });
     }
     throw error;
+  } finally {
+    providerCalls.delete(order.orderId);
+    if (calls.length > 0) notes.effect(calls.join(','));
   }
   const settlement = await worker.settle(order, { side: 'payment', result });
   return { payment: result, status: settlement.order.status, finished: settlement.finished, compensated: settlement.compensated };

@@ -9,6 +9,7 @@ import { placeOrders, type PlacedOrder } from './api';
 import { followToTerminal } from './follow';
 import { planOrders, plannedOrderIds, type OrderPlan } from './plan';
 import { peekOrderMessages } from './queues';
+import { awaitLedger, plannedPaymentRetries, replayedPaymentRetries, serviceFailures, serviceObservations, type PaymentRetryPolicy, type ServiceObservation } from './services';
 import { readCharges, readStock, seedStock, writeFaults, type OrderRecord, type StockRecord, type ChargeRecord } from './tables';
 
 export interface OrdersOptions {
@@ -66,6 +67,7 @@ export function ordersResources(session: TargetSession<OrdersOutput>) {
     stockTable: textOutput(session, 'StockTableName'),
     notificationsTable: textOutput(session, 'NotificationsTableName'),
     controlTable: textOutput(session, 'ControlTableName'),
+    ledgerTable: textOutput(session, 'LedgerTableName'),
     deadLetterQueues: {
       payment: textOutput(session, 'PaymentDeadLetterQueueUrl'),
       inventory: textOutput(session, 'InventoryDeadLetterQueueUrl'),
@@ -73,6 +75,27 @@ export function ordersResources(session: TargetSession<OrdersOutput>) {
     },
     poolSize: integerOutput(session, 'PoolSize'),
   };
+}
+
+/** The payment worker's retry settings, from the stack's outputs. */
+export function paymentRetryPolicy(session: TargetSession<OrdersOutput>): PaymentRetryPolicy {
+  return {
+    retries: integerOutput(session, 'PaymentRetries'),
+    redeliveryBaseSeconds: integerOutput(session, 'PaymentRedeliveryBaseSeconds'),
+    maxReceiveCount: integerOutput(session, 'PaymentMaxReceiveCount'),
+  };
+}
+
+/** `labs orders`: the outcome of every order, and per service what its pool did (the ledger). */
+export interface OrdersRun extends OrdersObservations {
+  /** The run's order ids, in the order placed (for `labs orders trace <orderId>`). */
+  readonly orderIds: readonly string[];
+  readonly services: readonly ServiceObservation[];
+}
+
+/** The verdict of `labs orders`: every order ended once with its effects, and each pool took every order, with the planned retries. */
+export function ordersRunVerdict(o: OrdersRun): Verdict {
+  return verdictOf([...ordersVerdict(o).failures, ...serviceFailures(o.services, o.accepted)]);
 }
 
 /** The nearest-rank percentile of `values` (0 when there are none). */
@@ -199,8 +222,9 @@ export function ordersDeadlineMs(orders: number, poolSize: number): number {
 /** Clients placing orders at once: a bounded load, which the cold intake environments can take. */
 export const CLIENTS = 5;
 
-export async function runOrders(session: TargetSession<OrdersOutput>, options: OrdersOptions, ui: Ui): Promise<OrdersObservations> {
+export async function runOrders(session: TargetSession<OrdersOutput>, options: OrdersOptions, ui: Ui): Promise<OrdersRun> {
   const resources = ordersResources(session);
+  const retryPolicy = paymentRetryPolicy(session);
   const { dynamodb } = session.clients;
   const runId = newRunId();
   const plan = planOrders(runId, options.orders);
@@ -226,7 +250,8 @@ export async function runOrders(session: TargetSession<OrdersOutput>, options: O
       { timeoutMs, ui },
     );
     const orders = [...followed.orders.values()];
-    return ordersObservationsOf({
+    const ledger = await awaitLedger(dynamodb, resources.ledgerTable, orderIds);
+    const observations = ordersObservationsOf({
       runId,
       plan,
       options,
@@ -241,6 +266,11 @@ export async function runOrders(session: TargetSession<OrdersOutput>, options: O
       timeoutMs,
       timedOut: followed.timedOut,
     });
+    return { ...observations, orderIds, services: serviceObservations(ledger, {
+        expected: plannedPaymentRetries(orderIds, options.paymentFailureRate, retryPolicy),
+        replayed: replayedPaymentRetries(ledger, options.paymentFailureRate, retryPolicy),
+      }),
+    };
   } finally {
     await writeFaults(dynamodb, resources.controlTable, NO_FAULTS);
   }
