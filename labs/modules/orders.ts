@@ -1,7 +1,9 @@
 import type { OrdersOutput } from '../../lib/stacks/orders-stack';
 import { chunkedRequests, invocationItems, item, MILLION, NEAR_FREE_IDLE_TARGET_PER_HOUR, SNS_CHUNK_BYTES, sqsPollerItems, tableWriteItems, type PathModel } from '../cost/path';
 import { renderOrders } from '../report/orders';
+import { renderDuplicates } from '../report/orders-duplicates';
 import { renderOutage } from '../report/orders-outage';
+import { duplicatesVerdict, runDuplicates } from '../scenarios/orders/duplicates';
 import { ageAlarmOf, alarmCameBack, inventoryOutageVerdict, runOutage, shortestOutageSeconds } from '../scenarios/orders/outage';
 import { ordersRunVerdict, runOrders } from '../scenarios/orders/main';
 import { numberOption, optionalText, UsageError, type ModuleLab, type Scenario } from '../scenarios/scenario';
@@ -79,6 +81,29 @@ const inventoryOutage: Scenario<OrdersOutput> = {
   },
 };
 
+const duplicates: Scenario<OrdersOutput> = {
+  command: 'duplicates',
+  summary: 'clients retry with the same Idempotency-Key and every OrderPlaced is delivered again to each queue: no second order, charge, reservation or e-mail (Week 5 day 5)',
+  options: [
+    // Every 10th order is declined: 10 orders include one whose stock was given back before its copy came.
+    { flags: '--orders <n>', description: 'orders to place (each then retried and redelivered)', kind: 'count', min: 1, max: 200, defaultValue: 10 },
+    { flags: '--client-retries <n>', description: 'requests each client sends again with the same key', kind: 'count', min: 1, max: 5, defaultValue: 2 },
+  ],
+  prepare: (o) => {
+    const options = { orders: numberOption(o, 'orders'), clientRetries: numberOption(o, 'clientRetries') };
+    return {
+      requiredConcurrency: (outputs) => {
+        const pool = Number(outputs.PoolSize ?? 3);
+        return { executions: 3 * pool + 1, reason: `three pools of ${pool} workers and the intake function` };
+      },
+      run: async (session, ui) => {
+        const observations = await runDuplicates(session, options, ui);
+        return { verdict: duplicatesVerdict(observations), observations: { ...observations }, render: (c) => renderDuplicates(observations, c) };
+      },
+    };
+  },
+};
+
 /**
  * orders, per order: one API request and one intake invocation (an orders write, the idempotency
  * record's put and update), one SNS publish fanned out to three queues (free), and per queue one
@@ -137,4 +162,4 @@ const path: PathModel = {
 };
 
 /** The orders module's lab (registered in lib/modules.ts): alarms and idle polling stay within the near-free target. */
-export const ordersLab: ModuleLab<OrdersOutput> = { main, subcommands: [inventoryOutage], cost: { path, idleTargetPerHour: NEAR_FREE_IDLE_TARGET_PER_HOUR } };
+export const ordersLab: ModuleLab<OrdersOutput> = { main, subcommands: [inventoryOutage, duplicates], cost: { path, idleTargetPerHour: NEAR_FREE_IDLE_TARGET_PER_HOUR } };

@@ -121,6 +121,8 @@ describe('argument validation (exit code 2, a usage line, no target opened)', ()
     [['pipeline', '--subtasks', '1001'], /--subtasks must be between 1 and 1000, but 1001/, /Usage: labs pipeline/],
     [['orders', 'outage', 'inventory', '--seconds', '111'], /--seconds must be between 15 and 110, but 111/, /Usage: labs orders outage inventory/],
     [['orders', 'outage', 'inventory', '--orders', '201'], /--orders must be between 1 and 200, but 201/, /Usage: labs orders outage inventory/],
+    [['orders', 'duplicates', '--client-retries', '6'], /--client-retries must be between 1 and 5, but 6/, /Usage: labs orders duplicates/],
+    [['orders', 'duplicates', '--orders', '201'], /--orders must be between 1 and 200, but 201/, /Usage: labs orders duplicates/],
     [['nope'], /unknown command 'nope'/, /Usage: labs <module>/],
     [['fanout', '--target', 'gcp'], /argument 'gcp' is invalid. Allowed choices are local, aws/, /Usage: labs fanout/],
     [['fanout', '--stack-prefix', '1bad'], /stackPrefix must start with a letter/, /Usage: labs fanout/],
