@@ -3,11 +3,13 @@ import { chunkedRequests, invocationItems, item, MILLION, NEAR_FREE_IDLE_TARGET_
 import { renderOrders } from '../report/orders';
 import { renderOutage, renderPaymentOutage } from '../report/orders-outage';
 import { ageAlarmOf, alarmCameBack, inventoryOutageVerdict, runOutage, shortestOutageSeconds } from '../scenarios/orders/outage';
-import { ordersVerdict, runOrders } from '../scenarios/orders/main';
+import { ordersRunVerdict, runOrders } from '../scenarios/orders/main';
 import { paymentOutageVerdict, runPaymentOutage } from '../scenarios/orders/payment-outage';
 import { REDRIVE_CHOICES, redriveQueuesOption, redriveVerdict, runRedrive } from '../scenarios/orders/redrive';
 import { renderRedrive } from '../report/orders-redrive';
 import { chargedOrderCount, DECLINE_EVERY } from '../scenarios/orders/plan';
+import { renderDuplicates } from '../report/orders-duplicates';
+import { duplicatesVerdict, runDuplicates } from '../scenarios/orders/duplicates';
 import { numberOption, optionalText, UsageError, type ModuleLab, type Scenario } from '../scenarios/scenario';
 
 const MAX_FAILURE_RATE = 0.5;
@@ -49,7 +51,7 @@ const main: Scenario<OrdersOutput> = {
       },
       run: async (session, ui) => {
         const observations = await runOrders(session, options, ui);
-        return { verdict: ordersVerdict(observations), observations: { ...observations }, render: (c) => renderOrders(observations, c) };
+        return { verdict: ordersRunVerdict(observations), observations: { ...observations }, render: (c) => renderOrders(observations, c) };
       },
     };
   },
@@ -140,6 +142,29 @@ const redrive: Scenario<OrdersOutput> = {
   },
 };
 
+const duplicates: Scenario<OrdersOutput> = {
+  command: 'duplicates',
+  summary: 'clients retry with the same Idempotency-Key and every OrderPlaced is delivered again to each queue: no second order, charge, reservation or e-mail (Week 5 day 5)',
+  options: [
+    // Every 10th order is declined: 10 orders include one whose stock was given back before its copy came.
+    { flags: '--orders <n>', description: 'orders to place (each then retried and redelivered)', kind: 'count', min: 1, max: 200, defaultValue: 10 },
+    { flags: '--client-retries <n>', description: 'requests each client sends again with the same key', kind: 'count', min: 1, max: 5, defaultValue: 2 },
+  ],
+  prepare: (o) => {
+    const options = { orders: numberOption(o, 'orders'), clientRetries: numberOption(o, 'clientRetries') };
+    return {
+      requiredConcurrency: (outputs) => {
+        const pool = Number(outputs.PoolSize ?? 3);
+        return { executions: 3 * pool + 1, reason: `three pools of ${pool} workers and the intake function` };
+      },
+      run: async (session, ui) => {
+        const observations = await runDuplicates(session, options, ui);
+        return { verdict: duplicatesVerdict(observations), observations: { ...observations }, render: (c) => renderDuplicates(observations, c) };
+      },
+    };
+  },
+};
+
 /**
  * orders, per order: one API request and one intake invocation (an orders write, the idempotency
  * record's put and update), one SNS publish fanned out to three queues (free), and per queue one
@@ -147,13 +172,13 @@ const redrive: Scenario<OrdersOutput> = {
  * side and may finish the order (2 writes), appends the call to the provider's call log (1 write) and
  * writes the breaker when it changes (rarely: 0 here);
  * inventory takes each SKU's stock (2 SKUs assumed), records its side and may finish the order;
- * notification writes the e-mail record.
+ * notification writes the e-mail record. Each pool appends every delivery to the ledger (one update).
  */
 const WRITES: Readonly<Record<string, Readonly<Record<string, number>>>> = {
   Intake: { ORDERS_TABLE_NAME: 1, IDEMPOTENCY_TABLE_NAME: 2 },
-  Payment: { CHARGES_TABLE_NAME: 1, ORDERS_TABLE_NAME: 2, STOCK_TABLE_NAME: 0, CONTROL_TABLE_NAME: 1 },
-  Inventory: { STOCK_TABLE_NAME: 2, ORDERS_TABLE_NAME: 2, CHARGES_TABLE_NAME: 0, CONTROL_TABLE_NAME: 0 },
-  Notification: { NOTIFICATIONS_TABLE_NAME: 1 },
+  Payment: { CHARGES_TABLE_NAME: 1, ORDERS_TABLE_NAME: 2, STOCK_TABLE_NAME: 0, CONTROL_TABLE_NAME: 1, LEDGER_TABLE_NAME: 1 },
+  Inventory: { STOCK_TABLE_NAME: 2, ORDERS_TABLE_NAME: 2, CHARGES_TABLE_NAME: 0, CONTROL_TABLE_NAME: 0, LEDGER_TABLE_NAME: 1 },
+  Notification: { NOTIFICATIONS_TABLE_NAME: 1, LEDGER_TABLE_NAME: 1 },
 };
 
 const path: PathModel = {
@@ -199,4 +224,4 @@ const path: PathModel = {
 };
 
 /** The orders module's lab (registered in lib/modules.ts): alarms and idle polling stay within the near-free target. */
-export const ordersLab: ModuleLab<OrdersOutput> = { main, subcommands: [inventoryOutage, paymentOutage, redrive], cost: { path, idleTargetPerHour: NEAR_FREE_IDLE_TARGET_PER_HOUR } };
+export const ordersLab: ModuleLab<OrdersOutput> = { main, subcommands: [inventoryOutage, paymentOutage, redrive, duplicates], cost: { path, idleTargetPerHour: NEAR_FREE_IDLE_TARGET_PER_HOUR } };

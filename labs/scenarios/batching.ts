@@ -5,6 +5,7 @@ import {
   ReceiveMessageCommand,
   SendMessageBatchCommand,
   type Message,
+  type MessageAttributeValue,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { PublishBatchCommand, type SNSClient } from '@aws-sdk/client-sns';
@@ -101,9 +102,16 @@ function sendTextBatches(
   return sendWithRetry(texts, (pending) => chunkBatches(pending, maxEntries, maxBytes, (p) => Buffer.byteLength(p.entry)), send, what);
 }
 
-export async function sendMessageBatches(sqs: SQSClient, queueUrl: string, bodies: readonly string[]): Promise<BatchReport> {
+/** Sends `bodies`, each with the message attributes of the same index in `attributes` (if given). */
+export async function sendMessageBatches(
+  sqs: SQSClient,
+  queueUrl: string,
+  bodies: readonly string[],
+  attributes?: readonly Record<string, MessageAttributeValue>[],
+): Promise<BatchReport> {
   return sendTextBatches(bodies, SQS_BATCH_ENTRIES, SQS_BATCH_BYTES, 'SendMessageBatch', async (batch) => {
-    const response = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: batch.map((p) => ({ Id: p.id, MessageBody: p.entry })) }));
+    const entries = batch.map((p) => ({ Id: p.id, MessageBody: p.entry, ...(attributes ? { MessageAttributes: attributes[Number(p.id)] } : {}) }));
+    const response = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
     return response.Failed ?? [];
   });
 }

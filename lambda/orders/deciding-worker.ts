@@ -16,6 +16,7 @@ const FAULTS_CACHE_MS = 1000;
 /**
  * What the two deciding services (payment, inventory) share: the tables, the provider, the fault
  * switches, and the fan-in that ends an order and undoes the other side of a rejected one.
+ * `hooks.onProviderCall` hears the outcome of every call that reached the provider.
  */
 export function decidingWorker(logger: Logger, hooks: { readonly onProviderCall?: (orderId: string, outcome: string) => void } = {}) {
   const client = createDocumentClient();

@@ -12,7 +12,7 @@ import { requireEnv } from '../shared/env';
 import { createLogger } from '../shared/logger';
 import { InvalidMessageError, parseJsonMessage } from '../shared/messages';
 import { placeOrder, type Accepted } from './intake-core';
-import { CORRELATION_ID_ATTRIBUTE, orderPlacedSchema, orderRequestSchema, type OrderPlaced, type OrderRequest } from './schemas';
+import { orderPlacedMessage, orderPlacedSchema, orderRequestSchema, type OrderPlaced, type OrderRequest } from './schemas';
 import { ordersTable } from './store';
 
 const ORDERS_TABLE_NAME = requireEnv('ORDERS_TABLE_NAME');
@@ -44,13 +44,9 @@ const placeOnce = makeIdempotent(
       putPlaced: (order) => orders.putPlaced(order),
       getPlaced: async (orderId) => orderPlacedSchema.parse(await orders.get(orderId)),
       publish: async (order: OrderPlaced) => {
-        await sns.send(
-          new PublishCommand({
-            TopicArn: ORDER_TOPIC_ARN,
-            Message: JSON.stringify(order),
-            MessageAttributes: { [CORRELATION_ID_ATTRIBUTE]: { DataType: 'String', StringValue: order.correlationId } },
-          }),
-        );
+        const message = orderPlacedMessage(order);
+        const published = await sns.send(new PublishCommand({ TopicArn: ORDER_TOPIC_ARN, Message: message.body, MessageAttributes: message.attributes }));
+        logger.info('order published', { orderId: order.orderId, topicMessageId: published.MessageId });
       },
     }),
   { persistenceStore: new DynamoDBPersistenceLayer({ tableName: IDEMPOTENCY_TABLE_NAME }), config: idempotencyConfig },

@@ -16,7 +16,7 @@ export class InventoryUnavailableError extends Error {
  * Reserves each order's stock once, or refuses the order (terminal: settled as REFUSED, not retried),
  * then settles it. While the store is down the message fails and the queue holds the backlog.
  */
-export const handler = orderWorker(logger, async (order) => {
+export const handler = orderWorker(logger, 'inventory', async (order, _record, _context, notes) => {
   const faults = await worker.faults();
   if (faults.addedLatencyMs > 0) await sleep(faults.addedLatencyMs);
   if (Date.now() < faults.inventoryOutageUntil) {
@@ -26,5 +26,6 @@ export const handler = orderWorker(logger, async (order) => {
   }
   const outcome = await reserveAll(order.orderId, order.items, worker.stock);
   const settlement = await worker.settle(order, { side: 'inventory', result: outcome.kind === 'RESERVED' ? 'RESERVED' : 'REFUSED' });
+  notes.effect(outcome.kind);
   return { inventory: outcome, status: settlement.order.status, finished: settlement.finished, compensated: settlement.compensated };
 });

@@ -10,7 +10,7 @@ const logger = createLogger();
 const client = createDocumentClient();
 
 /** Records each order's confirmation e-mail once: a redelivered order finds its e-mail already there. */
-export const handler = orderWorker(logger, async (order) => {
+export const handler = orderWorker(logger, 'notification', async (order, _record, _context, notes) => {
   try {
     await client.send(
       new PutCommand({
@@ -19,9 +19,11 @@ export const handler = orderWorker(logger, async (order) => {
         ConditionExpression: 'attribute_not_exists(orderId)',
       }),
     );
+    notes.effect('sent');
     return { notification: 'sent' };
   } catch (error) {
     if (!isConditionalCheckFailure(error)) throw error;
+    notes.effect('already-sent');
     return { notification: 'already-sent' };
   }
 });

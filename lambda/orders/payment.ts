@@ -19,9 +19,12 @@ const logger = createLogger();
 const sqs = new SQSClient({});
 /** Orders the provider charged during the current delivery (not answered again from its ledger). */
 const chargedNow = new Set<string>();
+/** The provider's answers to the order being handled (one record at a time): the delivery's effect. */
+const providerCalls = new Map<string, string[]>();
 const worker = decidingWorker(logger, {
   onProviderCall: (orderId, outcome) => {
     if (outcome === 'CHARGED') chargedNow.add(orderId);
+    providerCalls.get(orderId)?.push(outcome);
   },
 });
 
@@ -30,8 +33,10 @@ const worker = decidingWorker(logger, {
  * back later (breaker open, provider failing) gets its visibility timeout set to the delay first: the
  * backoff then spans deliveries, and after maxReceiveCount the queue dead-letters it.
  */
-export const handler = orderWorker(logger, async (order, record) => {
+export const handler = orderWorker(logger, 'payment', async (order, record, _context, notes) => {
   const receiveCount = Number(record.attributes.ApproximateReceiveCount);
+  const calls: string[] = [];
+  providerCalls.set(order.orderId, calls);
   let result;
   chargedNow.delete(order.orderId);
   try {
@@ -42,14 +47,21 @@ export const handler = orderWorker(logger, async (order, record) => {
       now: () => Date.now(),
       random: Math.random,
       onTransition: (from, to) => logger.warn('payment breaker changed', { breaker: { from: from.status, to: to.status, openUntil: to.openUntil } }),
-      onRetry: (retry, delayMs, error) => logger.warn('payment provider call retried', { retry, delayMs, reason: error.message }),
+      onRetry: (retry, delayMs, error) => {
+        notes.retried(delayMs);
+        logger.warn('payment provider call retried', { retry, delayMs, reason: error.message });
+      },
     }, POLICY);
   } catch (error) {
     if (error instanceof RetryLaterError) {
       await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: PAYMENT_QUEUE_URL, ReceiptHandle: record.receiptHandle, VisibilityTimeout: error.delaySeconds }));
+      notes.deferred(error.delaySeconds);
       logger.warn('payment deferred', { delaySeconds: error.delaySeconds });
     }
     throw error;
+  } finally {
+    providerCalls.delete(order.orderId);
+    if (calls.length > 0) notes.effect(calls.join(','));
   }
   if (crashesAfterCharge(await worker.faults(), order.orderId, chargedNow.delete(order.orderId))) {
     // The fault switch paymentCrashAfterCharge: the provider charged, the order does not know yet.

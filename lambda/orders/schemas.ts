@@ -30,3 +30,15 @@ export type OrderPlaced = z.infer<typeof orderPlacedSchema>;
 
 /** The SNS message attribute (and so SQS message attribute) carrying the request's correlation id. */
 export const CORRELATION_ID_ATTRIBUTE = 'correlationId';
+
+/**
+ * The published form of an OrderPlaced: the body (keys in the schema's order) and the message
+ * attributes SNS passes on to every queue. The intake publishes it; a lab that redelivers an order
+ * sends exactly this, so a worker cannot tell the copy from the original.
+ */
+export function orderPlacedMessage(order: OrderPlaced): { readonly body: string; readonly attributes: Record<string, { DataType: 'String'; StringValue: string }> } {
+  return {
+    body: JSON.stringify(orderPlacedSchema.parse(order)),
+    attributes: { [CORRELATION_ID_ATTRIBUTE]: { DataType: 'String', StringValue: order.correlationId } },
+  };
+}

@@ -160,8 +160,9 @@ export function controlTable(client: DynamoDBDocumentClient, tableName: string) 
 }
 
 /**
- * The stock table: one item per SKU with the orders holding some of it. Both updates are conditional,
- * so stock never goes below zero and an order takes (or gives back) its share once.
+ * The stock table: one item per SKU with the orders holding some of it and those that gave theirs back.
+ * Both updates are conditional, so stock never goes below zero and an order takes (and gives back) its
+ * share at most once.
  */
 export function stockTable(client: DynamoDBDocumentClient, tableName: string) {
   return {
@@ -172,7 +173,9 @@ export function stockTable(client: DynamoDBDocumentClient, tableName: string) {
             TableName: tableName,
             Key: { sku },
             UpdateExpression: 'SET stock = stock - :q ADD holders :order',
-            ConditionExpression: 'stock >= :q AND NOT contains(holders, :id)',
+            // An order whose stock was given back (it was rejected) never takes it again: a redelivery
+            // of its inventory message after the compensation would otherwise hold stock for nothing.
+            ConditionExpression: 'stock >= :q AND NOT contains(holders, :id) AND NOT contains(released, :id)',
             ExpressionAttributeValues: { ':q': quantity, ':order': new Set([orderId]), ':id': orderId },
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
@@ -191,7 +194,7 @@ export function stockTable(client: DynamoDBDocumentClient, tableName: string) {
           new UpdateCommand({
             TableName: tableName,
             Key: { sku },
-            UpdateExpression: 'SET stock = stock + :q DELETE holders :order',
+            UpdateExpression: 'SET stock = stock + :q DELETE holders :order ADD released :order',
             ConditionExpression: 'contains(holders, :id)',
             ExpressionAttributeValues: { ':q': quantity, ':order': new Set([orderId]), ':id': orderId },
           }),

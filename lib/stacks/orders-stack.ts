@@ -65,6 +65,7 @@ export const ORDERS_OUTPUTS = [
   'StockTableName',
   'NotificationsTableName',
   'ControlTableName',
+  'LedgerTableName',
   'AlarmTopicArn',
   'IntakeFunctionName',
   'PaymentFunctionName',
@@ -73,6 +74,9 @@ export const ORDERS_OUTPUTS = [
   'PoolSize',
   'BreakerFailureThreshold',
   'BreakerCoolDownMs',
+  'PaymentRetries',
+  'PaymentRedeliveryBaseSeconds',
+  'PaymentMaxReceiveCount',
 ] as const;
 
 export type OrdersOutput = (typeof ORDERS_OUTPUTS)[number];
@@ -80,6 +84,9 @@ export type OrdersOutput = (typeof ORDERS_OUTPUTS)[number];
 /** Consecutive provider failures that open the payment breaker, and how long it stays open. */
 export const BREAKER_FAILURE_THRESHOLD = 5;
 export const BREAKER_COOL_DOWN_SECONDS = 5;
+/** Payment's in-process retries after a transient provider error, and its first redelivery delay. */
+export const PAYMENT_RETRIES = 2;
+export const PAYMENT_REDELIVERY_BASE_SECONDS = 2;
 /** How long a work queue's oldest message may wait before its alarm fires, and every queue alarm's period. */
 export const OLDEST_MESSAGE_ALARM_SECONDS = 60;
 
@@ -147,6 +154,13 @@ export class OrdersStack extends LabStack<OrdersOutput> {
       // The payment breaker's shared state, the fault switches, and the record of breaker transitions
       // and provider calls the labs count (those items expire after a day).
       control: new LabTable(this, 'Control', { partitionKey: { name: 'id', type: AttributeType.STRING }, timeToLiveAttribute: RECORD_TTL_ATTRIBUTE }),
+      // Which worker took each delivery of an order, per service: what the lab reads the load balancing
+      // and the retries from. Entries expire after a day (the TTL attribute the workers write).
+      ledger: new LabTable(this, 'Ledger', {
+        partitionKey: { name: 'orderId', type: AttributeType.STRING },
+        sortKey: { name: 'service', type: AttributeType.STRING },
+        timeToLiveAttribute: 'expiresAt',
+      }),
     };
 
     this.orderTopic = new FanOutTopic(this, 'OrderTopic', { displayName: 'orders' });
@@ -183,15 +197,15 @@ export class OrdersStack extends LabStack<OrdersOutput> {
       CHARGES_TABLE_NAME: tables.charges.tableName,
       CONTROL_TABLE_NAME: tables.control.tableName,
     };
-    const payment = this.pool('Payment', queues.Payment, poolSize, timeouts.Payment, {
+    const payment = this.pool('Payment', queues.Payment, poolSize, timeouts.Payment, tables.ledger, {
       ...deciding,
       PAYMENT_QUEUE_URL: queues.Payment.queue.queueUrl,
       BREAKER_FAILURE_THRESHOLD: String(BREAKER_FAILURE_THRESHOLD),
       BREAKER_COOL_DOWN_MS: String(breakerCoolDownSeconds * 1000),
-      PAYMENT_RETRIES: '2',
-      REDELIVERY_BASE_SECONDS: '2',
+      PAYMENT_RETRIES: String(PAYMENT_RETRIES),
+      REDELIVERY_BASE_SECONDS: String(PAYMENT_REDELIVERY_BASE_SECONDS),
     });
-    const inventory = this.pool('Inventory', queues.Inventory, poolSize, timeouts.Inventory, deciding);
+    const inventory = this.pool('Inventory', queues.Inventory, poolSize, timeouts.Inventory, tables.ledger, deciding);
     for (const fn of [payment, inventory]) {
       // Fan-in: read the order, record a side, finish it; compensation: refund, release stock.
       tables.orders.grant(fn, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
@@ -201,7 +215,7 @@ export class OrdersStack extends LabStack<OrdersOutput> {
     }
     // Only payment writes the breaker's shared state (with its transition records) and the provider's call log.
     tables.control.grant(payment, 'dynamodb:PutItem', 'dynamodb:UpdateItem');
-    const notification = this.pool('Notification', queues.Notification, poolSize, timeouts.Notification, {
+    const notification = this.pool('Notification', queues.Notification, poolSize, timeouts.Notification, tables.ledger, {
       NOTIFICATIONS_TABLE_NAME: tables.notifications.tableName,
     });
     tables.notifications.grant(notification, 'dynamodb:PutItem');
@@ -228,6 +242,7 @@ export class OrdersStack extends LabStack<OrdersOutput> {
     this.output('StockTableName', tables.stock.tableName, 'Stock per SKU, with the orders holding it');
     this.output('NotificationsTableName', tables.notifications.tableName, 'Confirmation e-mails, one per order');
     this.output('ControlTableName', tables.control.tableName, 'Fault switches and the payment breaker\'s state');
+    this.output('LedgerTableName', tables.ledger.tableName, 'Which worker took each delivery of an order, per service, with its retries');
     this.output('AlarmTopicArn', this.alarmTopic.topicArn, 'Topic the queue alarms notify');
     this.output('IntakeFunctionName', intake.functionName, 'The order API\'s function');
     this.output('PaymentFunctionName', payment.functionName, 'The payment worker');
@@ -236,6 +251,10 @@ export class OrdersStack extends LabStack<OrdersOutput> {
     this.output('PoolSize', String(poolSize), 'Workers per service');
     this.output('BreakerFailureThreshold', String(BREAKER_FAILURE_THRESHOLD), 'Consecutive provider failures that open the payment breaker');
     this.output('BreakerCoolDownMs', String(breakerCoolDownSeconds * 1000), 'How long the payment breaker stays open before a probe');
+    // The lab computes from these the retries and redeliveries its planned orders must see.
+    this.output('PaymentRetries', String(PAYMENT_RETRIES), 'In-process retries of a transient payment provider error per delivery');
+    this.output('PaymentRedeliveryBaseSeconds', String(PAYMENT_REDELIVERY_BASE_SECONDS), 'Visibility timeout after a failed payment delivery, doubled per receive');
+    this.output('PaymentMaxReceiveCount', String(SERVICES.Payment.maxReceiveCount), 'Deliveries of a payment message before its DLQ');
   }
 
   /** `POST /orders` on an HTTP API whose default stage is throttled and access-logged. */
@@ -264,14 +283,16 @@ export class OrdersStack extends LabStack<OrdersOutput> {
     return api;
   }
 
-  /** One service's pool: a worker function on its queue, `poolSize` at a time, partial batch responses. */
-  private pool(name: ServiceName, queue: SubscribedQueue, poolSize: number, timeout: Duration, environment: Record<string, string>): LabFunction {
+  /** One service's pool: a worker function on its queue, `poolSize` at a time, partial batch responses, writing the ledger. */
+  private pool(name: ServiceName, queue: SubscribedQueue, poolSize: number, timeout: Duration, ledger: LabTable, environment: Record<string, string>): LabFunction {
     const handler = new LabFunction(this, `${name}Worker`, {
       entry: join(LAMBDA_DIR, `${name.toLowerCase()}.ts`),
       timeout,
       serviceName: `orders-${name.toLowerCase()}`,
-      environment,
+      environment: { ...environment, LEDGER_TABLE_NAME: ledger.tableName },
     });
+    // One update per delivery appends it to the order's entry of this service.
+    ledger.grant(handler, 'dynamodb:UpdateItem');
     handler.addEventSource(
       new SqsEventSource(queue.queue, { batchSize: SERVICES[name].batchSize, maxConcurrency: poolSize, reportBatchItemFailures: true }),
     );

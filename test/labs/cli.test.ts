@@ -125,6 +125,8 @@ describe('argument validation (exit code 2, a usage line, no target opened)', ()
     [['orders', 'outage', 'payment', '--seconds', '301'], /--seconds must be between 1 and 300, but 301/, /Usage: labs orders outage payment/],
     [['orders', 'redrive', '--queue', 'orders'], /--queue must be one of payment, inventory, notification, all, but 'orders' was given/, /Usage: labs orders redrive/],
     [['orders', 'redrive', '--orders', '51'], /--orders must be between 0 and 50, but 51/, /Usage: labs orders redrive/],
+    [['orders', 'duplicates', '--client-retries', '6'], /--client-retries must be between 1 and 5, but 6/, /Usage: labs orders duplicates/],
+    [['orders', 'duplicates', '--orders', '201'], /--orders must be between 1 and 200, but 201/, /Usage: labs orders duplicates/],
     [['nope'], /unknown command 'nope'/, /Usage: labs <module>/],
     [['fanout', '--target', 'gcp'], /argument 'gcp' is invalid. Allowed choices are local, aws/, /Usage: labs fanout/],
     [['fanout', '--stack-prefix', '1bad'], /stackPrefix must start with a letter/, /Usage: labs fanout/],

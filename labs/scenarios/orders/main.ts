@@ -9,6 +9,7 @@ import { placeOrders, type PlacedOrder } from './api';
 import { followToTerminal } from './follow';
 import { crashedOrderIds, planOrders, plannedOrderIds, type OrderPlan } from './plan';
 import { peekOrderMessages, visibilityTimeoutSeconds } from './queues';
+import { awaitLedger, plannedPaymentRetries, replayedPaymentRetries, serviceFailures, serviceObservations, type PaymentRetryPolicy, type ServiceObservation } from './services';
 import { readCharges, readStock, seedStock, writeFaults, type OrderRecord, type StockRecord, type ChargeRecord } from './tables';
 
 export interface OrdersOptions {
@@ -81,6 +82,7 @@ export function ordersResources(session: TargetSession<OrdersOutput>) {
     stockTable: textOutput(session, 'StockTableName'),
     notificationsTable: textOutput(session, 'NotificationsTableName'),
     controlTable: textOutput(session, 'ControlTableName'),
+    ledgerTable: textOutput(session, 'LedgerTableName'),
     deadLetterQueues: {
       payment: textOutput(session, 'PaymentDeadLetterQueueUrl'),
       inventory: textOutput(session, 'InventoryDeadLetterQueueUrl'),
@@ -88,6 +90,27 @@ export function ordersResources(session: TargetSession<OrdersOutput>) {
     },
     poolSize: integerOutput(session, 'PoolSize'),
   };
+}
+
+/** The payment worker's retry settings, from the stack's outputs. */
+export function paymentRetryPolicy(session: TargetSession<OrdersOutput>): PaymentRetryPolicy {
+  return {
+    retries: integerOutput(session, 'PaymentRetries'),
+    redeliveryBaseSeconds: integerOutput(session, 'PaymentRedeliveryBaseSeconds'),
+    maxReceiveCount: integerOutput(session, 'PaymentMaxReceiveCount'),
+  };
+}
+
+/** `labs orders`: the outcome of every order, and per service what its pool did (the ledger). */
+export interface OrdersLabObservations extends OrdersObservations {
+  /** The run's order ids, in the order placed (for `labs orders trace <orderId>`). */
+  readonly orderIds: readonly string[];
+  readonly services: readonly ServiceObservation[];
+}
+
+/** The verdict of `labs orders`: every order ended once with its effects, and each pool took every order, with the planned retries. */
+export function ordersRunVerdict(o: OrdersLabObservations): Verdict {
+  return verdictOf([...ordersVerdict(o).failures, ...serviceFailures(o.services, o.accepted)]);
 }
 
 /** The nearest-rank percentile of `values` (0 when there are none). */
@@ -231,8 +254,9 @@ export function ordersDeadlineMs(orders: number, poolSize: number, crashRedelive
 /** Clients placing orders at once: a bounded load, which the cold intake environments can take. */
 export const CLIENTS = 5;
 
-export async function runOrders(session: TargetSession<OrdersOutput>, options: OrdersOptions, ui: Ui): Promise<OrdersObservations> {
+export async function runOrders(session: TargetSession<OrdersOutput>, options: OrdersOptions, ui: Ui): Promise<OrdersLabObservations> {
   const resources = ordersResources(session);
+  const retryPolicy = paymentRetryPolicy(session);
   const runId = newRunId();
   const plan = planOrders(runId, options.orders);
   const crashed = crashedOrderIds(plan, options.crashAfterCharge ?? 0);
@@ -253,7 +277,16 @@ export async function runOrders(session: TargetSession<OrdersOutput>, options: O
     },
     ui,
   );
-  return ordersObservationsOf({ ...run, options });
+  const orderIds = plannedOrderIds(plan);
+  const ledger = await awaitLedger(session.clients.dynamodb, resources.ledgerTable, orderIds);
+  return {
+    ...ordersObservationsOf({ ...run, options }),
+    orderIds,
+    services: serviceObservations(ledger, {
+      expected: plannedPaymentRetries(orderIds, options.paymentFailureRate, retryPolicy),
+      replayed: replayedPaymentRetries(ledger, options.paymentFailureRate, retryPolicy),
+    }),
+  };
 }
 
 /** What one run placed and read back: the material its observations are made of. */

@@ -16,9 +16,18 @@ export async function batchGet(
   keyName: string,
   keys: readonly string[],
 ): Promise<Record<string, unknown>[]> {
+  return batchGetKeys(dynamodb, tableName, keys.map((key) => ({ [keyName]: key })));
+}
+
+/** The items of full keys (a partition and a sort key) in `tableName`, as `batchGet` reads them. */
+export async function batchGetKeys(
+  dynamodb: DynamoDBDocumentClient,
+  tableName: string,
+  keys: readonly Record<string, unknown>[],
+): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
   for (let i = 0; i < keys.length; i += BATCH_GET_KEYS) {
-    let pending: Record<string, unknown>[] | undefined = keys.slice(i, i + BATCH_GET_KEYS).map((key) => ({ [keyName]: key }));
+    let pending: Record<string, unknown>[] | undefined = keys.slice(i, i + BATCH_GET_KEYS);
     while (pending && pending.length > 0) {
       const response: BatchGetCommandOutput = await dynamodb.send(
         new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending, ConsistentRead: true } } }),

@@ -1,3 +1,4 @@
+import { failsTransiently } from '../../../lambda/orders/provider';
 import { json, labs, type CliRun } from './cli-process';
 
 /**
@@ -48,6 +49,77 @@ test('every order ends once: the planned outcome, one standing charge per confir
   const latency = result.latencyMs as { p50: number; p99: number };
   expect(latency.p50).toBeGreaterThan(0);
   expect(latency.p99).toBeGreaterThanOrEqual(latency.p50);
+});
+
+interface Service {
+  name: string;
+  processed: number;
+  deliveries: number;
+  workers: { id: string; tasks: number }[];
+  retries: number;
+  redeliveries: number;
+  retryDelaysMs: number[];
+  repeats: number;
+  expected?: { retries: number; redeliveries: number };
+}
+
+interface Service {
+  name: string;
+  processed: number;
+  deliveries: number;
+  workers: { id: string; tasks: number }[];
+  retries: number;
+  redeliveries: number;
+  retryDelaysMs: number[];
+  failed: number;
+  unrecorded: number;
+  repeats: number;
+  expected?: { retries: number; redeliveries: number };
+  replayed?: { retries: number; failedDeliveries: number };
+}
+
+/**
+ * Payment's in-process retries for these orders, counted here from the provider's failure hash alone:
+ * calls 1, 2, 3 of an order are its first delivery (2 retries allowed), calls 4, 5, 6 its second.
+ */
+function paymentRetriesOf(orderIds: readonly string[]): { retries: number; redeliveries: number } {
+  let retries = 0;
+  let redeliveries = 0;
+  for (const id of orderIds) {
+    let call = 1;
+    while (failsTransiently(id, call, 0.2)) {
+      if (call % 3 === 0) redeliveries += 1;
+      else retries += 1;
+      call += 1;
+    }
+  }
+  return { retries, redeliveries };
+}
+
+test('per service, from the ledger: every order processed once, tasks spread over at most the pool, payment retries as the hash says', () => {
+  const orderIds = result.orderIds as string[];
+  expect(orderIds).toHaveLength(10);
+  const services = result.services as Service[];
+  expect(services.map((s) => s.name)).toEqual(['payment', 'inventory', 'notification']);
+  for (const s of services) {
+    expect(s.processed).toBe(10);
+    expect(s.repeats).toBe(0);
+    expect(s.workers.length).toBeGreaterThanOrEqual(1);
+    expect(s.workers.length).toBeLessThanOrEqual(3);
+    expect(s.workers.reduce((sum, w) => sum + w.tasks, 0)).toBe(s.deliveries);
+    // Every receive either left an entry or is counted as unfinished (a cold start past the timeout).
+    expect(s.deliveries + s.unrecorded).toBe(10 + s.redeliveries);
+  }
+  const [payment, inventory, notification] = services as [Service, Service, Service];
+  // Planned before the run, from the hash alone; the ledger matches it whenever every receive ran.
+  expect(payment.expected).toMatchObject(paymentRetriesOf(orderIds));
+  expect(payment.retries).toBe(payment.replayed!.retries);
+  expect(payment.failed).toBe(payment.replayed!.failedDeliveries);
+  if (payment.unrecorded === 0) expect({ retries: payment.retries, redeliveries: payment.redeliveries }).toEqual(paymentRetriesOf(orderIds));
+  // Full jitter under the 100 ms base, doubling: each wait below 200 ms.
+  expect(payment.retryDelaysMs).toHaveLength(payment.retries);
+  for (const ms of payment.retryDelaysMs) expect(ms).toBeLessThan(200);
+  for (const s of [inventory, notification]) expect([s.retries, s.failed]).toEqual([0, 0]);
 });
 
 test('progress on stderr, one JSON object on stdout', () => {

@@ -13,6 +13,7 @@ Object.assign(process.env, {
   CHARGES_TABLE_NAME: 'charges',
   CONTROL_TABLE_NAME: 'control',
   NOTIFICATIONS_TABLE_NAME: 'notifications',
+  LEDGER_TABLE_NAME: 'ledger',
   PAYMENT_QUEUE_URL,
   BREAKER_FAILURE_THRESHOLD: '2',
   BREAKER_COOL_DOWN_MS: '5000',

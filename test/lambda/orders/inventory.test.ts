@@ -20,7 +20,7 @@ describe('inventory handler', () => {
     documents.on(UpdateCommand).resolves({ Attributes: { orderId: ORDER.orderId, status: 'PLACED', inventory: 'RESERVED' } });
     await expect(inventory(sqsEvent([ORDER]), context)).resolves.toEqual({ batchItemFailures: [] });
     expect(updatesTo('stock').map((call) => call.args[0].input)).toEqual([
-      expect.objectContaining({ Key: { sku: 'BOOK-1' }, ConditionExpression: 'stock >= :q AND NOT contains(holders, :id)' }),
+      expect.objectContaining({ Key: { sku: 'BOOK-1' }, ConditionExpression: 'stock >= :q AND NOT contains(holders, :id) AND NOT contains(released, :id)' }),
     ]);
     expect(updatesTo('orders')[0]?.args[0].input.ExpressionAttributeValues).toEqual({ ':result': 'RESERVED' });
   });

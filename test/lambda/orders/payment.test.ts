@@ -20,6 +20,12 @@ function tables(control: Record<string, Record<string, unknown>>, orderAfterUpda
 }
 
 const putsTo = (table: string) => documents.commandCalls(PutCommand).filter((call) => call.args[0].input.TableName === table);
+/** The delivery entries the worker appended to the ledger, in order. */
+const ledgerEntries = () =>
+  documents
+    .commandCalls(UpdateCommand)
+    .filter((call) => call.args[0].input.TableName === 'ledger')
+    .map((call) => ({ key: call.args[0].input.Key, entry: (call.args[0].input.ExpressionAttributeValues as { ':entry': unknown[] })[':entry'][0] }));
 
 clockPastFaultCachePerTest();
 
@@ -40,6 +46,12 @@ describe('payment handler', () => {
       ExpressionAttributeValues: expect.objectContaining({ ':to': 'CONFIRMED' }),
     });
     expect(sqs).not.toHaveReceivedCommand(ChangeMessageVisibilityCommand);
+    expect(ledgerEntries()).toEqual([
+      {
+        key: { orderId: ORDER.orderId, service: 'payment' },
+        entry: expect.objectContaining({ workerId: context.logStreamName, messageId: 'm-0', receiveCount: 1, outcome: 'done', retryDelaysMs: [], effect: 'CHARGED' }),
+      },
+    ]);
   });
 
   test('does not call the provider while the breaker is open, and returns the message after the cool-down', async () => {
@@ -66,6 +78,10 @@ describe('payment handler', () => {
     expect(sqs).toHaveReceivedCommandWith(ChangeMessageVisibilityCommand, { ReceiptHandle: 'rh-0', VisibilityTimeout: seconds });
     expect(putsTo('charges')).toHaveLength(0);
     expect(putsTo('control').map((call) => call.args[0].input.Item)).toEqual([expect.objectContaining({ status: 'CLOSED', failures: 1 })]);
+    // No in-process retries here (PAYMENT_RETRIES 0): one provider call, then the visibility delay.
+    expect(ledgerEntries().map((e) => e.entry)).toEqual([
+      expect.objectContaining({ receiveCount, outcome: 'failed', retryDelaysMs: [], visibilityDelaySeconds: seconds, effect: 'outage' }),
+    ]);
   });
 
   test('fails a body that is not an order alone, and touches nothing', async () => {
@@ -73,6 +89,8 @@ describe('payment handler', () => {
     const response = await handler(sqsEvent([{ ...ORDER, amountCents: 0 }, ORDER]), context);
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-0' }] });
     expect(putsTo('charges')).toHaveLength(1);
+    // The body that is not an order has no order id to file it under: only the valid one is in the ledger.
+    expect(ledgerEntries().map((e) => e.entry)).toEqual([expect.objectContaining({ messageId: 'm-1', outcome: 'done' })]);
   });
 });
 

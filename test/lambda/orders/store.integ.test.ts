@@ -61,6 +61,9 @@ describe('stock table', () => {
     await releaseAll(first!, [{ sku, quantity: 3 }], stock);
     await releaseAll(first!, [{ sku, quantity: 3 }], stock);
     expect(await stockOf(sku)).toBe(4);
+    // AND a redelivery of that order after its release does not take the units again
+    await expect(reserveAll(first!, [{ sku, quantity: 3 }], stock)).resolves.toEqual({ kind: 'REFUSED', sku });
+    expect(await stockOf(sku)).toBe(4);
   });
 });
 

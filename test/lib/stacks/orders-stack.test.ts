@@ -130,13 +130,37 @@ describe('LabOrders', () => {
     });
   });
 
-  test('keeps six on-demand tables, the idempotency table with the Powertools TTL attribute', () => {
-    template.resourceCountIs('AWS::DynamoDB::Table', 6);
+  test('keeps seven on-demand tables, the idempotency table and the ledger with TTL attributes', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 7);
     template.allResourcesProperties('AWS::DynamoDB::Table', { BillingMode: 'PAY_PER_REQUEST' });
     for (const key of ['orderId', 'sku', 'id']) {
       template.hasResourceProperties('AWS::DynamoDB::Table', { KeySchema: [{ AttributeName: key, KeyType: 'HASH' }] });
     }
     template.hasResourceProperties('AWS::DynamoDB::Table', { TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true } });
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: 'orderId', KeyType: 'HASH' },
+        { AttributeName: 'service', KeyType: 'RANGE' },
+      ],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+  });
+
+  test.each(SERVICES)('lets the %s worker append its deliveries to the ledger, and tells it the table', (service) => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ LEDGER_TABLE_NAME: { Ref: Match.stringLikeRegexp('^Ledger') } }) },
+      Role: { 'Fn::GetAtt': [Match.stringLikeRegexp(`^${service}WorkerServiceRole`), 'Arn'] },
+    });
+    // CDK merges statements of one action, so the ledger may share its UpdateItem statement with others.
+    const policies = Object.values(
+      template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp(`^${service}WorkerServiceRole`) }] } }),
+    );
+    const statements = policies.flatMap((p) => (p.Properties.PolicyDocument.Statement as { Action: unknown; Resource: unknown }[]));
+    const updatable = statements
+      .filter((st) => [st.Action].flat().includes('dynamodb:UpdateItem'))
+      .flatMap((st) => [st.Resource].flat() as { 'Fn::GetAtt'?: [string, string] }[])
+      .map((r) => r['Fn::GetAtt']?.[0] ?? '');
+    expect(updatable.filter((id) => id.startsWith('Ledger'))).toHaveLength(1);
   });
 
   test('expires the control table\'s records of breaker transitions and provider calls', () => {
