@@ -108,7 +108,7 @@ test('ordersThroughput: every smoke order is confirmed through the API, and the 
     orders: 30,
     confirmed: 30,
     poolSize: 3,
-    minSdkCallsPerOrder: 12,
+    minSdkCallsPerOrder: 16,
     verdictOk: true,
   });
   // Not a timing: no order costs fewer calls than the minimum, and every function made some.
