@@ -1,7 +1,8 @@
 import { findModule } from '../lib/modules';
 import { NO_FAULTS } from '../lambda/orders/faults';
 import type { Ui } from '../labs/report/ui';
-import { ordersObservationsOf, ordersVerdict, percentile, placeAndFollow, type OrdersRun } from '../labs/scenarios/orders/main';
+import { ordersObservationsOf, ordersVerdict, percentile } from '../labs/scenarios/orders/main';
+import { placeAndFollow, type OrdersRun } from '../labs/scenarios/orders/run';
 import { orderKey, type OrderPlan } from '../labs/scenarios/orders/plan';
 import { newRunId } from '../labs/scenarios/polling';
 import type { LocalSession } from '../labs/targets/local';

@@ -1,5 +1,5 @@
 import { idealCompletions, MIN_SDK_CALLS_PER_ORDER, throughputFigure, throughputPlan } from '../../bench/orders-throughput';
-import type { OrdersRun } from '../../labs/scenarios/orders/main';
+import type { OrdersRun } from '../../labs/scenarios/orders/run';
 import { plannedOrderIds } from '../../labs/scenarios/orders/plan';
 
 describe('idealCompletions', () => {

@@ -20,7 +20,8 @@ import {
   type ServiceQueues,
 } from './depths';
 import { isSettled, isTerminal } from './follow';
-import { CLIENTS, countDeadLettered, ordersDeadlineMs, ordersObservationsOf, ordersResources, ordersVerdict, type OrdersObservations } from './main';
+import { ordersObservationsOf, ordersVerdict, type OrdersObservations } from './main';
+import { CLIENTS, countDeadLettered, ordersDeadlineMs, ordersResources } from './run';
 import { planOrders, plannedOrderIds } from './plan';
 import { readCharges, readNotifications, readOrders, readStock, seedStock, writeFaults, type OrderRecord } from './tables';
 

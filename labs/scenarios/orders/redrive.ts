@@ -8,7 +8,7 @@ import { deleteMessages, releaseMessages, SQS_BATCH_ENTRIES } from '../batching'
 import { UsageError, verdictOf, type Verdict } from '../scenario';
 import { queueCounts, SERVICES, type ServiceName } from './depths';
 import { followToTerminal } from './follow';
-import { ordersDeadlineMs, ordersResources } from './main';
+import { ordersDeadlineMs, ordersResources } from './run';
 import { paymentOutageVerdict, runPaymentOutage } from './payment-outage';
 import { orderIdOfMessage, peekOrderMessages } from './queues';
 import { batchGet, readCharges, readStock, type OrderRecord } from './tables';
