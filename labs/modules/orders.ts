@@ -11,6 +11,7 @@ import { chargedOrderCount, DECLINE_EVERY } from '../scenarios/orders/plan';
 import { renderDuplicates } from '../report/orders-duplicates';
 import { duplicatesVerdict, runDuplicates } from '../scenarios/orders/duplicates';
 import { numberOption, optionalText, UsageError, type ModuleLab, type Scenario } from '../scenarios/scenario';
+import type { ConcurrencyNeed } from '../targets/target';
 
 const MAX_FAILURE_RATE = 0.5;
 
@@ -22,6 +23,12 @@ export function failureRateOption(text: string): number {
   }
   return rate;
 }
+
+/** Every order lab runs the three pools at once and the intake function beside them. */
+const ordersConcurrency = (outputs: Readonly<Record<string, string>>): ConcurrencyNeed => {
+  const pool = Number(outputs.PoolSize ?? 3);
+  return { executions: 3 * pool + 1, reason: `three pools of ${pool} workers and the intake function` };
+};
 
 const main: Scenario<OrdersOutput> = {
   summary: 'place orders through the order API; payment, inventory and notification pools take them to one terminal state each (Week 5 project)',
@@ -45,10 +52,7 @@ const main: Scenario<OrdersOutput> = {
       );
     }
     return {
-      requiredConcurrency: (outputs) => {
-        const pool = Number(outputs.PoolSize ?? 3);
-        return { executions: 3 * pool + 1, reason: `three pools of ${pool} workers and the intake function` };
-      },
+      requiredConcurrency: ordersConcurrency,
       run: async (session, ui) => {
         const observations = await runOrders(session, options, ui);
         return { verdict: ordersRunVerdict(observations), observations: { ...observations }, render: (c) => renderOrders(observations, c) };
@@ -72,10 +76,7 @@ const inventoryOutage: Scenario<OrdersOutput> = {
   prepare: (o) => {
     const options = { orders: numberOption(o, 'orders'), seconds: numberOption(o, 'seconds') };
     return {
-      requiredConcurrency: (outputs) => {
-        const pool = Number(outputs.PoolSize ?? 3);
-        return { executions: 3 * pool + 1, reason: `three pools of ${pool} workers and the intake function` };
-      },
+      requiredConcurrency: ordersConcurrency,
       run: async (session, ui) => {
         const observations = await runOutage(session, {
           ...options,
@@ -107,10 +108,7 @@ const paymentOutage: Scenario<OrdersOutput> = {
   prepare: (o) => {
     const options = { orders: numberOption(o, 'orders'), seconds: numberOption(o, 'seconds') };
     return {
-      requiredConcurrency: (outputs) => {
-        const pool = Number(outputs.PoolSize ?? 3);
-        return { executions: 3 * pool + 1, reason: `three pools of ${pool} workers and the intake function` };
-      },
+      requiredConcurrency: ordersConcurrency,
       run: async (session, ui) => {
         const observations = await runPaymentOutage(session, options, ui);
         return { verdict: paymentOutageVerdict(observations), observations: { ...observations }, render: (c) => renderPaymentOutage(observations, c) };
@@ -130,10 +128,7 @@ const redrive: Scenario<OrdersOutput> = {
   prepare: (o) => {
     const options = { queues: redriveQueuesOption(optionalText(o, 'queue') ?? 'all'), orders: numberOption(o, 'orders') };
     return {
-      requiredConcurrency: (outputs) => {
-        const pool = Number(outputs.PoolSize ?? 3);
-        return { executions: 3 * pool + 1, reason: `three pools of ${pool} workers and the intake function` };
-      },
+      requiredConcurrency: ordersConcurrency,
       run: async (session, ui) => {
         const observations = await runRedrive(session, options, ui);
         return { verdict: redriveVerdict(observations), observations: { ...observations }, render: (c) => renderRedrive(observations, c) };
@@ -153,10 +148,7 @@ const duplicates: Scenario<OrdersOutput> = {
   prepare: (o) => {
     const options = { orders: numberOption(o, 'orders'), clientRetries: numberOption(o, 'clientRetries') };
     return {
-      requiredConcurrency: (outputs) => {
-        const pool = Number(outputs.PoolSize ?? 3);
-        return { executions: 3 * pool + 1, reason: `three pools of ${pool} workers and the intake function` };
-      },
+      requiredConcurrency: ordersConcurrency,
       run: async (session, ui) => {
         const observations = await runDuplicates(session, options, ui);
         return { verdict: duplicatesVerdict(observations), observations: { ...observations }, render: (c) => renderDuplicates(observations, c) };
