@@ -33,8 +33,7 @@ export function isSettled(order: OrderRecord | undefined): boolean {
 
 /**
  * Reads the orders until every one is settled (terminal, both sides answered, nothing left to undo)
- * and has its e-mail, or the deadline passes; a progress bar follows the terminal count. `settled` may ask for more before the
- * wait ends (for example, that the dead-letter queues were read).
+ * and has its e-mail, or the deadline passes; a progress bar follows the terminal count.
  */
 export async function followToTerminal(
   tables: FollowTables,
