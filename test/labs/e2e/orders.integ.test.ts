@@ -107,7 +107,9 @@ test('per service, from the ledger: every order processed once, tasks spread ove
     // ledger on their redelivery: a repeat each; no other service sees a repeat.
     expect(s.repeats).toBe(s.name === 'payment' ? 2 : 0);
     expect(s.workers.length).toBeGreaterThanOrEqual(1);
-    expect(s.workers.length).toBeLessThanOrEqual(3);
+    // At most the pool at once; an environment is replaced only after a delivery that did not finish
+    // (the crash after the charge, a timeout), and each of those is counted as unrecorded.
+    expect(s.workers.length).toBeLessThanOrEqual(3 + s.unrecorded);
     expect(s.workers.reduce((sum, w) => sum + w.tasks, 0)).toBe(s.deliveries);
     // Every receive either left an entry or is counted as unfinished (a cold start past the timeout).
     expect(s.deliveries + s.unrecorded).toBe(10 + s.redeliveries);
