@@ -1,9 +1,9 @@
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DeliveryOutput } from '../../lib/stacks/delivery-stack';
 import type { DownstreamMessage } from '../../lambda/delivery/schema';
-import { completionKey, SEMAPHORE_KEY } from '../../lambda/delivery/stores';
+import { completionKey, leaseHeld, permitKey, REFUSALS_KEY } from '../../lambda/delivery/stores';
 import type { TargetSession } from '../targets/target';
 import type { Ui } from '../report/ui';
 import { publishBatches, sendMessageBatches, SQS_BATCH_ENTRIES } from './batching';
@@ -76,15 +76,29 @@ export const highWaterMarkFor = (capacity: number): number => 2 * capacity;
 const SAMPLE_INTERVAL_MS = 100;
 const PRODUCER_POLL_MS = 50;
 
-interface SemaphoreState {
+export interface DownstreamState {
+  /** Permits leased at the instant of the read (at most K). */
   readonly taken: number;
-  readonly admitted: number;
+  /** When the last of those leases runs out (epoch ms; 0 when none is held). */
+  readonly heldUntil: number;
   readonly refused: number;
+  /** The given messages the downstream completed, each counted once however often it was called. */
+  readonly completed: number;
 }
 
-async function readSemaphore(dynamodb: DynamoDBDocumentClient, tableName: string): Promise<SemaphoreState> {
-  const { Item } = await dynamodb.send(new GetCommand({ TableName: tableName, Key: SEMAPHORE_KEY, ConsistentRead: true }));
-  return { taken: Number(Item?.['taken'] ?? 0), admitted: Number(Item?.['admitted'] ?? 0), refused: Number(Item?.['refused'] ?? 0) };
+/** The downstream's permits, refusals and the completions of `messageIds`, read in one pass (BatchGetItem). */
+async function readDownstream(dynamodb: DynamoDBDocumentClient, tableName: string, capacity: number, runId: string, messageIds: readonly string[]): Promise<DownstreamState> {
+  const slots = Array.from({ length: capacity }, (_, slot) => permitKey(slot).name);
+  const items = await getItems(dynamodb, tableName, [REFUSALS_KEY, ...slots.map((name) => ({ name })), ...messageIds.map((id) => completionKey(runId, id))]);
+  const byName = new Map(items.map((item) => [String(item['name']), item]));
+  const now = Date.now();
+  const held = slots.map((name) => byName.get(name)).filter((item) => leaseHeld(item, now));
+  return {
+    taken: held.length,
+    heldUntil: Math.max(0, ...held.map((item) => Number(item!['leaseUntil']))),
+    refused: Number(byName.get(REFUSALS_KEY.name)?.['refused'] ?? 0),
+    completed: messageIds.filter((id) => byName.has(completionKey(runId, id).name)).length,
+  };
 }
 
 async function queueCounts(sqs: SQSClient, queueUrl: string): Promise<{ depth: number; inFlight: number }> {
@@ -115,6 +129,7 @@ interface Context {
   readonly capacity: number;
   readonly workMs: number;
   readonly mark: number;
+  readonly ui: Ui;
 }
 
 /** Runs one strategy: the burst arrives, the producer does what the strategy says, the lab samples until everything settled. */
@@ -124,9 +139,11 @@ async function runStrategy(c: Context, name: Strategy): Promise<StrategyObservat
   const bufferQueue = textOutput(c.session, 'BufferQueueUrl');
   const deadLetterQueue = textOutput(c.session, name === 'push' ? 'PushDeadLetterQueueUrl' : 'BufferDeadLetterQueueUrl');
   const ours = bodyOfRun(c.runId);
-  const before = await readSemaphore(dynamodb, table);
+  const messageIds = Array.from({ length: c.burst }, (_, i) => `${name}-${i}`);
+  const read = () => readDownstream(dynamodb, table, c.capacity, c.runId, messageIds);
+  const before = await waitForIdleDownstream(read, (line) => c.ui.log(line));
   const arrivedAt = Date.now();
-  const messages: DownstreamMessage[] = Array.from({ length: c.burst }, (_, i) => ({ runId: c.runId, messageId: `${name}-${i}`, sentAt: arrivedAt }));
+  const messages: DownstreamMessage[] = messageIds.map((messageId) => ({ runId: c.runId, messageId, sentAt: arrivedAt }));
   const bodies = messages.map((m) => JSON.stringify(m));
 
   const series: Sample[] = [];
@@ -136,11 +153,10 @@ async function runStrategy(c: Context, name: Strategy): Promise<StrategyObservat
   let sampling = true;
   const sampler = (async () => {
     while (sampling) {
-      const semaphore = await readSemaphore(dynamodb, table);
-      last = semaphore;
-      const completed = semaphore.admitted - before.admitted - (semaphore.taken - before.taken);
-      const queue = name === 'push' ? { depth: 0, inFlight: Math.max(0, sent - completed - deadLettered) } : await queueCounts(sqs, bufferQueue);
-      series.push({ t: Date.now() - arrivedAt, depth: queue.depth, inFlight: queue.inFlight, downstreamBusy: semaphore.taken });
+      const downstream = await read();
+      last = downstream;
+      const queue = name === 'push' ? { depth: 0, inFlight: Math.max(0, sent - downstream.completed - deadLettered) } : await queueCounts(sqs, bufferQueue);
+      series.push({ t: Date.now() - arrivedAt, depth: queue.depth, inFlight: queue.inFlight, downstreamBusy: downstream.taken });
       await sleep(SAMPLE_INTERVAL_MS);
     }
   })();
@@ -193,8 +209,7 @@ async function runStrategy(c: Context, name: Strategy): Promise<StrategyObservat
       intervalMs: 250,
       poll: async () => {
         deadLettered += await takeOwnMessages(sqs, deadLetterQueue, ours);
-        const semaphore = await readSemaphore(dynamodb, table);
-        const completed = semaphore.admitted - before.admitted - (semaphore.taken - before.taken);
+        const { completed } = await read();
         return { completed, depth: name === 'push' ? 0 : (await queueCounts(sqs, bufferQueue)).depth };
       },
       done: (s) => s.depth === 0 && s.completed + deadLettered >= expected,
@@ -227,14 +242,18 @@ async function runStrategy(c: Context, name: Strategy): Promise<StrategyObservat
 }
 
 /**
- * A permit a killed invocation never gave back would refuse calls forever: the lab starts each run
- * from an idle downstream (nothing of this module runs while it does: labs of one module take turns).
+ * Waits until no permit of the downstream is leased, so a strategy starts from an idle downstream: a
+ * lease left by a call that was cut short (its invocation killed at its timeout) runs out at that
+ * invocation's deadline. Nothing else of this module runs meanwhile: labs of one module take turns.
  */
-async function resetIdleSemaphore(dynamodb: DynamoDBDocumentClient, tableName: string, ui: Ui): Promise<void> {
-  const { taken } = await readSemaphore(dynamodb, tableName);
-  if (taken === 0) return;
-  ui.log(`the downstream had ${taken} permit(s) taken with nothing running (an earlier call was cut short): giving them back`);
-  await dynamodb.send(new UpdateCommand({ TableName: tableName, Key: SEMAPHORE_KEY, UpdateExpression: 'SET taken = :zero', ExpressionAttributeValues: { ':zero': 0 } }));
+export async function waitForIdleDownstream(read: () => Promise<DownstreamState>, log: (line: string) => void): Promise<DownstreamState> {
+  const state = await read();
+  if (state.taken === 0) return state;
+  const waitMs = Math.max(0, state.heldUntil - Date.now());
+  log(`the downstream has ${state.taken} permit(s) leased with nothing of this run calling it (a call cut short): waiting ${(waitMs / 1000).toFixed(1)} s for the lease(s) to run out`);
+  const result = await pollUntil({ timeoutMs: waitMs + 10_000, intervalMs: 250, poll: read, done: (s) => s.taken === 0 });
+  if (result.timedOut) throw new Error(`the downstream's permits are still leased after their leases ran out: another run of \`labs delivery backpressure\` is calling it; wait for it to end, then run again`);
+  return result.state;
 }
 
 /** `labs delivery backpressure`: the same burst through push, buffer, back-pressure and drop, one after the other. */
@@ -251,8 +270,7 @@ export async function runBackpressure(session: TargetSession<DeliveryOutput>, op
   const mark = highWaterMarkFor(capacity);
   const runId = newRunId();
   const start = Date.now();
-  await resetIdleSemaphore(session.clients.dynamodb, textOutput(session, 'DownstreamTableName'), ui);
-  const context: Context = { session, runId, burst: options.burst, capacity, workMs, mark };
+  const context: Context = { session, runId, burst: options.burst, capacity, workMs, mark, ui };
   const planned = options.strategies ?? STRATEGIES;
   const strategies: StrategyObservation[] = [];
   for (const name of planned) {

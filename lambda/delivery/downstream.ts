@@ -22,11 +22,14 @@ const ports: DownstreamPorts = {
   work: () => sleep(WORK_MS),
 };
 
+/** When this invocation times out: a permit it holds is leased until then, and no longer. */
+const deadlineOf = (context: Context): number => Date.now() + context.getRemainingTimeInMillis();
+
 /** One message into the downstream; an overloaded downstream throws, and the path's retries take over. */
-async function call(text: string, location: string): Promise<Completion> {
+async function call(text: string, location: string, deadline: number): Promise<Completion> {
   const message = parseJsonMessage(text, downstreamMessageSchema, location);
   try {
-    return await callDownstream(message, DOWNSTREAM_CAPACITY, ports);
+    return await callDownstream(message, DOWNSTREAM_CAPACITY, deadline, ports);
   } catch (error) {
     logger.warn('downstream call failed', { messageId: message.messageId, error });
     throw error;
@@ -37,13 +40,16 @@ async function call(text: string, location: string): Promise<Completion> {
  * Push: SNS invokes the function once per message, asynchronously. A refusal fails the invocation;
  * Lambda retries it twice, then sends the event to the function's dead-letter queue.
  */
-export const pushHandler = async (event: SNSEvent): Promise<void> => {
-  for (const record of event.Records) await call(record.Sns.Message, 'Sns.Message');
+export const pushHandler = async (event: SNSEvent, context: Context): Promise<void> => {
+  const deadline = deadlineOf(context);
+  for (const record of event.Records) await call(record.Sns.Message, 'Sns.Message', deadline);
 };
 
 const processor = new BatchProcessor(EventType.SQS);
-const bufferRecord = (record: SQSRecord) => call(record.body, 'body');
 
 /** Buffer: the queue holds the burst and at most K environments drain it; a refusal returns the message to the queue. */
-export const bufferHandler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-  processPartialResponse(event, bufferRecord, processor, { context, processInParallel: false, throwOnFullBatchFailure: false });
+export const bufferHandler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+  const deadline = deadlineOf(context);
+  const bufferRecord = (record: SQSRecord) => call(record.body, 'body', deadline);
+  return processPartialResponse(event, bufferRecord, processor, { context, processInParallel: false, throwOnFullBatchFailure: false });
+};

@@ -1,13 +1,20 @@
 /**
  * The constrained downstream: a shared resource that admits at most K calls at once and refuses the
- * rest as overloaded. The permit count lives in one DynamoDB item, taken with a conditional increment
- * and given back with a decrement; this core holds only the order of those steps.
+ * rest as overloaded. A permit is a lease on one of K slots that expires when its holder's invocation
+ * does: a holder that is killed (a timeout, a crash) cannot give it back, and its slot frees itself at
+ * the holder's deadline instead of refusing calls forever. This core holds only the order of the steps.
  */
+export interface Permit {
+  readonly slot: number;
+  /** Who holds the slot: only its holder gives it back. */
+  readonly holder: string;
+}
+
 export interface SemaphorePorts {
-  /** Takes one permit if fewer than `capacity` are taken (a conditional increment); false when full. */
-  tryAcquire(capacity: number): Promise<boolean>;
-  /** Gives the permit back (a decrement). */
-  release(): Promise<void>;
+  /** Leases a free slot of `capacity` (one whose earlier lease was given back or ran out) until `leaseUntil` (epoch ms); undefined when all are held. */
+  tryAcquire(capacity: number, leaseUntil: number): Promise<Permit | undefined>;
+  /** Gives the slot back, if this permit still holds it. */
+  release(permit: Permit): Promise<void>;
 }
 
 export class DownstreamOverloadedError extends Error {
@@ -17,13 +24,17 @@ export class DownstreamOverloadedError extends Error {
   }
 }
 
-/** Runs `work` holding one of the downstream's `capacity` permits, or throws DownstreamOverloadedError without running it. */
-export async function withPermit<T>(capacity: number, ports: SemaphorePorts, work: () => Promise<T>): Promise<T> {
-  if (!(await ports.tryAcquire(capacity))) throw new DownstreamOverloadedError(capacity);
+/**
+ * Runs `work` holding one of the downstream's `capacity` permits, leased until `leaseUntil` (the caller's
+ * own deadline), or throws DownstreamOverloadedError without running it.
+ */
+export async function withPermit<T>(capacity: number, leaseUntil: number, ports: SemaphorePorts, work: () => Promise<T>): Promise<T> {
+  const permit = await ports.tryAcquire(capacity, leaseUntil);
+  if (permit === undefined) throw new DownstreamOverloadedError(capacity);
   try {
     return await work();
   } finally {
-    await ports.release();
+    await ports.release(permit);
   }
 }
 
@@ -42,13 +53,17 @@ export interface DownstreamPorts extends SemaphorePorts {
   recordCompletion(completion: Completion): Promise<void>;
 }
 
-/** One call into the downstream: admitted with a permit, worked, recorded; refused as overloaded when K calls are in. */
+/**
+ * One call into the downstream: admitted with a permit leased until `deadline` (when the calling
+ * invocation times out), worked, recorded; refused as overloaded when K calls are in.
+ */
 export async function callDownstream(
   message: { readonly runId: string; readonly messageId: string; readonly sentAt: number },
   capacity: number,
+  deadline: number,
   ports: DownstreamPorts,
 ): Promise<Completion> {
-  return withPermit(capacity, ports, async () => {
+  return withPermit(capacity, deadline, ports, async () => {
     await ports.work();
     const completion = { runId: message.runId, messageId: message.messageId, sentAt: message.sentAt, completedAt: ports.now() };
     await ports.recordCompletion(completion);

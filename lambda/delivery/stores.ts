@@ -1,43 +1,70 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { randomUUID } from 'node:crypto';
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { GuaranteePorts } from './guarantees-core';
 import type { Arrival } from './ordering-core';
 import type { Completion, SemaphorePorts } from './semaphore-core';
 
-/** The key of the one semaphore item the downstream's permits are counted in. */
-export const SEMAPHORE_KEY = { name: 'downstream' } as const;
+/** The key of the item the downstream's refusals are counted in. */
+export const REFUSALS_KEY = { name: 'downstream' } as const;
+
+/** The key of permit slot `slot` (0 to K - 1) of the downstream's semaphore. */
+export function permitKey(slot: number): { name: string } {
+  return { name: `permit#${slot}` };
+}
+
+/** Whether a permit slot's item holds a lease that has not run out at `now`. */
+export function leaseHeld(item: Record<string, unknown> | undefined, now: number): boolean {
+  return typeof item?.['leaseUntil'] === 'number' && item['leaseUntil'] > now;
+}
 
 /**
- * The downstream's semaphore in one DynamoDB item: a permit is a conditional increment of `taken`
- * (refused once `taken` reaches the capacity), its return a decrement. DynamoDB checks the condition
- * atomically with the write, so K concurrent callers at most ever hold a permit.
+ * The downstream's semaphore in K DynamoDB items, one per permit: a permit is a conditional write of
+ * a slot that is free (never leased, given back, or its lease ran out), trying the slots from a random
+ * one so concurrent callers rarely race for the same; its return removes the lease if the returner
+ * still holds it. DynamoDB checks each condition atomically with its write, so at most K callers hold
+ * a lease at any instant, and a lease whose holder was killed frees itself at the holder's deadline.
  */
-export function dynamoSemaphore(client: DynamoDBDocumentClient, tableName: string): SemaphorePorts {
+export function dynamoSemaphore(client: DynamoDBDocumentClient, tableName: string, random: () => number = Math.random, now: () => number = Date.now): SemaphorePorts {
   return {
-    async tryAcquire(capacity) {
+    async tryAcquire(capacity, leaseUntil) {
+      const holder = randomUUID();
+      const first = Math.floor(random() * capacity);
+      for (let i = 0; i < capacity; i += 1) {
+        const slot = (first + i) % capacity;
+        try {
+          await client.send(
+            new UpdateCommand({
+              TableName: tableName,
+              Key: permitKey(slot),
+              UpdateExpression: 'SET holder = :holder, leaseUntil = :until',
+              ConditionExpression: 'attribute_not_exists(leaseUntil) OR leaseUntil <= :now',
+              ExpressionAttributeValues: { ':holder': holder, ':until': leaseUntil, ':now': now() },
+            }),
+          );
+          return { slot, holder };
+        } catch (error) {
+          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        }
+      }
+      await client.send(new UpdateCommand({ TableName: tableName, Key: REFUSALS_KEY, UpdateExpression: 'ADD refused :one', ExpressionAttributeValues: { ':one': 1 } }));
+      return undefined;
+    },
+    async release(permit) {
       try {
         await client.send(
           new UpdateCommand({
             TableName: tableName,
-            Key: SEMAPHORE_KEY,
-            UpdateExpression: 'ADD taken :one, admitted :one',
-            ConditionExpression: 'attribute_not_exists(taken) OR taken < :capacity',
-            ExpressionAttributeValues: { ':one': 1, ':capacity': capacity },
+            Key: permitKey(permit.slot),
+            UpdateExpression: 'REMOVE holder, leaseUntil',
+            ConditionExpression: 'holder = :holder',
+            ExpressionAttributeValues: { ':holder': permit.holder },
           }),
         );
-        return true;
       } catch (error) {
+        // The lease ran out and another caller holds the slot now: it is theirs to give back.
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
       }
-      await client.send(
-        new UpdateCommand({ TableName: tableName, Key: SEMAPHORE_KEY, UpdateExpression: 'ADD refused :one', ExpressionAttributeValues: { ':one': 1 } }),
-      );
-      return false;
-    },
-    async release() {
-      await client.send(
-        new UpdateCommand({ TableName: tableName, Key: SEMAPHORE_KEY, UpdateExpression: 'ADD taken :minusOne', ExpressionAttributeValues: { ':minusOne': -1 } }),
-      );
     },
   };
 }
@@ -94,7 +121,7 @@ export function dynamoArrivals(client: DynamoDBDocumentClient, tableName: string
   };
 }
 
-/** The key of a completed downstream call in the downstream table (next to the semaphore item). */
+/** The key of a completed downstream call in the downstream table (next to the permit slots). */
 export function completionKey(runId: string, messageId: string): { name: string } {
   return { name: `done#${runId}#${messageId}` };
 }

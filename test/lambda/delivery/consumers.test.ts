@@ -53,24 +53,30 @@ describe('standard ordering consumer', () => {
 const downstreamMessage = (messageId: string) => ({ runId: 'r', messageId, sentAt: 1 });
 const snsEvent = (message: unknown): SNSEvent => ({ Records: [{ EventSource: 'aws:sns', EventVersion: '1.0', EventSubscriptionArn: 'arn:sub', Sns: { Message: JSON.stringify(message) } }] }) as unknown as SNSEvent;
 
-/** The downstream full: every conditional increment of the semaphore fails. */
+/** The downstream full: the conditional lease of every permit slot fails. */
 function overloaded(): void {
   dynamo
-    .on(UpdateCommand, { ConditionExpression: 'attribute_not_exists(taken) OR taken < :capacity' })
+    .on(UpdateCommand, { ConditionExpression: 'attribute_not_exists(leaseUntil) OR leaseUntil <= :now' })
     .rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
 }
 
 describe('push path (SNS -> Lambda)', () => {
-  test('takes a permit of capacity 2, records the call and gives the permit back', async () => {
-    await pushHandler(snsEvent(downstreamMessage('m-1')));
-    expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, { TableName: DOWNSTREAM_TABLE_NAME, ExpressionAttributeValues: { ':one': 1, ':capacity': 2 } });
+  test("leases a permit of capacity 2 until the invocation's deadline, records the call and gives the permit back", async () => {
+    const start = Date.now();
+    await pushHandler(snsEvent(downstreamMessage('m-1')), context);
+    const [lease] = dynamo.commandCalls(UpdateCommand, { UpdateExpression: 'SET holder = :holder, leaseUntil = :until' });
+    expect(lease?.args[0].input).toMatchObject({ TableName: DOWNSTREAM_TABLE_NAME, Key: { name: expect.stringMatching(/^permit#[01]$/) } });
+    // The context has 5 s left: the lease runs out when the invocation would be killed.
+    const until = Number(lease?.args[0].input.ExpressionAttributeValues?.[':until']);
+    expect(until).toBeGreaterThanOrEqual(start + 5_000);
+    expect(until).toBeLessThanOrEqual(Date.now() + 5_000);
     expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, { Key: { name: 'done#r#m-1' } });
-    expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, { UpdateExpression: 'ADD taken :minusOne' });
+    expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, { Key: lease?.args[0].input.Key, UpdateExpression: 'REMOVE holder, leaseUntil' });
   });
 
   test('fails the invocation when the downstream is overloaded, so the asynchronous retries take over', async () => {
     overloaded();
-    await expect(pushHandler(snsEvent(downstreamMessage('m-2')))).rejects.toThrow(/overloaded/);
+    await expect(pushHandler(snsEvent(downstreamMessage('m-2')), context)).rejects.toThrow(/overloaded/);
     expect(dynamo).not.toHaveReceivedCommandWith(UpdateCommand, { Key: { name: 'done#r#m-2' } });
   });
 });

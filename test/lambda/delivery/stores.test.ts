@@ -3,7 +3,7 @@ import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { createDocumentClient } from '../../../lambda/shared/clients';
-import { SEMAPHORE_KEY, dynamoArrivals, dynamoCompletions, dynamoEffects, dynamoSemaphore } from '../../../lambda/delivery/stores';
+import { REFUSALS_KEY, dynamoArrivals, dynamoCompletions, dynamoEffects, dynamoSemaphore, leaseHeld, permitKey } from '../../../lambda/delivery/stores';
 
 const dynamo = mockClient(DynamoDBDocumentClient);
 const conditionFailed = () => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
@@ -11,42 +11,90 @@ const conditionFailed = () => new ConditionalCheckFailedException({ message: 'Th
 beforeEach(() => dynamo.reset());
 
 describe('dynamoSemaphore', () => {
-  test('takes a permit with an increment conditional on fewer than K taken', async () => {
+  const CONDITION = 'attribute_not_exists(leaseUntil) OR leaseUntil <= :now';
+  // random() = 0.5 with 4 slots starts at slot 2; the clock reads 1,000.
+  const semaphore = () => dynamoSemaphore(createDocumentClient(), 'downstream', () => 0.5, () => 1_000);
+
+  test('leases the first free slot from a random one, until the caller\'s deadline', async () => {
     // GIVEN
     dynamo.on(UpdateCommand).resolves({});
     // WHEN
-    const admitted = await dynamoSemaphore(createDocumentClient(), 'semaphore').tryAcquire(3);
+    const permit = await semaphore().tryAcquire(4, 3_000);
     // THEN
-    expect(admitted).toBe(true);
+    expect(permit).toEqual({ slot: 2, holder: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    expect(dynamo).toHaveReceivedCommandTimes(UpdateCommand, 1);
     expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, {
-      TableName: 'semaphore',
-      Key: SEMAPHORE_KEY,
-      UpdateExpression: 'ADD taken :one, admitted :one',
-      ConditionExpression: 'attribute_not_exists(taken) OR taken < :capacity',
-      ExpressionAttributeValues: { ':one': 1, ':capacity': 3 },
+      TableName: 'downstream',
+      Key: permitKey(2),
+      UpdateExpression: 'SET holder = :holder, leaseUntil = :until',
+      ConditionExpression: CONDITION,
+      ExpressionAttributeValues: { ':holder': permit!.holder, ':until': 3_000, ':now': 1_000 },
     });
   });
 
-  test('refuses when the condition fails, and counts the refusal', async () => {
-    // GIVEN
-    dynamo.on(UpdateCommand, { ConditionExpression: 'attribute_not_exists(taken) OR taken < :capacity' }).rejects(conditionFailed());
-    dynamo.on(UpdateCommand, { UpdateExpression: 'ADD refused :one' }).resolves({});
+  test('tries the next slots, wrapping around, when a slot is held', async () => {
+    // GIVEN slots 2 and 3 are held
+    dynamo.on(UpdateCommand, { Key: permitKey(2) }).rejects(conditionFailed());
+    dynamo.on(UpdateCommand, { Key: permitKey(3) }).rejects(conditionFailed());
+    dynamo.on(UpdateCommand, { Key: permitKey(0) }).resolves({});
     // WHEN
-    const admitted = await dynamoSemaphore(createDocumentClient(), 'semaphore').tryAcquire(3);
+    const permit = await semaphore().tryAcquire(4, 3_000);
     // THEN
-    expect(admitted).toBe(false);
-    expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, { UpdateExpression: 'ADD refused :one' });
+    expect(permit?.slot).toBe(0);
+    expect(dynamo.commandCalls(UpdateCommand).map((call) => call.args[0].input.Key)).toEqual([permitKey(2), permitKey(3), permitKey(0)]);
+  });
+
+  test('refuses when every slot is held, and counts the refusal', async () => {
+    // GIVEN
+    dynamo.on(UpdateCommand, { ConditionExpression: CONDITION }).rejects(conditionFailed());
+    dynamo.on(UpdateCommand, { Key: REFUSALS_KEY }).resolves({});
+    // WHEN
+    const permit = await semaphore().tryAcquire(4, 3_000);
+    // THEN each slot was tried once, then the refusal counted
+    expect(permit).toBeUndefined();
+    expect(dynamo.commandCalls(UpdateCommand, { ConditionExpression: CONDITION })).toHaveLength(4);
+    expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, { Key: REFUSALS_KEY, UpdateExpression: 'ADD refused :one' });
   });
 
   test('fails on any other error instead of calling it overload', async () => {
     dynamo.on(UpdateCommand).rejects(new Error('throughput exceeded'));
-    await expect(dynamoSemaphore(createDocumentClient(), 'semaphore').tryAcquire(3)).rejects.toThrow(/throughput exceeded/);
+    await expect(semaphore().tryAcquire(4, 3_000)).rejects.toThrow(/throughput exceeded/);
   });
 
-  test('gives a permit back with a decrement', async () => {
+  test('gives the slot back only while this permit holds it', async () => {
+    // GIVEN
     dynamo.on(UpdateCommand).resolves({});
-    await dynamoSemaphore(createDocumentClient(), 'semaphore').release();
-    expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, { UpdateExpression: 'ADD taken :minusOne', ExpressionAttributeValues: { ':minusOne': -1 } });
+    // WHEN
+    await semaphore().release({ slot: 1, holder: 'me' });
+    // THEN
+    expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, {
+      Key: permitKey(1),
+      UpdateExpression: 'REMOVE holder, leaseUntil',
+      ConditionExpression: 'holder = :holder',
+      ExpressionAttributeValues: { ':holder': 'me' },
+    });
+  });
+
+  test("leaves a slot alone that another caller leased after this permit's lease ran out", async () => {
+    dynamo.on(UpdateCommand).rejects(conditionFailed());
+    await expect(semaphore().release({ slot: 1, holder: 'me' })).resolves.toBeUndefined();
+  });
+
+  test('fails a return on any other error', async () => {
+    dynamo.on(UpdateCommand).rejects(new Error('network down'));
+    await expect(semaphore().release({ slot: 1, holder: 'me' })).rejects.toThrow(/network down/);
+  });
+});
+
+describe('leaseHeld', () => {
+  it.each([
+    [undefined, false],
+    [{ name: 'permit#0' }, false],
+    [{ name: 'permit#0', leaseUntil: 999 }, false],
+    [{ name: 'permit#0', leaseUntil: 1_000 }, false],
+    [{ name: 'permit#0', leaseUntil: 1_001 }, true],
+  ])('slot %j at t = 1000: held %s', (item, held) => {
+    expect(leaseHeld(item, 1_000)).toBe(held);
   });
 });
 
