@@ -82,22 +82,32 @@ export interface DownstreamState {
   /** When the last of those leases runs out (epoch ms; 0 when none is held). */
   readonly heldUntil: number;
   readonly refused: number;
-  /** The given messages the downstream completed, each counted once however often it was called. */
-  readonly completed: number;
 }
 
-/** The downstream's permits, refusals and the completions of `messageIds`, read in one pass (BatchGetItem). */
-async function readDownstream(dynamodb: DynamoDBDocumentClient, tableName: string, capacity: number, runId: string, messageIds: readonly string[]): Promise<DownstreamState> {
-  const slots = Array.from({ length: capacity }, (_, slot) => permitKey(slot).name);
-  const items = await getItems(dynamodb, tableName, [REFUSALS_KEY, ...slots.map((name) => ({ name })), ...messageIds.map((id) => completionKey(runId, id))]);
+/** The downstream's permits and refusals, in one read of K + 1 items (BatchGetItem). */
+async function readDownstream(dynamodb: DynamoDBDocumentClient, tableName: string, capacity: number): Promise<DownstreamState> {
+  const slots = Array.from({ length: capacity }, (_, slot) => permitKey(slot));
+  const items = await getItems(dynamodb, tableName, [REFUSALS_KEY, ...slots]);
   const byName = new Map(items.map((item) => [String(item['name']), item]));
   const now = Date.now();
-  const held = slots.map((name) => byName.get(name)).filter((item) => leaseHeld(item, now));
+  const held = slots.map((key) => byName.get(key.name)).filter((item) => leaseHeld(item, now));
   return {
     taken: held.length,
     heldUntil: Math.max(0, ...held.map((item) => Number(item!['leaseUntil']))),
     refused: Number(byName.get(REFUSALS_KEY.name)?.['refused'] ?? 0),
-    completed: messageIds.filter((id) => byName.has(completionKey(runId, id).name)).length,
+  };
+}
+
+/**
+ * Counts the given messages the downstream completed, each once however often it was called: a
+ * completion item never goes away, so each read asks only for the ids not seen completed yet.
+ */
+function completionCounter(dynamodb: DynamoDBDocumentClient, tableName: string, runId: string, messageIds: readonly string[]): () => Promise<number> {
+  const pending = new Set(messageIds.map((id) => completionKey(runId, id).name));
+  return async () => {
+    const items = await getItems(dynamodb, tableName, [...pending].map((name) => ({ name })));
+    for (const item of items) pending.delete(String(item['name']));
+    return messageIds.length - pending.size;
   };
 }
 
@@ -140,7 +150,8 @@ async function runStrategy(c: Context, name: Strategy): Promise<StrategyObservat
   const deadLetterQueue = textOutput(c.session, name === 'push' ? 'PushDeadLetterQueueUrl' : 'BufferDeadLetterQueueUrl');
   const ours = bodyOfRun(c.runId);
   const messageIds = Array.from({ length: c.burst }, (_, i) => `${name}-${i}`);
-  const read = () => readDownstream(dynamodb, table, c.capacity, c.runId, messageIds);
+  const read = () => readDownstream(dynamodb, table, c.capacity);
+  const countCompleted = completionCounter(dynamodb, table, c.runId, messageIds);
   const before = await waitForIdleDownstream(read, (line) => c.ui.log(line));
   const arrivedAt = Date.now();
   const messages: DownstreamMessage[] = messageIds.map((messageId) => ({ runId: c.runId, messageId, sentAt: arrivedAt }));
@@ -148,6 +159,7 @@ async function runStrategy(c: Context, name: Strategy): Promise<StrategyObservat
 
   const series: Sample[] = [];
   let sent = 0;
+  let completed = 0;
   let deadLettered = 0;
   let last = before;
   let sampling = true;
@@ -155,7 +167,7 @@ async function runStrategy(c: Context, name: Strategy): Promise<StrategyObservat
     while (sampling) {
       const downstream = await read();
       last = downstream;
-      const queue = name === 'push' ? { depth: 0, inFlight: Math.max(0, sent - downstream.completed - deadLettered) } : await queueCounts(sqs, bufferQueue);
+      const queue = name === 'push' ? { depth: 0, inFlight: Math.max(0, sent - completed - deadLettered) } : await queueCounts(sqs, bufferQueue);
       series.push({ t: Date.now() - arrivedAt, depth: queue.depth, inFlight: queue.inFlight, downstreamBusy: downstream.taken });
       await sleep(SAMPLE_INTERVAL_MS);
     }
@@ -209,7 +221,7 @@ async function runStrategy(c: Context, name: Strategy): Promise<StrategyObservat
       intervalMs: 250,
       poll: async () => {
         deadLettered += await takeOwnMessages(sqs, deadLetterQueue, ours);
-        const { completed } = await read();
+        completed = await countCompleted();
         return { completed, depth: name === 'push' ? 0 : (await queueCounts(sqs, bufferQueue)).depth };
       },
       done: (s) => s.depth === 0 && s.completed + deadLettered >= expected,

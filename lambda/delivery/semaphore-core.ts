@@ -26,16 +26,28 @@ export class DownstreamOverloadedError extends Error {
 
 /**
  * Runs `work` holding one of the downstream's `capacity` permits, leased until `leaseUntil` (the caller's
- * own deadline), or throws DownstreamOverloadedError without running it.
+ * own deadline), or throws DownstreamOverloadedError without running it. `afterWork`, what the caller
+ * does with the result that needs no permit, runs while the permit is given back.
  */
-export async function withPermit<T>(capacity: number, leaseUntil: number, ports: SemaphorePorts, work: () => Promise<T>): Promise<T> {
+export async function withPermit<T>(
+  capacity: number,
+  leaseUntil: number,
+  ports: SemaphorePorts,
+  work: () => Promise<T>,
+  afterWork: (result: T) => Promise<void> = async () => undefined,
+): Promise<T> {
   const permit = await ports.tryAcquire(capacity, leaseUntil);
   if (permit === undefined) throw new DownstreamOverloadedError(capacity);
+  let result: T;
   try {
-    return await work();
-  } finally {
+    result = await work();
+  } catch (error) {
     await ports.release(permit);
+    throw error;
   }
+  const [released, after] = await Promise.allSettled([ports.release(permit), afterWork(result)]);
+  for (const settled of [released, after]) if (settled.status === 'rejected') throw settled.reason;
+  return result;
 }
 
 /** A call the downstream completed, for the lab's processed count and latency. */
@@ -55,7 +67,8 @@ export interface DownstreamPorts extends SemaphorePorts {
 
 /**
  * One call into the downstream: admitted with a permit leased until `deadline` (when the calling
- * invocation times out), worked, recorded; refused as overloaded when K calls are in.
+ * invocation times out), worked, then recorded while the permit is given back (the record is the lab's
+ * bookkeeping, not the downstream's work); refused as overloaded when K calls are in.
  */
 export async function callDownstream(
   message: { readonly runId: string; readonly messageId: string; readonly sentAt: number },
@@ -63,10 +76,14 @@ export async function callDownstream(
   deadline: number,
   ports: DownstreamPorts,
 ): Promise<Completion> {
-  return withPermit(capacity, deadline, ports, async () => {
-    await ports.work();
-    const completion = { runId: message.runId, messageId: message.messageId, sentAt: message.sentAt, completedAt: ports.now() };
-    await ports.recordCompletion(completion);
-    return completion;
-  });
+  return withPermit(
+    capacity,
+    deadline,
+    ports,
+    async (): Promise<Completion> => {
+      await ports.work();
+      return { runId: message.runId, messageId: message.messageId, sentAt: message.sentAt, completedAt: ports.now() };
+    },
+    (completion) => ports.recordCompletion(completion),
+  );
 }

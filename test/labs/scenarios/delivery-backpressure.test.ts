@@ -77,7 +77,7 @@ describe('backpressureVerdict', () => {
 });
 
 describe('waitForIdleDownstream', () => {
-  const state = (taken: number, heldUntil: number): DownstreamState => ({ taken, heldUntil, refused: 4, completed: 0 });
+  const state = (taken: number, heldUntil: number): DownstreamState => ({ taken, heldUntil, refused: 4 });
 
   it('starts at once from an idle downstream, saying nothing', async () => {
     const lines: string[] = [];

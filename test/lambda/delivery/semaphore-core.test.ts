@@ -85,6 +85,47 @@ describe('withPermit', () => {
   });
 });
 
+describe('withPermit afterWork', () => {
+  it('runs what needs no permit while the permit is given back, not after', async () => {
+    // GIVEN a return that takes a while
+    const semaphore = memorySemaphore();
+    const events: string[] = [];
+    let finishRelease!: () => void;
+    const ports: SemaphorePorts = {
+      tryAcquire: (capacity, until) => semaphore.tryAcquire(capacity, until),
+      release: async (permit) => {
+        events.push('release started');
+        await new Promise<void>((resolve) => (finishRelease = resolve));
+        await semaphore.release(permit);
+        events.push('released');
+      },
+    };
+    // WHEN
+    const call = withPermit(1, 1_000, ports, async () => 'result', async (result) => {
+      events.push(`after ${result}`);
+      finishRelease();
+    });
+    // THEN afterWork ran before the return finished, and the call waits for both
+    await expect(call).resolves.toBe('result');
+    expect(events).toEqual(['release started', 'after result', 'released']);
+    expect(semaphore.taken()).toBe(0);
+  });
+
+  it('gives the permit back and fails the call when afterWork fails', async () => {
+    const semaphore = memorySemaphore();
+    await expect(withPermit(1, 1_000, semaphore, async () => 'r', async () => Promise.reject(new Error('record lost')))).rejects.toThrow(/record lost/);
+    expect(semaphore.taken()).toBe(0);
+  });
+
+  it('does not run afterWork when the work fails', async () => {
+    const semaphore = memorySemaphore();
+    const after = jest.fn(async () => undefined);
+    await expect(withPermit(1, 1_000, semaphore, async () => Promise.reject(new Error('bug')), after)).rejects.toThrow(/bug/);
+    expect(after).not.toHaveBeenCalled();
+    expect(semaphore.taken()).toBe(0);
+  });
+});
+
 describe('callDownstream', () => {
   it('works and records a call it admits, then gives the permit back', async () => {
     const semaphore = memorySemaphore();
