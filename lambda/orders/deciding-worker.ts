@@ -9,6 +9,7 @@ import type { OrderPlaced } from './schemas';
 import { releaseAll } from './stock';
 import { controlTable, ordersTable, stockTable } from './store';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { logStep } from './steps';
 
 /** How long a worker trusts the fault switches it read. */
 const FAULTS_CACHE_MS = 1000;
@@ -30,7 +31,7 @@ export function decidingWorker(logger: Logger, hooks: { readonly onProviderCall?
     sleep: (ms) => sleep(ms),
     now: () => Date.now(),
     recordCall: async (orderId, call) => {
-      logger.info('payment provider called', { provider: { orderId, ...call } });
+      logStep(logger, 'provider-call', 'payment provider called', { provider: { orderId, ...call } });
       await control.recordCall(orderId, call);
       hooks.onProviderCall?.(orderId, call.outcome);
     },
@@ -44,13 +45,20 @@ export function decidingWorker(logger: Logger, hooks: { readonly onProviderCall?
     faults,
     provider,
     /** Records `result` for `order` and finishes the saga, undoing what a rejection leaves held. */
-    settle: (order: OrderPlaced, result: SideResult) => {
+    settle: async (order: OrderPlaced, result: SideResult) => {
       const undo = async (orderId: string, compensation: Compensation): Promise<void> => {
         if (compensation === 'REFUND') await provider.refund(orderId);
         else await releaseAll(orderId, order.items, stock);
-        logger.info('compensated', { compensation });
+        logStep(logger, compensation === 'REFUND' ? 'refunded' : 'released', 'compensated', { compensation });
       };
-      return settle(order.orderId, result, ordersTable(client, ordersTableName, undo).fanIn);
+      const settlement = await settle(order.orderId, result, ordersTable(client, ordersTableName, undo).fanIn);
+      logStep(logger, 'settled', settlement.finished ? `order ${settlement.finished}` : 'side recorded', {
+        side: result.side,
+        result: result.result,
+        status: settlement.order.status,
+        ...(settlement.finished ? { finished: settlement.finished } : {}),
+      });
+      return settlement;
     },
   };
 }

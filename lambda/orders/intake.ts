@@ -12,6 +12,7 @@ import { requireEnv } from '../shared/env';
 import { createLogger } from '../shared/logger';
 import { InvalidMessageError, parseJsonMessage } from '../shared/messages';
 import { placeOrder, type Accepted } from './intake-core';
+import { logStep } from './steps';
 import { orderPlacedMessage, orderPlacedSchema, orderRequestSchema, type OrderPlaced, type OrderRequest } from './schemas';
 import { ordersTable } from './store';
 
@@ -38,17 +39,22 @@ interface PlaceRequest {
   readonly request: OrderRequest;
 }
 
+/** Whether the request being handled ran the placement (one request at a time per environment), or was answered from the idempotency record. */
+let placedNow = false;
+
 const placeOnce = makeIdempotent(
-  async ({ idempotencyKey, correlationId, request }: PlaceRequest): Promise<Accepted> =>
-    placeOrder(request, { idempotencyKey, correlationId, now: new Date() }, {
+  async ({ idempotencyKey, correlationId, request }: PlaceRequest): Promise<Accepted> => {
+    placedNow = true;
+    return placeOrder(request, { idempotencyKey, correlationId, now: new Date() }, {
       putPlaced: (order) => orders.putPlaced(order),
       getPlaced: async (orderId) => orderPlacedSchema.parse(await orders.get(orderId)),
       publish: async (order: OrderPlaced) => {
         const message = orderPlacedMessage(order);
         const published = await sns.send(new PublishCommand({ TopicArn: ORDER_TOPIC_ARN, Message: message.body, MessageAttributes: message.attributes }));
-        logger.info('order published', { orderId: order.orderId, topicMessageId: published.MessageId });
+        logStep(logger, 'published', 'order published', { orderId: order.orderId, topicMessageId: published.MessageId });
       },
-    }),
+    });
+  },
   { persistenceStore: new DynamoDBPersistenceLayer({ tableName: IDEMPOTENCY_TABLE_NAME }), config: idempotencyConfig },
 );
 
@@ -80,8 +86,10 @@ export const handler = async (event: APIGatewayProxyEventV2, context: Context): 
   }
   idempotencyConfig.registerLambdaContext(context);
   try {
+    placedNow = false;
     const accepted = await placeOnce({ idempotencyKey, correlationId, request });
-    logger.info('order accepted', { ...accepted });
+    if (placedNow) logStep(logger, 'accepted', 'order accepted', { ...accepted });
+    else logStep(logger, 'replayed', 'order answered from its idempotency record', { ...accepted });
     return json(201, accepted);
   } catch (error) {
     if (error instanceof IdempotencyValidationError) {

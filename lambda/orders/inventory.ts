@@ -3,6 +3,7 @@ import { createLogger } from '../shared/logger';
 import { decidingWorker } from './deciding-worker';
 import { orderWorker } from './sqs-worker';
 import { reserveAll } from './stock';
+import { logStep } from './steps';
 
 const logger = createLogger();
 const worker = decidingWorker(logger);
@@ -25,6 +26,8 @@ export const handler = orderWorker(logger, 'inventory', async (order, _record, _
     );
   }
   const outcome = await reserveAll(order.orderId, order.items, worker.stock);
+  if (outcome.kind === 'RESERVED') logStep(logger, 'reserved', 'stock reserved', { items: order.items });
+  else logStep(logger, 'refused', 'stock refused', { sku: outcome.sku });
   const settlement = await worker.settle(order, { side: 'inventory', result: outcome.kind === 'RESERVED' ? 'RESERVED' : 'REFUSED' });
   notes.effect(outcome.kind);
   return { inventory: outcome, status: settlement.order.status, finished: settlement.finished, compensated: settlement.compensated };

@@ -4,6 +4,7 @@ import { requireEnv } from '../shared/env';
 import { createLogger } from '../shared/logger';
 import { orderWorker } from './sqs-worker';
 import { isConditionalCheckFailure } from './store';
+import { logStep } from './steps';
 
 const NOTIFICATIONS_TABLE_NAME = requireEnv('NOTIFICATIONS_TABLE_NAME');
 const logger = createLogger();
@@ -20,10 +21,12 @@ export const handler = orderWorker(logger, 'notification', async (order, _record
       }),
     );
     notes.effect('sent');
+    logStep(logger, 'sent', 'confirmation e-mail recorded');
     return { notification: 'sent' };
   } catch (error) {
     if (!isConditionalCheckFailure(error)) throw error;
     notes.effect('already-sent');
+    logStep(logger, 'already-sent', 'confirmation e-mail recorded already');
     return { notification: 'already-sent' };
   }
 });

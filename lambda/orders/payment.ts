@@ -6,6 +6,7 @@ import { decidingWorker } from './deciding-worker';
 import { crashesAfterCharge } from './faults';
 import { chargeThroughBreaker, RetryLaterError, type PaymentPolicy } from './payment-core';
 import { orderWorker } from './sqs-worker';
+import { logStep } from './steps';
 
 const PAYMENT_QUEUE_URL = requireEnv('PAYMENT_QUEUE_URL');
 const POLICY: PaymentPolicy = {
@@ -46,17 +47,17 @@ export const handler = orderWorker(logger, 'payment', async (order, record, _con
       sleep: (ms) => sleep(ms),
       now: () => Date.now(),
       random: Math.random,
-      onTransition: (from, to) => logger.warn('payment breaker changed', { breaker: { from: from.status, to: to.status, openUntil: to.openUntil } }),
+      onTransition: (from, to) => logStep(logger, 'breaker', 'payment breaker changed', { breaker: { from: from.status, to: to.status, openUntil: to.openUntil } }),
       onRetry: (retry, delayMs, error) => {
         notes.retried(delayMs);
-        logger.warn('payment provider call retried', { retry, delayMs, reason: error.message });
+        logStep(logger, 'retry', 'payment provider call retried', { retry, delayMs, reason: error.message }, 'warn');
       },
     }, POLICY);
   } catch (error) {
     if (error instanceof RetryLaterError) {
       await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: PAYMENT_QUEUE_URL, ReceiptHandle: record.receiptHandle, VisibilityTimeout: error.delaySeconds }));
       notes.deferred(error.delaySeconds);
-      logger.warn('payment deferred', { delaySeconds: error.delaySeconds });
+      logStep(logger, 'deferred', 'payment deferred', { delaySeconds: error.delaySeconds, reason: error.message }, 'warn');
     }
     throw error;
   } finally {
@@ -65,9 +66,10 @@ export const handler = orderWorker(logger, 'payment', async (order, record, _con
   }
   if (crashesAfterCharge(await worker.faults(), order.orderId, chargedNow.delete(order.orderId))) {
     // The fault switch paymentCrashAfterCharge: the provider charged, the order does not know yet.
-    logger.error('crash injected after the charge, before it is recorded: the execution environment ends', { orderId: order.orderId, receiveCount });
+    logStep(logger, 'crashed', 'crash injected after the charge, before it is recorded: the execution environment ends', { receiveCount }, 'error');
     process.exit(1);
   }
+  logStep(logger, result === 'CHARGED' ? 'charged' : 'declined', `payment ${result}`, { receiveCount, amountCents: order.amountCents });
   const settlement = await worker.settle(order, { side: 'payment', result });
   return { payment: result, status: settlement.order.status, finished: settlement.finished, compensated: settlement.compensated };
 });

@@ -289,7 +289,8 @@ export class OrdersStack extends LabStack<OrdersOutput> {
       entry: join(LAMBDA_DIR, `${name.toLowerCase()}.ts`),
       timeout,
       serviceName: `orders-${name.toLowerCase()}`,
-      environment: { ...environment, LEDGER_TABLE_NAME: ledger.tableName },
+      // The queue's maxReceiveCount: a worker's log line says when a failed delivery was the order's last.
+      environment: { ...environment, LEDGER_TABLE_NAME: ledger.tableName, MAX_RECEIVE_COUNT: String(SERVICES[name].maxReceiveCount) },
     });
     // One update per delivery appends it to the order's entry of this service.
     ledger.grant(handler, 'dynamodb:UpdateItem');

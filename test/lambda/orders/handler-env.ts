@@ -19,6 +19,7 @@ Object.assign(process.env, {
   BREAKER_COOL_DOWN_MS: '5000',
   PAYMENT_RETRIES: '0',
   REDELIVERY_BASE_SECONDS: '2',
+  MAX_RECEIVE_COUNT: '3',
   AWS_REGION: 'us-east-1',
   AWS_LAMBDA_FUNCTION_NAME: 'LabOrders-Function',
   POWERTOOLS_LOG_LEVEL: 'ERROR',

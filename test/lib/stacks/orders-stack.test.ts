@@ -99,6 +99,18 @@ describe('LabOrders', () => {
     });
   });
 
+  test.each([
+    ['Payment', 6],
+    ['Inventory', 5],
+    ['Notification', 3],
+  ])('tells the %s worker its queue\'s maxReceiveCount (%i), so its last failed delivery is logged as dead-lettered', (name, count) => {
+    const queue = Object.entries(template.findResources('AWS::SQS::Queue')).find(([id]) => new RegExp(`^OrderTopic${name}Queue[0-9A-F]{8}$`).test(id))?.[1];
+    expect(queue?.Properties.RedrivePolicy.maxReceiveCount).toBe(count);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: `orders-${name.toLowerCase()}`, MAX_RECEIVE_COUNT: String(count) }) },
+    });
+  });
+
   test('takes the pool size from context', () => {
     const custom = Template.fromStack(ordersApp({ poolSize: 5 }).stack);
     custom.allResourcesProperties('AWS::Lambda::EventSourceMapping', { ScalingConfig: { MaximumConcurrency: 5 } });
