@@ -4,7 +4,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { LabModule } from '../../lib/modules';
 import { awsClients } from '../targets/aws';
 import { outputReader, type OpenOptions, type StackTemplate, type TargetSession } from '../targets/target';
-import { isAlive, readState, statePath } from './state';
+import type { LogEntry } from '../targets/local/runtime';
+import { matching, type LogSource } from '../targets/log-source';
+import { callControl } from './control-client';
+import { isAlive, readState, statePath, type CloudState } from './state';
 
 /**
  * A lab session on the running cloud (`labs up`), when it has the module as the lab needs it: no
@@ -43,12 +46,26 @@ export async function attachToCloud(module: LabModule, options: OpenOptions, pat
     output: outputReader(running.stackName, running.outputs, `redeploy it into the local cloud with \`npx labs up ${module.name}\``),
     ...(running.templateFile !== undefined ? { template: templateReader(running.templateFile, module.name) } : {}),
     clients,
+    logs: cloudLogSource(state),
     close: async () => {
       if (!closed) {
         clients.destroy();
         releaseTurn();
       }
       closed = true;
+    },
+  };
+}
+
+/**
+ * The running cloud's log store, through its control API (`labs logs` reads the same): the cloud keeps
+ * the lines of every module, and answers those that contain the text.
+ */
+export function cloudLogSource(state: CloudState, call: typeof callControl = callControl): LogSource {
+  return {
+    async search(query) {
+      const entries = await call<LogEntry[]>(state, 'logs', { query: { function: '', since: String((query.sinceMs ?? 0) - 1), contains: query.contains } });
+      return matching(entries.map((e) => ({ functionName: e.functionName, logStreamName: e.logStreamName, timestamp: e.timestamp, message: e.line })), query);
     },
   };
 }

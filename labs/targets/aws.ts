@@ -2,6 +2,7 @@ import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { CloudFormationClient, DescribeStacksCommand, GetTemplateCommand, type Stack } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -11,6 +12,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { stackIdFor, type LabModule } from '../../lib/modules';
 import { checkAccountConcurrency, checkEventSourceMappings, type PreflightContext } from './aws-preflight';
 import { cdkCommand } from '../cdk-command';
+import { cloudWatchLogSource, functionLogGroups } from './cloudwatch-log-source';
 import { outputReader, type FunctionInvoker, type LabClients, type OpenOptions, type StackTemplate, type Target, type TargetSession } from './target';
 
 /** Where the SDK clients point: region, and a profile's credentials when one is named (or an endpoint and its key). */
@@ -176,6 +178,8 @@ export const awsTarget: Target = {
     }
     const stackChangedAt = stack?.LastUpdatedTime ?? stack?.CreationTime;
     const clients = awsClients({ ...config, region });
+    const logsClient = new CloudWatchLogsClient({ ...config, region });
+    const logGroupReader = new LambdaClient({ ...config, region });
     let closed = false;
     return {
       target: 'aws',
@@ -193,8 +197,13 @@ export const awsTarget: Target = {
           reader.destroy();
         }
       },
+      logs: cloudWatchLogSource(logsClient, functionLogGroups(logGroupReader)),
       close: async () => {
-        if (!closed) clients.destroy();
+        if (!closed) {
+          clients.destroy();
+          logsClient.destroy();
+          logGroupReader.destroy();
+        }
         closed = true;
       },
     };

@@ -4,6 +4,7 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { LabModule } from '../../lib/modules';
+import type { LogSource } from './log-source';
 
 export type TargetName = 'local' | 'aws';
 
@@ -52,6 +53,11 @@ export interface TargetSession<Output extends string = string> {
    * lab must not change the stack: on AWS CloudFormation owns it, and a `labs up` cloud is shared.
    */
   readonly redeploy?: (context: Readonly<Record<string, unknown>>) => Promise<StackRedeploy>;
+  /**
+   * The stack's function logs, read back: the local runtime's log store (this process's, or a `labs
+   * up` cloud's through its control API), CloudWatch Logs on AWS.
+   */
+  readonly logs?: LogSource;
   /** Releases everything the session started (emulators, pollers, clients). Safe to call twice. */
   close(): Promise<void>;
 }

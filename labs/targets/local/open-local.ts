@@ -1,6 +1,7 @@
 import { relative } from 'node:path';
 import type { LabModule } from '../../../lib/modules';
 import { attachToCloud } from '../../cloud/attach';
+import { storeLogSource } from '../log-source';
 import { outputReader, type LabClients, type OpenOptions, type StackRedeploy, type StackTemplate, type Target, type TargetSession } from '../target';
 import { synthesizeModule, type SynthesizedStack } from './assembly';
 import { DeathWatch } from './death-watch';
@@ -162,6 +163,7 @@ export async function openLocal<Output extends string>(module: LabModule<Output>
       output: outputReader(synthesized.stackName, deployment.outputs, `the synthesized template of ${module.stackId} does not add it: list it in the stack's outputs`),
       clients: clients.clients,
       template: async () => template as StackTemplate,
+      logs: storeLogSource(() => runtime.logs()),
       redeploy,
       deployment,
       runtime,
