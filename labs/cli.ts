@@ -1,4 +1,4 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { MODULES, stackIdFor, type LabModule } from '../lib/modules';
 import { addSharedOptions, defaultOptions, parseContextOption, runContext, sharedOptions, toOption, type SharedOptions } from './cli-options';
 import { cloudCommands } from './cloud/commands';
@@ -107,6 +107,17 @@ class Cli {
 
   private scenarioCommand(parent: Command, module: LabModule, name: string, scenario: Scenario, fullName: string): Command {
     const command = parent.command(name).description(`${scenario.summary}\nstack: ${module.stackId}; seed: ${module.seed}`);
+    const positional = scenario.arguments ?? [];
+    for (const spec of positional) {
+      command.argument(spec.required === true ? `<${spec.name}>` : `[${spec.name}]`, spec.description, (raw: string) => {
+        try {
+          return spec.parse(raw);
+        } catch (error) {
+          if (error instanceof UsageError) throw new InvalidArgumentError(error.message);
+          throw error;
+        }
+      });
+    }
     for (const spec of scenario.options) command.addOption(toOption(spec));
     addSharedOptions(command).option(
       '-c, --context <key=value>',
@@ -114,7 +125,10 @@ class Cli {
       parseContextOption,
     );
     command.showHelpAfterError(`Usage: ${fullName} ${command.usage()}; run \`${fullName} --help\` for the options`);
-    command.action(async (raw: Record<string, unknown>) => {
+    command.action(async (...args: unknown[]) => {
+      // Commander passes the arguments first, then the options and the command.
+      const values = positional.map((spec, i) => [spec.name, args[i]] as const).filter(([, value]) => value !== undefined);
+      const raw: Record<string, unknown> = { ...command.opts(), ...Object.fromEntries(values) };
       const shared = sharedOptions(raw);
       let prepared;
       let context;

@@ -83,10 +83,26 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+/**
+ * A positional argument of a scenario command (`labs orders trace <orderId>`): shown in its usage and
+ * `--help`, parsed by the CLI, and given to `prepare` under its name beside the options.
+ */
+export interface ArgumentSpec {
+  /** The name in the usage line, and the key `prepare` reads the value under. */
+  readonly name: string;
+  readonly description: string;
+  /** @default false */
+  readonly required?: boolean;
+  /** Checks and converts the text; a UsageError saying what is expected becomes a one-line usage error. */
+  readonly parse: (raw: string) => unknown;
+}
+
 export interface Scenario<Output extends string = string> {
   /** Subcommand name; absent for a module's main scenario. */
   readonly command?: string;
   readonly summary: string;
+  /** Positional arguments, in order. @default - none */
+  readonly arguments?: readonly ArgumentSpec[];
   readonly options: readonly OptionSpec[];
   /** Checks the combination of parsed options (throws UsageError) and binds them. */
   readonly prepare: (options: Readonly<Record<string, unknown>>, env: ScenarioEnv) => PreparedRun<Output> | StacklessRun;
