@@ -9,6 +9,8 @@ import { REDRIVE_CHOICES, redriveQueuesOption, redriveVerdict, runRedrive } from
 import { renderRedrive } from '../report/orders-redrive';
 import { chargedOrderCount, DECLINE_EVERY } from '../scenarios/orders/plan';
 import { renderDuplicates } from '../report/orders-duplicates';
+import { renderTrace } from '../report/orders-trace';
+import { parseOrderId, runTrace, traceVerdict } from '../scenarios/orders/trace';
 import { duplicatesVerdict, runDuplicates } from '../scenarios/orders/duplicates';
 import { numberOption, optionalText, UsageError, type ModuleLab, type Scenario } from '../scenarios/scenario';
 import type { ConcurrencyNeed } from '../targets/target';
@@ -157,6 +159,22 @@ const duplicates: Scenario<OrdersOutput> = {
   },
 };
 
+const trace: Scenario<OrdersOutput> = {
+  command: 'trace',
+  summary: "one order's path across the API, the topic, the three queues and their workers, with timestamps, from the functions' logs (local log store, CloudWatch Logs on AWS); without an id it places one order and traces it (Week 5 day 5: correlation ids)",
+  arguments: [{ name: 'orderId', description: 'the order id the API answered (201) with, as `labs orders --json` lists in orderIds (default: place one order and trace it)', parse: parseOrderId }],
+  options: [],
+  prepare: (o) => {
+    const orderId = optionalText(o, 'orderId');
+    return {
+      run: async (session, ui) => {
+        const observations = await runTrace(session, orderId === undefined ? {} : { orderId }, ui);
+        return { verdict: traceVerdict(observations), observations: { ...observations }, render: (c) => renderTrace(observations, c) };
+      },
+    };
+  },
+};
+
 /**
  * orders, per order: one API request and one intake invocation (an orders write, the idempotency
  * record's put and update), one SNS publish fanned out to three queues (free), and per queue one
@@ -216,4 +234,4 @@ const path: PathModel = {
 };
 
 /** The orders module's lab (registered in lib/modules.ts): alarms and idle polling stay within the near-free target. */
-export const ordersLab: ModuleLab<OrdersOutput> = { main, subcommands: [inventoryOutage, paymentOutage, redrive, duplicates], cost: { path, idleTargetPerHour: NEAR_FREE_IDLE_TARGET_PER_HOUR } };
+export const ordersLab: ModuleLab<OrdersOutput> = { main, subcommands: [inventoryOutage, paymentOutage, redrive, duplicates, trace], cost: { path, idleTargetPerHour: NEAR_FREE_IDLE_TARGET_PER_HOUR } };

@@ -11,6 +11,9 @@ export function orderIdFor(idempotencyKey: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
+/** The shape of an order id `orderIdFor` gives: a lower-case GUID of version 8 and the RFC 9562 variant. */
+export const ORDER_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
 export interface IntakePorts {
   /** Writes the order with status PLACED; false if it is already stored. */
   putPlaced(order: OrderPlaced): Promise<boolean>;
