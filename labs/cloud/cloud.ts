@@ -245,10 +245,7 @@ export class LocalCloud {
       }
       case 'logs': {
         const fn = request.query.get('function') ?? undefined;
-        const since = Number(request.query.get('since') ?? 0);
-        // Only the lines with this text (an order id, for `labs orders trace`): the answer stays small.
-        const contains = request.query.get('contains') ?? '';
-        return this.logs(fn === '' ? undefined : fn).filter((entry) => entry.timestamp > since && entry.line.includes(contains));
+        return logsAfter(this.logs(fn === '' ? undefined : fn), request.query);
       }
       case 'status': {
         const endpoint = this.endpoints().sqs;
@@ -323,6 +320,16 @@ export class LocalCloud {
     removeState(process.pid, this.stateFile);
     for (const entry of this.running()) entry.synthesized.close();
   }
+}
+
+/**
+ * The control API's answer to `logs`: the lines after `since` (epoch ms), and with `contains` only
+ * those that contain it (an order id, for `labs orders trace`: the answer stays small).
+ */
+export function logsAfter(entries: readonly LogEntry[], query: URLSearchParams): LogEntry[] {
+  const since = Number(query.get('since') ?? 0);
+  const contains = query.get('contains') ?? '';
+  return entries.filter((entry) => entry.timestamp > since && entry.line.includes(contains));
 }
 
 /** Long enough for the emulator processes to be spawned before synthesis holds the event loop. */

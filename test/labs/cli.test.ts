@@ -1,7 +1,7 @@
 import { runCli } from '../../labs/cli';
 import { defaultOptions } from '../../labs/cli-options';
 import type { ModuleCostModel } from '../../labs/cost/path';
-import { verdictOf, type ModuleLab } from '../../labs/scenarios/scenario';
+import { UsageError, verdictOf, type ModuleLab } from '../../labs/scenarios/scenario';
 import type { OpenOptions, Target, TargetName, TargetSession } from '../../labs/targets/target';
 import { MODULES, findModule, type LabModule } from '../../lib/modules';
 
@@ -127,6 +127,10 @@ describe('argument validation (exit code 2, a usage line, no target opened)', ()
     [['orders', 'redrive', '--orders', '51'], /--orders must be between 0 and 50, but 51/, /Usage: labs orders redrive/],
     [['orders', 'duplicates', '--client-retries', '6'], /--client-retries must be between 1 and 5, but 6/, /Usage: labs orders duplicates/],
     [['orders', 'duplicates', '--orders', '201'], /--orders must be between 1 and 200, but 201/, /Usage: labs orders duplicates/],
+    [['orders', 'trace', 'abc'], /command-argument value 'abc' is invalid for argument 'orderId'\. 'abc' is not an order id: the API answers each order with one like/, /Usage: labs orders trace \[options\] \[orderId\]/],
+    // A GUID of another version is not one the API issues (its ids are version 8).
+    [['orders', 'trace', '3f2a9c1e-5b7d-4e21-9a4f-0c6d2b8e7f13'], /is not an order id/, /Usage: labs orders trace/],
+    [['orders', 'trace', '3f2a9c1e-5b7d-8e21-9a4f-0c6d2b8e7f13', 'extra'], /too many arguments for 'trace'\. Expected 1 argument but got 2/, /Usage: labs orders trace/],
     [['nope'], /unknown command 'nope'/, /Usage: labs <module>/],
     [['fanout', '--target', 'gcp'], /argument 'gcp' is invalid. Allowed choices are local, aws/, /Usage: labs fanout/],
     [['fanout', '--stack-prefix', '1bad'], /stackPrefix must start with a letter/, /Usage: labs fanout/],
@@ -237,6 +241,56 @@ describe('help', () => {
       // A target of $0/h is one (cdc idles at it); command.test.ts holds each template to its target.
     expect(Number.isFinite(lab.cost.idleTargetPerHour) && lab.cost.idleTargetPerHour >= 0).toBe(true);
     }
+  });
+});
+
+/** A lab whose subcommand takes a positional argument (`demo show <item>`), parsed by its spec. */
+const DEMO_WITH_ARGUMENT: ModuleLab = {
+  ...DEMO_LAB,
+  subcommands: [
+    {
+      command: 'show',
+      summary: 'shows one item',
+      arguments: [
+        {
+          name: 'item',
+          description: 'an item id, item-<n>',
+          parse: (raw) => {
+            if (!/^item-\d+$/.test(raw)) throw new UsageError(`'${raw}' is not an item id: pass item-<n>`);
+            return raw.toUpperCase();
+          },
+        },
+      ],
+      options: [],
+      prepare: (o) => ({ run: async () => ({ verdict: verdictOf([]), observations: { item: o.item ?? 'none' }, render: () => '' }) }),
+    },
+  ],
+};
+
+describe('positional arguments of a scenario command', () => {
+  const withArgument = { modules: [fakeModule('demo', DEMO_WITH_ARGUMENT)] };
+
+  test('reach the scenario parsed, under their name, beside the shared options', async () => {
+    const out = await run(['demo', 'show', 'item-7', '--json'], withArgument);
+    expect([out.code, JSON.parse(out.stdout)]).toEqual([0, { module: 'demo', scenario: 'show', target: 'local', ok: true, failures: [], item: 'ITEM-7' }]);
+  });
+
+  test('an optional argument left out is not passed', async () => {
+    const out = await run(['demo', 'show', '--json'], withArgument);
+    expect(JSON.parse(out.stdout)).toMatchObject({ ok: true, item: 'none' });
+  });
+
+  test('a bad value is a one-line usage error from the spec, exit 2, no target opened', async () => {
+    const out = await run(['demo', 'show', 'thing'], withArgument);
+    expect([out.code, out.opened.length, out.stdout]).toEqual([2, 0, '']);
+    expect(out.stderr.split('\n')[0]).toBe("error: command-argument value 'thing' is invalid for argument 'item'. 'thing' is not an item id: pass item-<n>");
+  });
+
+  test('are shown in --help', async () => {
+    const out = await run(['orders', 'trace', '--help']);
+    expect(out.code).toBe(0);
+    expect(out.stdout).toMatch(/Usage: labs orders trace \[options\] \[orderId\]/);
+    expect(out.stdout).toMatch(/Arguments:\n\s+orderId\s+the order id the API answered \(201\) with/);
   });
 });
 
