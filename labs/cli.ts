@@ -91,6 +91,9 @@ class Cli {
         }
         this.scenarioCommand(parent, module, words[words.length - 1]!, sub, `labs ${module.name} ${sub.command}`);
       }
+      // `labs --help` shows a module's subcommands (with their arguments) under its line.
+      const subcommands = (lab.subcommands ?? []).map((sub) => [sub.command, ...(sub.arguments ?? []).map((a) => (a.required === true ? `<${a.name}>` : `[${a.name}]`))].join(' '));
+      if (subcommands.length > 0) command.description(`${command.description()}\nsubcommands: ${subcommands.join(', ')}`);
     }
 
     addSharedOptions(program.command('all').description('run every module\'s lab in turn, then a summary; exit 0 iff all hold')).action(

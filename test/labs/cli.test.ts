@@ -286,6 +286,11 @@ describe('positional arguments of a scenario command', () => {
     expect(out.stderr.split('\n')[0]).toBe("error: command-argument value 'thing' is invalid for argument 'item'. 'thing' is not an item id: pass item-<n>");
   });
 
+  test('labs --help lists a module\'s subcommands with their arguments under its line', async () => {
+    const out = await run(['--help']);
+    expect(out.stdout.replace(/\s+/g, ' ')).toContain('subcommands: outage inventory, outage payment, redrive, duplicates, trace [orderId]');
+  });
+
   test('are shown in --help', async () => {
     const out = await run(['orders', 'trace', '--help']);
     expect(out.code).toBe(0);
