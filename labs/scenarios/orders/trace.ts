@@ -241,7 +241,7 @@ const CLOCK_SLACK_MS = 60_000;
 /** The error for an id the stack's orders table does not hold, with what to do on that target. */
 export function unknownOrderMessage(orderId: string, session: Pick<TargetSession, 'target' | 'stackName' | 'region'>): string {
   return session.target === 'local'
-    ? `order ${orderId} is not in the orders table of this local cloud's ${session.stackName}: start a cloud with \`labs up orders\`, place orders (labs orders / curl), then trace one of their ids (without an id, \`labs orders trace\` places one order and traces it)`
+    ? `order ${orderId} is not in the orders table of this local cloud's ${session.stackName} (a lab without \`labs up\` starts a cloud of its own, which keeps no earlier order): start a cloud with \`labs up orders\`, place orders (labs orders / curl), then trace one of their ids (without an id, \`labs orders trace\` places one order and traces it)`
     : `order ${orderId} is not in the orders table of ${session.stackName} in ${session.region}: place orders (\`labs orders --target aws\` / curl), then trace one of their ids (without an id, \`labs orders trace --target aws\` places one order and traces it)`;
 }
 

@@ -1,6 +1,12 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
 import { orderIdFor } from '../../../../lambda/orders/intake-core';
-import { assembleTrace, fieldsOf, parseOrderId, traceVerdict, unknownOrderMessage, type OrderTrace } from '../../../../labs/scenarios/orders/trace';
-import type { LogEvent } from '../../../../labs/targets/log-source';
+import type { OrdersOutput } from '../../../../lib/stacks/orders-stack';
+import { createUi } from '../../../../labs/report/ui';
+import { assembleTrace, fieldsOf, parseOrderId, runTrace, traceVerdict, unknownOrderMessage, type OrderTrace } from '../../../../labs/scenarios/orders/trace';
+import type { LogEvent, LogQuery, LogSource } from '../../../../labs/targets/log-source';
+import type { TargetSession } from '../../../../labs/targets/target';
 
 const ID = orderIdFor('trace-test');
 const OTHER = orderIdFor('another-order');
@@ -178,10 +184,67 @@ describe('order ids from the command line', () => {
 
   test('an id the orders table does not hold says what to do on each target', () => {
     expect(unknownOrderMessage(ID, { target: 'local', stackName: 'LabOrders', region: 'us-east-1' })).toBe(
-      `order ${ID} is not in the orders table of this local cloud's LabOrders: start a cloud with \`labs up orders\`, place orders (labs orders / curl), then trace one of their ids (without an id, \`labs orders trace\` places one order and traces it)`,
+      `order ${ID} is not in the orders table of this local cloud's LabOrders (a lab without \`labs up\` starts a cloud of its own, which keeps no earlier order): start a cloud with \`labs up orders\`, place orders (labs orders / curl), then trace one of their ids (without an id, \`labs orders trace\` places one order and traces it)`,
     );
     expect(unknownOrderMessage(ID, { target: 'aws', stackName: 'LabOrders', region: 'eu-west-1' })).toMatch(
       /^order \S+ is not in the orders table of LabOrders in eu-west-1: place orders \(`labs orders --target aws` \/ curl\), then trace one of their ids/,
     );
+  });
+});
+
+describe('runTrace on a session', () => {
+  const dynamo = mockClient(DynamoDBDocumentClient);
+  afterEach(() => dynamo.reset());
+
+  /** A session of the orders stack whose orders table holds `item` (or nothing), with `reads` as its log source's answers. */
+  function session(item: Record<string, unknown> | undefined, reads: LogEvent[][]) {
+    const queries: LogQuery[] = [];
+    dynamo.on(BatchGetCommand).resolves({ Responses: { orders: item ? [item] : [] } });
+    const logs: LogSource = {
+      search: async (query) => {
+        queries.push(query);
+        return reads[Math.min(queries.length, reads.length) - 1] ?? [];
+      },
+    };
+    const value = {
+      target: 'local' as const,
+      region: 'us-east-1',
+      stackName: 'LabOrders',
+      output: (key: string) => (key === 'OrdersTableName' ? 'orders' : `LabOrders-${key}`),
+      clients: { dynamodb: DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })) } as TargetSession['clients'],
+      logs,
+      close: async () => undefined,
+    } as TargetSession<OrdersOutput>;
+    return { value, queries };
+  }
+  const ui = createUi({ stderr: { write: () => true, isTTY: false }, json: true });
+  const stored = (placedAt: number) => ({ orderId: ID, status: 'CONFIRMED', placedAt: new Date(placedAt).toISOString(), items: [] });
+
+  test('an id the orders table does not hold is the error saying what to do, before any log read', async () => {
+    const { value, queries } = session(undefined, []);
+    await expect(runTrace(value, { orderId: ID }, ui)).rejects.toThrow(unknownOrderMessage(ID, value));
+    expect(queries).toHaveLength(0);
+  });
+
+  test('reads the four functions\' lines with the id from a minute before the order was placed; an old order is read once', async () => {
+    const { value, queries } = session(stored(T0), [[]]);
+    const observed = await runTrace(value, { orderId: ID }, ui);
+    expect(queries).toEqual([
+      {
+        functionNames: ['LabOrders-IntakeFunctionName', 'LabOrders-PaymentFunctionName', 'LabOrders-InventoryFunctionName', 'LabOrders-NotificationFunctionName'],
+        contains: ID,
+        sinceMs: T0 - 60_000,
+      },
+    ]);
+    expect(observed).toMatchObject({ placedByLab: false, status: 'CONFIRMED', logReads: 1, steps: [] });
+    expect(traceVerdict(observed).ok).toBe(false);
+  });
+
+  test('a recent order is read again until its trace holds', async () => {
+    const now = Date.now();
+    const shifted = confirmedOrder().map((e) => ({ ...e, message: e.message.replace(/"timestamp":"[^"]+"/, `"timestamp":"${new Date(now).toISOString()}"`) }));
+    const { value } = session(stored(now), [shifted.slice(0, 3), shifted]);
+    const observed = await runTrace(value, { orderId: ID }, ui);
+    expect([observed.logReads, traceVerdict(observed).ok]).toEqual([2, true]);
   });
 });
