@@ -16,6 +16,13 @@ for (const [signal, code] of [
   });
 }
 
+// A reader that closed the pipe early (`labs --help | head`) wants no more output: end as the lab
+// would have, after releasing the session, instead of crashing on the write.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  void closeOpenSessions().finally(() => process.exit(process.exitCode ?? 0));
+});
+
 void runCli(process.argv, { targetFor }).then((code) => {
   process.exitCode = code;
   // Everything is closed by now; should a stray handle keep the loop alive, do not hang the shell.

@@ -14,3 +14,21 @@ test('labs stream --records 100000000 exits 2 naming the limit, with no stack du
     'Usage: labs stream [options]; run `labs stream --help` for the options',
   ]);
 }, 60_000);
+
+test('labs --help into a reader that closed the pipe (`labs --help | head -0`) ends without a crash', async () => {
+  // GIVEN a reader that closed its end of the pipe before the first write
+  const { spawn } = await import('node:child_process');
+  const { join } = await import('node:path');
+  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', '..', '..', 'bin', 'labs.ts'), '--help'], {
+    env: { ...process.env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdout.destroy();
+  // WHEN it exits
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  // THEN no unhandled EPIPE: a clean exit and nothing on stderr
+  expect(stderr).not.toMatch(/EPIPE|Unhandled/);
+  expect(code).toBe(0);
+}, 60_000);
