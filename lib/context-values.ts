@@ -19,3 +19,13 @@ export function textFromContext(read: (key: string) => unknown, key: string): st
   if (typeof raw !== 'string') throw new Error(`context value ${key} must be text, but ${JSON.stringify(raw)} was provided`);
   return raw;
 }
+
+/** One of a few words (`-c consumerMappings=disabled`); absent or empty is undefined. */
+export function choiceFromContext<Choice extends string>(read: (key: string) => unknown, key: string, choices: readonly Choice[]): Choice | undefined {
+  const raw = textFromContext(read, key);
+  if (raw === undefined) return undefined;
+  if (!(choices as readonly string[]).includes(raw)) {
+    throw new Error(`context value ${key} must be one of ${choices.join(', ')}, but '${raw}' was provided`);
+  }
+  return raw as Choice;
+}

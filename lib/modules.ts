@@ -1,6 +1,6 @@
 import type { Stack } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { numberFromContext, textFromContext } from './context-values';
+import { choiceFromContext, numberFromContext, textFromContext } from './context-values';
 import type { ModuleLab } from '../labs/scenarios/scenario';
 import type { LabStackProps } from './stacks/lab-stack';
 import { FANOUT_OUTPUTS, FanoutStack } from './stacks/fanout-stack';
@@ -43,6 +43,12 @@ export interface LabModule<Output extends string = string, Name extends string =
    * demand, so the CDK app never loads lab or SDK code.
    */
   readonly lab: () => Promise<ModuleLab<NoInfer<Output>>>;
+}
+
+/** `-c consumerMappings=enabled|disabled`: undefined when not given (the stack's default, enabled). */
+function consumerMappingsFromContext(read: (key: string) => unknown): boolean | undefined {
+  const value = choiceFromContext(read, 'consumerMappings', ['enabled', 'disabled']);
+  return value === undefined ? undefined : value === 'enabled';
 }
 
 /**
@@ -98,6 +104,7 @@ export const MODULES = [
         ...props,
         shardCount: numberFromContext(props.context, 'shardCount'),
         parallelizationFactor: numberFromContext(props.context, 'parallelizationFactor'),
+        consumerMappingsEnabled: consumerMappingsFromContext(props.context),
       }),
   }),
   defineModule({

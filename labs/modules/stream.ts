@@ -161,6 +161,10 @@ const scale: Scenario<StreamOutput> = {
       throw new UsageError(`--kill (${options.kill}) must be below the smallest group (${smallest}): someone has to take the shards over`);
     }
     return {
+      // The group is the lab's own: locally the stack's three functions would read every record too, 30
+      // execution environments with 10 shards on the lab's own cores, and the lab would measure them,
+      // not the group. On AWS they run in Lambda, apart from the lab.
+      context: { consumerMappings: 'disabled' },
       run: async (session, ui) => {
         const observations = await runScale(session, options, ui);
         return { verdict: scaleVerdict(observations), observations: { ...observations }, render: () => renderScale(observations) };

@@ -39,6 +39,12 @@ export interface PartitionedStreamProps {
    * @default Duration.hours(1)
    */
   readonly maxRecordAge?: Duration;
+  /**
+   * Whether the consumers' event-source mappings run. Disabled, the functions and the enhanced fan-out
+   * registrations stay deployed, and no function reads the stream until the mappings are enabled again.
+   * @default true
+   */
+  readonly mappingsEnabled?: boolean;
 }
 
 export interface StreamConsumerOptions {
@@ -83,6 +89,7 @@ export class PartitionedStream extends Construct {
   private readonly batchSize: number;
   private readonly retryAttempts: number;
   private readonly maxRecordAge: Duration;
+  private readonly mappingsEnabled: boolean;
   private readonly consumersByName = new Map<string, PartitionedStreamConsumer>();
 
   constructor(scope: Construct, id: string, props: PartitionedStreamProps = {}) {
@@ -91,6 +98,7 @@ export class PartitionedStream extends Construct {
     this.batchSize = props.batchSize ?? 100;
     this.retryAttempts = props.retryAttempts ?? 2;
     this.maxRecordAge = props.maxRecordAge ?? Duration.hours(1);
+    this.mappingsEnabled = props.mappingsEnabled ?? true;
     validateRange('shardCount', this.shardCount, 1, 20);
     validateRange('batchSize', this.batchSize, 1, 10_000);
     validateRange('retryAttempts', this.retryAttempts, 0, 10_000);
@@ -188,6 +196,8 @@ export class PartitionedStream extends Construct {
       maxRecordAge: this.maxRecordAge,
       onFailure: new SqsDlq(this.failureQueue),
       reportBatchItemFailures: true,
+      // Left out when enabled (the default), so the template is the one of a stack without the setting.
+      ...(this.mappingsEnabled ? {} : { enabled: false }),
     };
   }
 

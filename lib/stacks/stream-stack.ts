@@ -15,6 +15,12 @@ export interface StreamStackProps extends LabStackProps {
    * @default 1
    */
   readonly parallelizationFactor?: number;
+  /**
+   * Whether the three consumers' event-source mappings run (`-c consumerMappings=disabled` turns them
+   * off): `labs stream scale` runs a consumer group of its own and needs no function to read the stream.
+   * @default true
+   */
+  readonly consumerMappingsEnabled?: boolean;
 }
 
 /** The CfnOutput keys of LabStream, read by the lab. */
@@ -55,7 +61,10 @@ export class StreamStack extends LabStack<StreamOutput> {
 
   constructor(scope: Construct, id: string, props: StreamStackProps) {
     super(scope, id, props);
-    this.partitionedStream = new PartitionedStream(this, 'PartitionedStream', { shardCount: props.shardCount });
+    this.partitionedStream = new PartitionedStream(this, 'PartitionedStream', {
+      shardCount: props.shardCount,
+      mappingsEnabled: props.consumerMappingsEnabled,
+    });
     const parallelizationFactor = props.parallelizationFactor ?? 1;
     this.partitionedStream.addPollingConsumer(POLLING_CONSUMER, { parallelizationFactor });
     for (const name of ENHANCED_CONSUMERS) {

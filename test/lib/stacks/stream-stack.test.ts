@@ -216,6 +216,22 @@ describe('LabStream', () => {
       for (const name of ENHANCED_CONSUMERS) expect(mappingOf(built, name).parallelizationFactor).toBe(1);
     });
 
+    test('consumerMappings=disabled turns off every consumer\'s mapping, and only that', () => {
+      const built = streamStackWith({ consumerMappings: 'disabled' });
+      for (const name of [POLLING_CONSUMER, ...ENHANCED_CONSUMERS]) expect(mappingOf(built, name).enabled).toBe(false);
+      expect(built.partitionedStream.consumers.size).toBe(3);
+    });
+
+    test('consumerMappings=enabled is the default: the mappings leave Enabled out', () => {
+      for (const built of [streamStackWith({ consumerMappings: 'enabled' }), streamStackWith({})]) {
+        for (const name of [POLLING_CONSUMER, ...ENHANCED_CONSUMERS]) expect(mappingOf(built, name).enabled).toBeUndefined();
+      }
+    });
+
+    test('fails if consumerMappings is neither enabled nor disabled', () => {
+      expect(() => streamStackWith({ consumerMappings: 'off' })).toThrow(/^context value consumerMappings must be one of enabled, disabled, but 'off' was provided$/);
+    });
+
     test('fails if shardCount is out of range', () => {
       expect(() => streamStackWith({ shardCount: '0' })).toThrow(/^shardCount must be an integer between 1 and 20, but 0 was provided$/);
     });
