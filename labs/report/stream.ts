@@ -1,6 +1,6 @@
-import * as asciichart from 'asciichart';
 import type { GroupObservations, ParallelObservations, ReplayObservations, ScaleObservations, StreamObservations } from '../scenarios/stream';
 import { head, mark, seconds } from './format';
+import { renderLineChart } from './line-chart';
 import type { Colors } from './style';
 import { renderTable } from './table';
 
@@ -110,19 +110,13 @@ export function renderScale(o: ScaleObservations): string {
       r.takeovers.map((t) => `${shortShard(t.shardId)} ${t.from} -> ${t.to} ${seconds(t.gapMs)}`).join(', ') || '-',
     ]),
   );
-  const series = o.runs.filter((r) => r.series.length > 0);
-  const chart =
-    series.length > 0
-      ? asciichart.plot(
-          series.map((r) => [...r.series]),
-          { height: 10, colors: series.map((_, i) => CHART_COLORS[i % CHART_COLORS.length]), format: (x) => String(Math.round(x)).padStart(6) },
-        )
-      : '';
+  // One plot per group size on a shared scale, labelled: plain text, whatever the terminal.
+  const chart = renderLineChart(o.runs.map((r) => ({ label: `${r.consumers} consumers, records/s every ${o.seriesIntervalMs} ms`, values: r.series })));
   const stolen = o.runs.flatMap((r) => r.stolen.map((t) => `${r.consumers} consumers: ${t.shardId} taken from ${t.from}, alive but late to renew`));
   return [
     `One consumer group on ${o.shardCount} shards: ${o.records} records put at ${o.rate}/s, ${o.workMs} ms of work each; leases expire after ${seconds(o.leaseMs)}.`,
     table,
-    chart && `records/s every ${o.seriesIntervalMs} ms (${series.map((r, i) => `line ${i + 1}: ${r.consumers} consumers`).join(', ')}):\n${chart}`,
+    chart,
     ...stolen,
     o.workMs === 0
       ? 'Input-bound: the consumers keep up with what is put, so adding consumers changes nothing (the seed\'s "same!").'
@@ -132,4 +126,3 @@ export function renderScale(o: ScaleObservations): string {
     .join('\n');
 }
 
-const CHART_COLORS = [asciichart.default, asciichart.green, asciichart.yellow, asciichart.cyan, asciichart.magenta, asciichart.red];
