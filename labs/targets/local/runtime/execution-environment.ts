@@ -86,73 +86,40 @@ interface PendingInvocation {
   readonly settle: (outcome: InvocationOutcome) => void;
 }
 
+/** How an INIT phase ended: ready (undefined), failed, or cut at the phase's time limit. */
+type InitResult = FunctionErrorPayload | 'timeout' | undefined;
+
 /**
  * One Lambda execution environment: a worker thread with its own `process.env` that loads the bundle
  * once and runs one invocation at a time. A timeout, a crash or `process.exit()` ends it for good
- * (`alive` turns false); the pool then creates a fresh one, as Lambda does.
+ * (`alive` turns false); the pool then creates a fresh one, as Lambda does. INIT has 10 s; past them,
+ * as on Lambda, the init is cut and run again at the first invocation, within the function's timeout.
  */
 export class ExecutionEnvironment {
   readonly logStreamName: string;
-  private readonly worker: Worker;
+  /** Undefined between an INIT cut at its limit and the first invocation, which runs it again. */
+  private worker: Worker | undefined;
   private readonly ready: Promise<FunctionErrorPayload | undefined>;
-  private readonly initStartedAt = Date.now();
   private initDurationMs: number | undefined;
+  /** INIT hit its limit: the first invocation runs it again, as Lambda's suppressed init does. */
+  private initSuppressed = false;
   private pending: PendingInvocation | undefined;
   private dead = false;
   private deathReason: FunctionErrorPayload | undefined;
 
   constructor(private readonly options: EnvironmentOptions) {
-    const { spec } = options;
     this.logStreamName = newLogStreamName();
-    this.worker = new Worker(BOOTSTRAP, {
-      env: {
-        ...spec.environment,
-        ...options.baseEnvironment,
-        ...lambdaEnvironment(spec, this.logStreamName, options.region),
-      },
-      workerData: { taskRoot: spec.bundleDir, handler: spec.handler, logFormat: spec.logFormat ?? 'Text' },
-      stdout: true,
-      stderr: true,
-      // Not Lambda's memory cap (that counts the whole sandbox), but a runaway handler stays contained.
-      resourceLimits: { maxOldGenerationSizeMb: Math.max(spec.memorySizeMiB, 256) },
-    });
-    this.pipe(this.worker.stdout, 'stdout');
-    this.pipe(this.worker.stderr, 'stderr');
-    this.ready = new Promise((resolve) => {
-      const initTimer = setTimeout(() => {
-        resolve(this.kill('Runtime.InitTimeout', `INIT did not finish within ${this.initTimeoutMs()} ms`));
-      }, this.initTimeoutMs());
-      const onMessage = (message: WorkerMessage): void => {
-        if (message.type === 'ready' || message.type === 'init-error') {
-          clearTimeout(initTimer);
-          this.initDurationMs = Date.now() - this.initStartedAt;
-          this.worker.off('message', onMessage);
-          resolve(message.type === 'init-error' ? this.kill(message.error.errorType, message.error.errorMessage, message.error) : undefined);
-        }
-      };
-      this.worker.on('message', onMessage);
-      this.worker.once('exit', () => {
-        clearTimeout(initTimer);
-        resolve(this.deathReason ?? { errorType: 'Runtime.ExitError', errorMessage: 'Runtime exited during INIT', trace: [] });
-      });
-    });
-    this.worker.on('message', (message: WorkerMessage) => {
-      if (message.type === 'sdk-call') options.onSdkCall?.(message.operation);
-      else this.onMessage(message);
-    });
-    this.worker.on('error', (error: Error) => {
-      this.markDead({
-        errorType: error.name === 'Error' ? 'Runtime.UnhandledError' : error.name,
-        errorMessage: error.message,
-        trace: error.stack?.split('\n') ?? [],
-      });
-    });
-    this.worker.on('exit', (code) => {
-      this.markDead({
-        errorType: 'Runtime.ExitError',
-        errorMessage: `RequestId: ${this.pending?.requestId ?? '-'} Error: Runtime exited with error: exit status ${code}`,
-        trace: [],
-      });
+    const worker = this.spawn();
+    this.worker = worker;
+    this.ready = this.initPhase(worker, this.initTimeoutMs()).then((result) => {
+      if (result === 'timeout') {
+        this.emit('stdout', `INIT_REPORT Init Duration: ${this.initTimeoutMs().toFixed(2)} ms\tPhase: init\tStatus: timeout`);
+        this.initSuppressed = true;
+        this.worker = undefined;
+        void worker.terminate();
+        return undefined;
+      }
+      return result === undefined ? undefined : this.kill(result.errorType, result.errorMessage, result);
     });
   }
 
@@ -194,20 +161,7 @@ export class ExecutionEnvironment {
           resolve(result);
         },
       };
-      this.worker.postMessage({
-        type: 'invoke',
-        event,
-        deadlineMs: startedAt + timeoutMs,
-        context: {
-          functionName: spec.functionName,
-          functionVersion: '$LATEST',
-          invokedFunctionArn: spec.functionArn,
-          memoryLimitInMB: String(spec.memorySizeMiB),
-          awsRequestId: requestId,
-          logGroupName: logGroupNameOf(spec),
-          logStreamName: this.logStreamName,
-        },
-      });
+      void this.startInvocation(event, requestId, startedAt + timeoutMs);
     });
     const durationMs = Date.now() - startedAt;
     this.emit('stdout', `END RequestId: ${requestId}`);
@@ -223,7 +177,104 @@ export class ExecutionEnvironment {
   /** Ends the environment (idempotent). */
   async terminate(): Promise<void> {
     this.markDead(this.deathReason ?? { errorType: 'Runtime.Terminated', errorMessage: 'environment stopped', trace: [] });
-    await this.worker.terminate();
+    await this.worker?.terminate();
+  }
+
+  /** Runs a suppressed INIT again first (within the invocation's time), then hands the worker the event. */
+  private async startInvocation(event: unknown, requestId: string, deadlineMs: number): Promise<void> {
+    const { spec } = this.options;
+    if (this.initSuppressed) {
+      this.initSuppressed = false;
+      const worker = this.spawn();
+      this.worker = worker;
+      const result = await this.initPhase(worker, undefined);
+      // Timed out meanwhile: the invocation has its error, and the environment is gone.
+      if (this.pending?.requestId !== requestId) return;
+      if (result !== undefined && result !== 'timeout') {
+        this.kill(result.errorType, result.errorMessage, result);
+        return;
+      }
+    }
+    this.worker?.postMessage({
+      type: 'invoke',
+      event,
+      deadlineMs,
+      context: {
+        functionName: spec.functionName,
+        functionVersion: '$LATEST',
+        invokedFunctionArn: spec.functionArn,
+        memoryLimitInMB: String(spec.memorySizeMiB),
+        awsRequestId: requestId,
+        logGroupName: logGroupNameOf(spec),
+        logStreamName: this.logStreamName,
+      },
+    });
+  }
+
+  /** A worker loading the bundle, its output and messages wired to this environment while it is the current one. */
+  private spawn(): Worker {
+    const { spec } = this.options;
+    const worker = new Worker(BOOTSTRAP, {
+      env: {
+        ...spec.environment,
+        ...this.options.baseEnvironment,
+        ...lambdaEnvironment(spec, this.logStreamName, this.options.region),
+      },
+      workerData: { taskRoot: spec.bundleDir, handler: spec.handler, logFormat: spec.logFormat ?? 'Text' },
+      stdout: true,
+      stderr: true,
+      // Not Lambda's memory cap (that counts the whole sandbox), but a runaway handler stays contained.
+      resourceLimits: { maxOldGenerationSizeMb: Math.max(spec.memorySizeMiB, 256) },
+    });
+    this.pipe(worker.stdout, 'stdout');
+    this.pipe(worker.stderr, 'stderr');
+    worker.on('message', (message: WorkerMessage) => {
+      if (message.type === 'sdk-call') this.options.onSdkCall?.(message.operation);
+      else if (worker === this.worker) this.onMessage(message);
+    });
+    worker.on('error', (error: Error) => {
+      if (worker !== this.worker) return;
+      this.markDead({
+        errorType: error.name === 'Error' ? 'Runtime.UnhandledError' : error.name,
+        errorMessage: error.message,
+        trace: error.stack?.split('\n') ?? [],
+      });
+    });
+    worker.on('exit', (code) => {
+      if (worker !== this.worker) return;
+      this.markDead({
+        errorType: 'Runtime.ExitError',
+        errorMessage: `RequestId: ${this.pending?.requestId ?? '-'} Error: Runtime exited with error: exit status ${code}`,
+        trace: [],
+      });
+    });
+    return worker;
+  }
+
+  /** Waits for the worker's INIT to end: ready, failed, exited, or (with a limit) cut at `limitMs`. */
+  private initPhase(worker: Worker, limitMs: number | undefined): Promise<InitResult> {
+    const startedAt = Date.now();
+    return new Promise((resolve) => {
+      const timer =
+        limitMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              worker.off('message', onMessage);
+              resolve('timeout');
+            }, limitMs);
+      const onMessage = (message: WorkerMessage): void => {
+        if (message.type !== 'ready' && message.type !== 'init-error') return;
+        clearTimeout(timer);
+        this.initDurationMs = Date.now() - startedAt;
+        worker.off('message', onMessage);
+        resolve(message.type === 'init-error' ? message.error : undefined);
+      };
+      worker.on('message', onMessage);
+      worker.once('exit', () => {
+        clearTimeout(timer);
+        resolve(this.deathReason ?? { errorType: 'Runtime.ExitError', errorMessage: 'Runtime exited during INIT', trace: [] });
+      });
+    });
   }
 
   private onMessage(message: WorkerMessage): void {
@@ -243,7 +294,7 @@ export class ExecutionEnvironment {
       this.emit('stdout', `${new Date().toISOString()} ${this.pending?.requestId ?? ''} Task timed out after ${this.options.spec.timeoutSeconds.toFixed(2)} seconds`);
     }
     this.markDead(reason);
-    void this.worker.terminate();
+    void this.worker?.terminate();
     return reason;
   }
 
