@@ -1,4 +1,3 @@
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LabModule } from '../../lib/modules';
@@ -34,8 +33,6 @@ export async function attachToCloud(module: LabModule, options: OpenOptions, pat
     region: state.region,
     endpoint: state.url,
     credentials: { accessKeyId: state.accessKeyId, secretAccessKey: state.secretAccessKey },
-    // HTTP/1.1: the Kinesis client would speak HTTP/2, which the endpoint does not.
-    requestHandler: new NodeHttpHandler(),
   });
   log(`using the local cloud on 127.0.0.1:${state.port}`);
   let closed = false;

@@ -7,12 +7,12 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { fromIni } from '@aws-sdk/credential-providers';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { stackIdFor, type LabModule } from '../../lib/modules';
 import { checkAccountConcurrency, checkEventSourceMappings, type PreflightContext } from './aws-preflight';
 import { cdkCommand } from '../cdk-command';
 import { cloudWatchLogSource, functionLogGroups } from './cloudwatch-log-source';
+import { requestTimeoutConfig } from './request-handler';
 import { outputReader, type FunctionInvoker, type LabClients, type OpenOptions, type StackTemplate, type Target, type TargetSession } from './target';
 
 /** Where the SDK clients point: region, and a profile's credentials when one is named (or an endpoint and its key). */
@@ -22,7 +22,16 @@ export interface ClientConfig {
   readonly credentials?: ReturnType<typeof fromIni> | { readonly accessKeyId: string; readonly secretAccessKey: string };
   /** The running local cloud's endpoint (`labs up`), which takes every service. */
   readonly endpoint?: string;
-  readonly requestHandler?: NodeHttpHandler;
+}
+
+/**
+ * One client's configuration: `config` with the lab tool's request timeouts and attempts, a handler of
+ * its own (destroying a client ends its handler's connections). HTTP/1.1, which every call of the lab
+ * tool speaks (only SubscribeToShard needs HTTP/2 on AWS, and the lab tool does not call it); the local
+ * cloud's endpoint speaks nothing else.
+ */
+function clientConfig<C extends ClientConfig>(config: C): C & ReturnType<typeof requestTimeoutConfig> {
+  return { ...config, ...requestTimeoutConfig() };
 }
 
 
@@ -31,9 +40,6 @@ const USABLE_STATES = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'UPDATE_ROL
 
 /** Errors of the connection itself (DNS, refused, reset, timed out): AWS was never reached. */
 const NETWORK_ERROR_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
-
-/** A silently dropped connection fails within seconds (three attempts) instead of hanging the lab. */
-const CONNECTION_TIMEOUT_MS = 5_000;
 
 /**
  * The lab's next step for an error the SDK raised while finding the stack: one line, no stack trace.
@@ -113,13 +119,13 @@ function lambdaInvoker(client: LambdaClient): FunctionInvoker {
 }
 
 export function awsClients(config: ClientConfig): LabClients & { destroy(): void } {
-  const sqs = new SQSClient(config);
-  const sns = new SNSClient(config);
-  const kinesis = new KinesisClient(config);
-  const dynamodbClient = new DynamoDBClient(config);
+  const sqs = new SQSClient(clientConfig(config));
+  const sns = new SNSClient(clientConfig(config));
+  const kinesis = new KinesisClient(clientConfig(config));
+  const dynamodbClient = new DynamoDBClient(clientConfig(config));
   const dynamodb = DynamoDBDocumentClient.from(dynamodbClient, { marshallOptions: { removeUndefinedValues: true } });
-  const dynamodbStreams = new DynamoDBStreamsClient(config);
-  const lambda = new LambdaClient(config);
+  const dynamodbStreams = new DynamoDBStreamsClient(clientConfig(config));
+  const lambda = new LambdaClient(clientConfig(config));
   return {
     sqs,
     sns,
@@ -146,7 +152,7 @@ export const awsTarget: Target = {
       ...(options.region ? { region: options.region } : {}),
       ...(options.profile ? { profile: options.profile, credentials: fromIni({ profile: options.profile }) } : {}),
     };
-    const cloudformation = new CloudFormationClient({ ...config, requestHandler: new NodeHttpHandler({ connectionTimeout: CONNECTION_TIMEOUT_MS }) });
+    const cloudformation = new CloudFormationClient(clientConfig(config));
     let region: string;
     try {
       region = await cloudformation.config.region();
@@ -157,7 +163,7 @@ export const awsTarget: Target = {
     const context = { stackName, region, stackPrefix };
     let outputs: Record<string, string>;
     let stack: Stack | undefined;
-    const preflightLambda = new LambdaClient({ ...config, region });
+    const preflightLambda = new LambdaClient(clientConfig({ ...config, region }));
     try {
       try {
         const response = await cloudformation.send(new DescribeStacksCommand({ StackName: stackName }));
@@ -178,8 +184,8 @@ export const awsTarget: Target = {
     }
     const stackChangedAt = stack?.LastUpdatedTime ?? stack?.CreationTime;
     const clients = awsClients({ ...config, region });
-    const logsClient = new CloudWatchLogsClient({ ...config, region });
-    const logGroupReader = new LambdaClient({ ...config, region });
+    const logsClient = new CloudWatchLogsClient(clientConfig({ ...config, region }));
+    const logGroupReader = new LambdaClient(clientConfig({ ...config, region }));
     let closed = false;
     return {
       target: 'aws',
@@ -189,7 +195,7 @@ export const awsTarget: Target = {
       output: outputReader(stackName, outputs, `redeploy it with \`${cdkCommand('deploy', context)}\``),
       clients,
       template: async () => {
-        const reader = new CloudFormationClient({ ...config, region });
+        const reader = new CloudFormationClient(clientConfig({ ...config, region }));
         try {
           const body = (await reader.send(new GetTemplateCommand({ StackName: stackName, TemplateStage: 'Original' }))).TemplateBody;
           return JSON.parse(body ?? '{}') as StackTemplate;
