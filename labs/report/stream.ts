@@ -98,14 +98,16 @@ export function renderParallel(o: ParallelObservations): string {
 
 export function renderScale(o: ScaleObservations): string {
   const table = renderTable(
-    ['consumers', 'active', 'idle', 'records', 'records/s measured', 'records/s predicted', 'regime', 'takeovers (gap after death)'],
+    ['consumers', 'active', 'idle', 'records', 'put/s', 'records/s measured', 'records/s predicted', 'over the run', 'regime', 'takeovers (gap after death)'],
     o.runs.map((r) => [
       r.consumers,
       r.consumers - r.idle.length,
       r.idle.length,
       `${r.processed}/${o.records}${r.duplicates > 0 ? ` (${r.duplicates} twice)` : ''}`,
+      r.inputRecordsPerSecond,
       r.recordsPerSecond,
       r.expectedRecordsPerSecond,
+      r.overallRecordsPerSecond,
       r.regime,
       r.takeovers.map((t) => `${shortShard(t.shardId)} ${t.from} -> ${t.to} ${seconds(t.gapMs)}`).join(', ') || '-',
     ]),
@@ -116,6 +118,7 @@ export function renderScale(o: ScaleObservations): string {
   return [
     `One consumer group on ${o.shardCount} shards: ${o.records} records put at ${o.rate}/s, ${o.workMs} ms of work each; leases expire after ${seconds(o.leaseMs)}.`,
     table,
+    'records/s measured: while every shard still had records (then shards with fewer keys run dry and their owners idle; "over the run" includes that tail). put/s: what the producer achieved, the most any group can keep up with.',
     chart,
     ...stolen,
     o.workMs === 0

@@ -22,6 +22,7 @@ export {
 } from './parallel';
 export { LeaseTable, type Lease, type Takeover } from './lease-table';
 export {
+  busyRecordsPerSecond,
   estimatedRunSeconds,
   expectedThroughput,
   LEASE_MS,
@@ -29,6 +30,7 @@ export {
   runScale,
   scaleVerdict,
   throughputSeries,
+  type Processed,
   type ScaleObservations,
   type ScaleOptions,
   type ScaleRun,

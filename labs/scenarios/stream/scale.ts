@@ -61,7 +61,15 @@ export interface ScaleRun {
   /** Records processed a second time. */
   readonly duplicates: number;
   readonly elapsedMs: number;
+  /**
+   * Records/s while every shard still had records to process (busyRecordsPerSecond): the group's rate,
+   * before the shards with fewer records (fewer keys hashed to them) run dry and leave their owners idle.
+   */
   readonly recordsPerSecond: number;
+  /** Records over the whole run, to the last record processed: the tail of the busiest shard included. */
+  readonly overallRecordsPerSecond: number;
+  /** Records/s the producer achieved: the input the group could at most keep up with. */
+  readonly inputRecordsPerSecond: number;
   /** What the arithmetic predicts: the input rate, or what the active consumers can do. */
   readonly expectedRecordsPerSecond: number;
   readonly regime: 'input-bound' | 'consumer-bound';
@@ -111,6 +119,36 @@ export function throughputSeries(processedAt: readonly number[], startedAt: numb
   const counts = Array.from({ length: buckets }, () => 0);
   for (const at of processedAt) counts[Math.max(0, Math.floor((at - startedAt) / intervalMs))]! += 1;
   return counts.map((n) => Math.round((n * 1000) / intervalMs));
+}
+
+/** One record processed: when, and from which shard. */
+export interface Processed {
+  readonly at: number;
+  readonly shardId: string;
+}
+
+/**
+ * Records/s from the first record processed until the first shard ran dry (its last record
+ * processed): while every shard had work, so every active consumer did. Afterwards a consumer whose
+ * shards are done sits idle however many records other shards still hold (keys do not spread evenly),
+ * which is the shards' skew, not the group's capacity. Falls back to the whole run when that window is
+ * shorter than `minWindowMs` (a shard with a record or two).
+ */
+export function busyRecordsPerSecond(processed: readonly Processed[], minWindowMs = SERIES_INTERVAL_MS): number {
+  if (processed.length === 0) return 0;
+  const lastByShard = new Map<string, number>();
+  let first = Infinity;
+  let last = -Infinity;
+  for (const { at, shardId } of processed) {
+    lastByShard.set(shardId, Math.max(lastByShard.get(shardId) ?? -Infinity, at));
+    first = Math.min(first, at);
+    last = Math.max(last, at);
+  }
+  const firstDry = Math.min(...lastByShard.values());
+  const [from, to] = firstDry - first >= minWindowMs ? [first, firstDry] : [first, last];
+  if (to <= from) return 0;
+  const within = processed.filter((p) => p.at >= from && p.at <= to).length;
+  return Math.round((within * 1000) / (to - from));
 }
 
 /**
@@ -182,8 +220,9 @@ async function runGroupOnce(
   let killNow = false;
 
   const processed = new Map<number, number>();
-  const processedAt: number[] = [];
+  const processedLog: Processed[] = [];
   let duplicates = 0;
+  let putMs = 0;
   const deadline = startedAt + (MAX_RUN_SECONDS + 30) * 1000;
   const finished = (): boolean => processed.size >= options.records || Date.now() > deadline;
   // Records put before the run started belong to earlier runs: start every shard just before it.
@@ -235,7 +274,7 @@ async function runGroupOnce(
             const times = (processed.get(event.eventId) ?? 0) + 1;
             processed.set(event.eventId, times);
             if (times > 1) duplicates += 1;
-            else processedAt.push(Date.now());
+            else processedLog.push({ at: Date.now(), shardId: lease.shardId });
             read += 1;
           }
           table.checkpoint(lease.shardId, consumer, record.SequenceNumber ?? '');
@@ -250,6 +289,7 @@ async function runGroupOnce(
   const produce = async (): Promise<void> => {
     const events = makeEvents(runId, { records: options.records, users: Math.min(SCALE_USERS, options.records) });
     const perTick = Math.max(1, Math.round(options.rate / 10));
+    const putStartedAt = Date.now();
     for (let start = 0; start < events.length; start += perTick) {
       const tickStart = Date.now();
       await putEvents(session, streamName, events.slice(start, start + perTick));
@@ -257,10 +297,13 @@ async function runGroupOnce(
       const pause = 100 - (Date.now() - tickStart);
       if (pause > 0) await sleep(pause);
     }
+    // Each tick is a tenth of a second of input (or longer, when its put took longer).
+    putMs = Date.now() - putStartedAt;
     killNow = true;
   };
 
   await Promise.all([produce(), ...consumerIds.map(consume)]);
+  const processedAt = processedLog.map((p) => p.at);
   const lastAt = processedAt.length > 0 ? Math.max(...processedAt) : startedAt;
   const elapsedMs = lastAt - startedAt;
   const expected = expectedThroughput(consumerCount, shardIds.length, options.workMs, options.rate);
@@ -279,7 +322,9 @@ async function runGroupOnce(
     processed: processed.size,
     duplicates,
     elapsedMs,
-    recordsPerSecond: elapsedMs > 0 ? Math.round((processed.size * 1000) / elapsedMs) : 0,
+    recordsPerSecond: busyRecordsPerSecond(processedLog),
+    overallRecordsPerSecond: elapsedMs > 0 ? Math.round((processed.size * 1000) / elapsedMs) : 0,
+    inputRecordsPerSecond: putMs > 0 ? Math.round((options.records * 1000) / putMs) : 0,
     expectedRecordsPerSecond: expected.recordsPerSecond,
     regime: expected.regime,
     leasesOfKilled: options.kill > 0 ? leasesOfKilled : 0,

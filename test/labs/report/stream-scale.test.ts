@@ -10,6 +10,8 @@ const run = (consumers: number, idle: number, series: number[]): ScaleRun => ({
   duplicates: 0,
   elapsedMs: 4000,
   recordsPerSecond: 250,
+  overallRecordsPerSecond: 200,
+  inputRecordsPerSecond: 1000,
   expectedRecordsPerSecond: 250,
   regime: 'consumer-bound',
   leasesOfKilled: 0,

@@ -1,4 +1,4 @@
-import { estimatedRunSeconds, expectedThroughput, scaleVerdict, throughputSeries, type ScaleRun } from '../../../../labs/scenarios/stream';
+import { busyRecordsPerSecond, estimatedRunSeconds, expectedThroughput, scaleVerdict, throughputSeries, type ScaleRun } from '../../../../labs/scenarios/stream';
 
 describe('expectedThroughput', () => {
   test.each([
@@ -30,6 +30,23 @@ describe('throughputSeries', () => {
   });
 });
 
+describe('busyRecordsPerSecond', () => {
+  test('counts from the first record until the first shard ran dry, not the tail of the busiest one', () => {
+    // two shards at 100 records/s each for 1 s; then shard B alone, 10 records/s for 2 s
+    const a = Array.from({ length: 100 }, (_, i) => ({ at: i * 10, shardId: 'a' }));
+    const b = [...Array.from({ length: 100 }, (_, i) => ({ at: i * 10 + 5, shardId: 'b' })), ...Array.from({ length: 20 }, (_, i) => ({ at: 1_000 + i * 100, shardId: 'b' }))];
+    // first record at 0, shard a's last at 990: the 100 + 99 records of that window over 0.99 s
+    expect(busyRecordsPerSecond([...a, ...b])).toBe(201);
+  });
+
+  test('falls back to the whole run when a shard ran dry at once, and is 0 without records', () => {
+    const processed = [{ at: 0, shardId: 'a' }, ...Array.from({ length: 10 }, (_, i) => ({ at: (i + 1) * 100, shardId: 'b' }))];
+    // shard a is done at 0 ms: the whole second counts, 11 records
+    expect(busyRecordsPerSecond(processed)).toBe(11);
+    expect(busyRecordsPerSecond([])).toBe(0);
+  });
+});
+
 describe('scaleVerdict', () => {
   const run = (over: Partial<ScaleRun> = {}): ScaleRun => ({
     consumers: 15,
@@ -40,6 +57,8 @@ describe('scaleVerdict', () => {
     duplicates: 0,
     elapsedMs: 1000,
     recordsPerSecond: 100,
+    overallRecordsPerSecond: 100,
+    inputRecordsPerSecond: 100,
     expectedRecordsPerSecond: 100,
     regime: 'input-bound',
     leasesOfKilled: 1,
