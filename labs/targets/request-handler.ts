@@ -37,9 +37,18 @@ function operationOf(request: Request): string | undefined {
   return typeof target === 'string' ? target : undefined;
 }
 
-/** How long a request may wait for its answer: the ordinary bound, plus the wait of a long poll. */
+/**
+ * A synchronous Lambda Invoke (`POST /2015-03-31/functions/<name>/invocations`) answers when the
+ * function returns, up to its timeout: at most 900 s, Lambda's maximum. Cutting it sooner would retry
+ * an invocation that is still running, and run the function twice.
+ */
+const LAMBDA_INVOKE_PATH = /^\/2015-03-31\/functions\/[^/]+\/invocations$/;
+export const LAMBDA_MAX_TIMEOUT_MS = 900_000;
+
+/** How long a request may wait for its answer: the ordinary bound, plus the wait of a long poll or of a synchronous invocation. */
 export function requestTimeoutFor(request: Request, requestTimeoutMs = REQUEST_TIMEOUT_MS): number {
   const operation = operationOf(request);
+  if (operation === undefined && request.method === 'POST' && LAMBDA_INVOKE_PATH.test(request.path)) return requestTimeoutMs + LAMBDA_MAX_TIMEOUT_MS;
   return requestTimeoutMs + (operation === undefined ? 0 : (LONG_POLLS_MS[operation] ?? 0));
 }
 

@@ -2,7 +2,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KinesisClient, ListStreamsCommand } from '@aws-sdk/client-kinesis';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { MAX_ATTEMPTS, REQUEST_TIMEOUT_MS, requestTimeoutConfig, requestTimeoutFor } from '../../../labs/targets/request-handler';
+import { LAMBDA_MAX_TIMEOUT_MS, MAX_ATTEMPTS, REQUEST_TIMEOUT_MS, requestTimeoutConfig, requestTimeoutFor } from '../../../labs/targets/request-handler';
 
 /** A server that takes every request and never answers: a stuck emulator. */
 describe('the lab tool\'s request timeouts, against a server that never answers', () => {
@@ -77,5 +77,11 @@ describe('the lab tool\'s request timeouts, against a server that never answers'
     expect(requestTimeoutFor(request('AmazonSQS.ReceiveMessage') as never)).toBe(REQUEST_TIMEOUT_MS + 20_000);
     expect(requestTimeoutFor(request('Kinesis_20131202.GetRecords') as never)).toBe(REQUEST_TIMEOUT_MS);
     expect(requestTimeoutFor(request('Kinesis_20131202.SubscribeToShard') as never, 1_000)).toBe(1_000);
+  });
+
+  it("waits out a synchronous Lambda invocation up to Lambda's longest timeout, so it is never sent twice", () => {
+    const lambda = (method: string, path: string) => ({ method, protocol: 'https:', hostname: 'lambda.us-east-1.amazonaws.com', path, query: {}, headers: {} });
+    expect(requestTimeoutFor(lambda('POST', '/2015-03-31/functions/LabPipeline-Ventilator/invocations') as never)).toBe(REQUEST_TIMEOUT_MS + LAMBDA_MAX_TIMEOUT_MS);
+    expect(requestTimeoutFor(lambda('GET', '/2015-03-31/functions/LabPipeline-Ventilator/configuration') as never)).toBe(REQUEST_TIMEOUT_MS);
   });
 });
