@@ -3,7 +3,11 @@
  * handler bundles). `npm test` runs both.
  */
 /** The registry imports each module's lab on demand, by the `.js` name Node's ESM rules ask for. */
-const moduleNameMapper = { '^(\\.{1,2}/.*)\\.js$': '$1' };
+const moduleNameMapper = {
+  '^(\\.{1,2}/.*)\\.js$': '$1',
+  // One template validator per worker instead of one per test file (test/cloudformation-validate.js).
+  '^@aws/cloudformation-validate$': '<rootDir>/test/cloudformation-validate.js',
+};
 
 const transform = {
   '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
@@ -18,7 +22,7 @@ module.exports = {
   projects: [
     {
       displayName: 'unit',
-      testEnvironment: 'node',
+      testEnvironment: '<rootDir>/test/environment.js',
       roots: ['<rootDir>/test'],
       testMatch: ['**/*.test.ts'],
       testPathIgnorePatterns: ['\\.integ\\.test\\.ts$'],
@@ -29,7 +33,7 @@ module.exports = {
     },
     {
       displayName: 'integration',
-      testEnvironment: 'node',
+      testEnvironment: '<rootDir>/test/environment.js',
       roots: ['<rootDir>/test'],
       testMatch: ['**/*.integ.test.ts'],
       transform,
