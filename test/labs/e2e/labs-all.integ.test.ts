@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { MODULES } from '../../../lib/modules';
-import { json, labs, type CliRun } from './cli-process';
+import { json, labs, labsUp, type CliRun, type RunningCloud } from './cli-process';
 
 /**
  * The README's first command as a whole: `labs all --json` as a subprocess on the local cloud runs
@@ -8,6 +8,10 @@ import { json, labs, type CliRun } from './cli-process';
  * lab must observe with those defaults (5 orders, 20 tasks for 3 workers, 30 records of 5 users on
  * 4 shards, 10 subtasks of the primes below 1,000,000, 10 messages and 2 crashes per delivery mode, 5
  * messages sent twice to each delivery queue) is written out here, not read from the run.
+ *
+ * It runs against one `labs up` of every module, which each lab attaches to (the README's way of
+ * running several labs): one synthesis and one set of emulators instead of seven. A lab on a cloud of
+ * its own is what every other e2e file runs.
  */
 
 interface Summary {
@@ -161,18 +165,25 @@ const EXPECTED: Readonly<Record<string, (result: ModuleResult) => void>> = {
   },
 };
 
-/** Every module's synth, emulators and lab in turn, on a busy 2-core machine. */
+/** Every module's lab in turn, on a busy 2-core machine. */
 jest.setTimeout(520_000);
 
+let cloud: RunningCloud | undefined;
 let run: CliRun;
 let summary: Summary;
 
 beforeAll(async () => {
   const started = Date.now();
+  cloud = await labsUp([]);
+  const up = Date.now();
   run = await labs('all', '--json');
-  console.log(`labs all --json: ${Date.now() - started} ms`);
+  console.log(`labs up: ${up - started} ms, then labs all --json: ${Date.now() - up} ms`);
   summary = json<Summary>(run);
 }, 520_000);
+
+afterAll(async () => {
+  await cloud?.stop();
+}, 60_000);
 
 test('exits 0 with one summary object: every module, in registry order, each holding on the local cloud', () => {
   expect(run.code).toBe(0);
@@ -194,4 +205,10 @@ test.each(MODULES.map((m) => m.name))('%s observes what its default run must', (
 test('tells the story on stderr, one banner per module, and keeps stdout for the summary', () => {
   const banners = run.stderr.split('\n').filter((line) => /^== labs \S+ \(local\) ==$/.test(line));
   expect(banners).toEqual(MODULES.map((m) => `== labs ${m.name} (local) ==`));
+});
+
+test('every lab ran on the running cloud: no synthesis, no emulators of its own', () => {
+  const lines = run.stderr.split('\n');
+  expect(lines.filter((line) => /using the local cloud on 127\.0\.0\.1:\d+$/.test(line))).toHaveLength(MODULES.length);
+  expect(lines.filter((line) => /^synthesizing |^starting emulators /.test(line))).toEqual([]);
 });
