@@ -1,4 +1,4 @@
-import { json, labs, type CliRun } from './cli-process';
+import { json, labs, labsUp, type CliRun, type RunningCloud } from './cli-process';
 
 /** A failed verdict or error shows its reasons (stderr) in the test's failure. */
 function expectOk(run: CliRun, result: { ok: boolean }): void {
@@ -6,13 +6,28 @@ function expectOk(run: CliRun, result: { ok: boolean }): void {
   expect(run.code).toBe(0);
 }
 
+/** The stream labs ran on the file's `labs up stream`, not on a cloud of their own. */
+function expectAttached(run: CliRun): void {
+  expect(run.stderr).toMatch(/using the local cloud on 127\.0\.0\.1:\d+\n/);
+}
+
 /**
  * The seed lessons of the stream and worker-pool modules end to end, each as one `labs ... --json`
- * subprocess against the local cloud, with small counts and exact expectations.
+ * subprocess against the local cloud, with small counts and exact expectations. The stream labs
+ * attach to one `labs up stream` (each counts only its own run's records and messages); worker-pool
+ * --skew changes the stack's batch size, so it starts its own cloud.
  */
 
-// Each run synthesizes and starts its own local cloud; on a loaded machine that alone can take minutes.
+// A run that starts its own local cloud can take minutes on a loaded machine.
 jest.setTimeout(600_000);
+
+let cloud: RunningCloud | undefined;
+beforeAll(async () => {
+  cloud = await labsUp(['stream']);
+}, 300_000);
+afterAll(async () => {
+  await cloud?.stop();
+}, 60_000);
 
 interface KeysResult {
   ok: boolean;
@@ -25,6 +40,7 @@ test('stream keys --records 40: the per-shard counts MD5 predicts, per-device or
   const run = await labs('stream', 'keys', '--records', '40', '--json');
   const result = json<KeysResult>(run);
   expectOk(run, result);
+  expectAttached(run);
   expect(result).toMatchObject({ scenario: 'keys', shardCount: 4 });
   const byStrategy = Object.fromEntries(result.strategies.map((s) => [s.strategy, s]));
   expect(byStrategy.device?.shards.map((s) => s.read)).toEqual([10, 16, 8, 6]);
@@ -44,6 +60,7 @@ test('stream vs-queue --records 12: the log gives each read all 12, the queue 12
   const run = await labs('stream', 'vs-queue', '--records', '12', '--json');
   const result = json<{ ok: boolean; steps: { step: string; stream: number; queue: number }[] }>(run);
   expectOk(run, result);
+  expectAttached(run);
   expect(result.steps.map((s) => [s.step, s.stream, s.queue])).toEqual([
     ['A reads', 12, 12],
     ['A reads again', 12, 0],
@@ -57,6 +74,7 @@ test('stream recompute: v1\'s wrong page views, v2\'s right ones from the replay
   const run = await labs('stream', 'recompute', '--json');
   const result = json<{ ok: boolean; replayedRecords: number; queueMessagesLeft: number; users: { userId: string; wrong: number; right: number; fromQueue: number }[] }>(run);
   expectOk(run, result);
+  expectAttached(run);
   expect(result).toMatchObject({ replayedRecords: 30, queueMessagesLeft: 0 });
   expect(result.users.map((u) => [u.userId, u.wrong, u.right, u.fromQueue])).toEqual([
     ['alice', 3, 2, 0],
