@@ -8,11 +8,11 @@ const Sequencer = require('@jest/test-sequencer').default;
  * below. Any other integration file goes before the unit files, which are short.
  */
 const EXPECTED_SECONDS = {
-  'test/labs/e2e/labs-all.integ.test.ts': 150,
   'test/labs/e2e/orders-faults.integ.test.ts': 145,
   'test/labs/e2e/delivery.integ.test.ts': 110,
-  'test/labs/e2e/stream-lessons.integ.test.ts': 115,
-  'test/bench/smoke.integ.test.ts': 80,
+  'test/labs/e2e/stream-lessons.integ.test.ts': 95,
+  'test/bench/smoke.integ.test.ts': 90,
+  'test/labs/e2e/labs-all.integ.test.ts': 70,
   'test/labs/targets/local/emulators.integ.test.ts': 75,
   'test/labs/e2e/stream-scaling.integ.test.ts': 65,
   'test/labs/e2e/labs-cli.integ.test.ts': 60,
