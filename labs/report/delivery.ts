@@ -85,7 +85,7 @@ export function renderBackpressure(o: BackpressureObservations, colors: Colors):
         s.name,
         s.sent,
         s.processed,
-        s.deadLettered,
+        s.processedAndDeadLettered > 0 ? `${s.deadLettered} (${s.processedAndDeadLettered} also processed)` : s.deadLettered,
         s.dropped,
         s.refused,
         s.maxDepth,
@@ -96,6 +96,9 @@ export function renderBackpressure(o: BackpressureObservations, colors: Colors):
       ]),
     ),
     `A downstream of ${o.capacity} permits, ${o.workMs} ms a call; the back-pressure mark and the drop bound: ${o.highWaterMark} messages in the queue.`,
+    ...(o.strategies.some((s) => s.processedAndDeadLettered > 0)
+      ? ['Also processed: calls that completed, then had their invocation cut short by its timeout; Lambda retried the event, the retries found the downstream full, and it was dead-lettered too (at-least-once: the work ran, the delivery failed).']
+      : []),
     ...o.strategies.map((s) => strategyChart(s, colors)),
   ].join('\n\n');
 }

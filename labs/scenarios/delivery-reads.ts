@@ -29,9 +29,10 @@ export async function getItems(dynamodb: DynamoDBDocumentClient, tableName: stri
 /**
  * Takes this run's messages off a queue (a dead-letter queue, read by no consumer): receives what is
  * there, deletes the messages `ours` accepts and counts them, and makes the others visible again at
- * once for whoever they belong to. Returns how many of ours it deleted in this call.
+ * once for whoever they belong to. Returns how many of ours it deleted in this call; `onTaken` sees
+ * the body of each.
  */
-export async function takeOwnMessages(sqs: SQSClient, queueUrl: string, ours: (body: string) => boolean): Promise<number> {
+export async function takeOwnMessages(sqs: SQSClient, queueUrl: string, ours: (body: string) => boolean, onTaken?: (body: string) => void): Promise<number> {
   let taken = 0;
   for (;;) {
     const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 30 }));
@@ -41,6 +42,7 @@ export async function takeOwnMessages(sqs: SQSClient, queueUrl: string, ours: (b
     if (mine.length > 0) {
       await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: mine.map((m, index) => ({ Id: String(index), ReceiptHandle: m.ReceiptHandle })) }));
       taken += mine.length;
+      for (const message of mine) onTaken?.(message.Body ?? '');
     }
     if (others.length > 0) {
       await sqs.send(

@@ -18,6 +18,7 @@ interface Strategy {
   readonly sent: number;
   readonly processed: number;
   readonly deadLettered: number;
+  readonly processedAndDeadLettered: number;
   readonly dropped: number;
   readonly refused: number;
   readonly maxDepth: number;
@@ -73,14 +74,15 @@ describe('labs delivery backpressure', () => {
     const result = json<{ ok: boolean; burst: number; capacity: number; highWaterMark: number; strategies: Strategy[] }>(run);
     expect(pick(result, ['ok', 'burst', 'capacity', 'highWaterMark'])).toEqual({ ok: true, burst: 60, capacity: 3, highWaterMark: 6 });
     const exact = ['name', 'sent', 'processed', 'deadLettered', 'dropped', 'refused'];
-    const [push, ...queued] = result.strategies as [Strategy, ...Strategy[]];
+    const queued = result.strategies.slice(0, 3);
+    const push = result.strategies[3] as Strategy;
     expect(queued.map((s) => pick(s as unknown as Record<string, unknown>, exact))).toEqual([
       { name: 'buffer', sent: 60, processed: 60, deadLettered: 0, dropped: 0, refused: 0 },
       { name: 'back-pressure', sent: 60, processed: 60, deadLettered: 0, dropped: 0, refused: 0 },
       { name: 'drop', sent: 60, processed: 6, deadLettered: 0, dropped: 54, refused: 0 },
     ]);
     // Push: which attempts find a permit depends on timing; that every event settled and overload happened does not.
-    expect({ name: push.name, settled: push.processed + push.deadLettered, dropped: push.dropped }).toEqual({ name: 'push', settled: 60, dropped: 0 });
+    expect({ name: push.name, settled: push.processed + push.deadLettered - push.processedAndDeadLettered, dropped: push.dropped }).toEqual({ name: 'push', settled: 60, dropped: 0 });
     expect(push.deadLettered).toBeGreaterThan(0);
     expect(push.refused).toBeGreaterThan(0);
     const [, backPressure, drop] = queued as [Strategy, Strategy, Strategy];

@@ -38,6 +38,7 @@ const strategy = (name: StrategyObservation['name'], overrides: Partial<Strategy
   sent: 30,
   processed: 30,
   deadLettered: 0,
+  processedAndDeadLettered: 0,
   dropped: 0,
   refused: 0,
   maxDepth: 6,
@@ -74,5 +75,15 @@ describe('renderBackpressure', () => {
     ['the time span of each chart', /0 \.\. 0\.2 s/],
   ])('shows %s', (_name, pattern) => {
     expect(text).toMatch(pattern);
+  });
+
+  it('says nothing of messages both processed and dead-lettered when there were none', () => {
+    expect(text).not.toMatch(/also processed/i);
+  });
+
+  it('shows the dead-lettered messages that were also processed, and why', () => {
+    const both = renderBackpressure({ ...backpressure, strategies: [strategy('push', { processed: 13, deadLettered: 18, processedAndDeadLettered: 1, refused: 64 })] }, PLAIN);
+    expect(both).toMatch(/push\s*│\s*30\s*│\s*13\s*│\s*18 \(1 also processed\)\s*│/);
+    expect(both).toMatch(/Also processed: calls that completed, then had their invocation cut short by its timeout/);
   });
 });

@@ -1,4 +1,4 @@
-import { backPressureRoom, backpressureVerdict, dropAdmits, STRATEGIES, waitForIdleDownstream, type DownstreamState, type StrategyObservation } from '../../../labs/scenarios/delivery-backpressure';
+import { backPressureRoom, backpressureVerdict, deadLetteredMessageId, dropAdmits, STRATEGIES, waitForIdleDownstream, type DownstreamState, type StrategyObservation } from '../../../labs/scenarios/delivery-backpressure';
 
 describe('the producer decisions', () => {
   it.each([
@@ -27,6 +27,7 @@ const strategy = (name: StrategyObservation['name'], overrides: Partial<Strategy
   sent: 30,
   processed: 30,
   deadLettered: 0,
+  processedAndDeadLettered: 0,
   dropped: 0,
   refused: 0,
   maxDepth: name === 'push' ? 0 : 6,
@@ -54,6 +55,11 @@ describe('backpressureVerdict', () => {
 
   it.each([
     ['push lost an event', replace(0, strategy('push', { processed: 11, deadLettered: 18, refused: 70 })), /push: 11 processed \+ 18 dead-lettered, expected every one of the 30 sent/],
+    [
+      'push lost an event, one message both processed and dead-lettered',
+      replace(0, strategy('push', { processed: 12, deadLettered: 18, processedAndDeadLettered: 1, refused: 70 })),
+      /push: 12 processed \+ 18 dead-lettered - 1 both, expected every one of the 30 sent/,
+    ],
     ['push never overloaded the downstream', replace(0, strategy('push', { refused: 0 })), /push: the downstream refused nothing/],
     ['push dead-lettered nothing', replace(0, strategy('push', { refused: 5 })), /push: nothing dead-lettered/],
     ['the buffer lost a message', replace(1, strategy('buffer', { processed: 29, deadLettered: 1 })), /buffer: processed 29, expected 30/],
@@ -68,6 +74,16 @@ describe('backpressureVerdict', () => {
     const verdict = backpressureVerdict(observed(strategies));
     expect(verdict.ok).toBe(false);
     expect(verdict.failures.join('\n')).toMatch(message);
+  });
+
+  it('holds when a push call completed, was cut short by its timeout, and its retries were dead-lettered', () => {
+    // 12 processed, 19 dead-lettered, one of them both: 30 distinct messages settled
+    const strategies = replace(0, strategy('push', { processed: 12, deadLettered: 19, processedAndDeadLettered: 1, refused: 70 }));
+    expect(backpressureVerdict(observed(strategies))).toEqual({ ok: true, failures: [] });
+  });
+
+  it('runs push last, after the strategies with exact numbers', () => {
+    expect(STRATEGIES).toEqual(['buffer', 'back-pressure', 'drop', 'push']);
   });
 
   it('expects no drop and no wait when the burst fits under the mark', () => {
@@ -95,5 +111,17 @@ describe('waitForIdleDownstream', () => {
     expect(idle).toEqual(state(0, 0));
     expect(reads).toEqual([]);
     expect(lines).toEqual([expect.stringMatching(/^the downstream has 1 permit\(s\) leased .* waiting 0\.[0-3] s for the lease\(s\) to run out$/)]);
+  });
+});
+
+describe('deadLetteredMessageId', () => {
+  const message = JSON.stringify({ runId: 'r', messageId: 'push-7', sentAt: 1 });
+  it.each([
+    ['a buffer message', message, 'push-7'],
+    ['a push event (the SNS event Lambda gave up on)', JSON.stringify({ Records: [{ Sns: { Message: message } }] }), 'push-7'],
+    ['a body of another shape', JSON.stringify({ hello: 1 }), undefined],
+    ['a body that is not JSON', 'not json', undefined],
+  ])('reads %s', (_name, body, id) => {
+    expect(deadLetteredMessageId(body)).toBe(id);
   });
 });
