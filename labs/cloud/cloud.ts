@@ -131,8 +131,10 @@ export class LocalCloud {
       for (const module of modules) {
         const started = Date.now();
         this.log(`synthesizing ${module.stackId} with its handlers bundled...`);
-        synthesized.push({ module, stack: synthesizeModule(module, { bundling: true }) });
-        this.log(`synthesized ${module.stackId} in ${seconds(Date.now() - started)}`);
+        // An assembly none of whose inputs changed since an earlier `labs up` is copied, not synthesized again.
+        const stack = synthesizeModule(module, { bundling: true, reuse: true });
+        synthesized.push({ module, stack });
+        this.log(`${stack.reused ? 'reused the assembly of' : 'synthesized'} ${module.stackId} in ${seconds(Date.now() - started)}`);
         await new Promise((resolve) => setImmediate(resolve));
       }
       await early;

@@ -1,5 +1,15 @@
 import { Sha256 } from '@smithy/core/checksum';
-import { SignatureV4 } from '@smithy/signature-v4';
+import {
+  ALGORITHM_IDENTIFIER,
+  AMZ_DATE_HEADER,
+  createScope,
+  GENERATED_HEADERS,
+  getCanonicalHeaders,
+  getSigningKey,
+  SHA256_HEADER,
+  SignatureV4Base,
+  TOKEN_HEADER,
+} from '@smithy/signature-v4';
 import { createHash, timingSafeEqual } from 'node:crypto';
 
 /** The cloud's own key pair: every request through the endpoint must be signed with it. */
@@ -60,7 +70,8 @@ export function signingName(headers: IncomingRequest['headers']): string | undef
 
 /**
  * Checks a request's SigV4 signature against the cloud's key: the request is signed again, with
- * exactly the headers the client signed, by the SDK's own signer, and the two signatures compared.
+ * exactly the headers the client signed, by the SDK's own signer (`RequestVerifier`), and the two
+ * signatures compared.
  */
 export async function verifySignature(
   request: IncomingRequest,
@@ -93,24 +104,34 @@ export async function verifySignature(
 
   // The signer trusts a payload hash given in X-Amz-Content-SHA256: it must be the body's own, or a
   // signed request could carry another body.
-  const declaredHash = headerValue(request.headers, 'x-amz-content-sha256');
-  if (declaredHash !== undefined && declaredHash !== createHash('sha256').update(request.body ?? new Uint8Array()).digest('hex')) {
+  // It is the payload hash the signature covers either way.
+  const bodyHash = createHash('sha256').update(request.body ?? new Uint8Array()).digest('hex');
+  const declaredHash = headerValue(request.headers, SHA256_HEADER);
+  if (declaredHash !== undefined && declaredHash !== bodyHash) {
     return { ok: false, code: 'SignatureDoesNotMatch', message: 'the X-Amz-Content-SHA256 header is not the hash of the body sent' };
   }
 
   const { pathname, query } = splitUrl(request.url);
   const headers: Record<string, string> = {};
   for (const name of parts.signedHeaders) {
+    // The signer leaves out the headers it sets itself (it signs X-Amz-Date as the date it was given).
+    if (GENERATED_HEADERS.includes(name)) continue;
     const value = headerValue(request.headers, name);
     if (value !== undefined) headers[name] = value;
   }
-  const signer = signerFor(credentials, parts, headerValue(request.headers, 'x-amz-security-token'));
-  const signed = await signer.sign(
+  const sessionToken = headerValue(request.headers, TOKEN_HEADER);
+  if (sessionToken) headers[TOKEN_HEADER] = sessionToken;
+  const verifier = parts.service === 's3' ? S3_VERIFIER : VERIFIER;
+  const expected = await verifier.signatureOf(
     { method: request.method, protocol: 'http:', hostname: 'localhost', path: pathname, query, headers, body: request.body },
-    { signingDate, signingRegion: parts.region, signingService: parts.service, signableHeaders: new Set(parts.signedHeaders) },
+    {
+      signingDate,
+      signableHeaders: new Set(parts.signedHeaders),
+      payloadHash: bodyHash,
+      scope: createScope(parts.date, parts.region, parts.service),
+      signingKey: await signingKey(credentials, parts),
+    },
   );
-  // The signer's header ends with `Signature=<64 hex digits>`.
-  const expected = String(signed.headers.authorization ?? '').slice(-parts.signature.length);
   if (expected.length === parts.signature.length && timingSafeEqual(Buffer.from(expected), Buffer.from(parts.signature))) {
     return { ok: true, scope: parts };
   }
@@ -121,27 +142,54 @@ export async function verifySignature(
   };
 }
 
-/** Signers by key, scope and session token: each keeps its derived signing keys, so a request costs one HMAC chain less. */
-const signers = new Map<string, SignatureV4>();
-const MAX_SIGNERS = 64;
+/**
+ * The SDK's own SigV4 signer, as `sign()` computes a request's signature, minus what costs a
+ * verifier per request and decides nothing: copying the request (it is built here for the check),
+ * resolving credentials and region through providers, and the HMAC the signer spends on every call
+ * to look its derived key up (the key comes from `signingKey`, derived once per scope).
+ */
+/** A request as the signer takes it. */
+type SignableRequest = Parameters<typeof getCanonicalHeaders>[0];
 
-function signerFor(credentials: CloudCredentials, parts: SignatureParts, sessionToken: string | undefined): SignatureV4 {
-  // Newlines cannot occur in any of these (a header value or a key), so the key is unambiguous.
-  const key = `${credentials.accessKeyId}\n${credentials.secretAccessKey}\n${parts.region}\n${parts.service}\n${sessionToken ?? ''}`;
-  let signer = signers.get(key);
-  if (signer === undefined) {
-    if (signers.size >= MAX_SIGNERS) signers.clear();
-    signer = new SignatureV4({
-      credentials: { ...credentials, ...(sessionToken === undefined ? {} : { sessionToken }) },
-      region: parts.region,
-      service: parts.service,
-      sha256: Sha256,
-      applyChecksum: false,
-      uriEscapePath: parts.service !== 's3',
-    });
-    signers.set(key, signer);
+class RequestVerifier extends SignatureV4Base {
+  constructor(uriEscapePath: boolean) {
+    // Credentials and region are given per request.
+    super({ service: '', region: '', credentials: { accessKeyId: '', secretAccessKey: '' }, sha256: Sha256, applyChecksum: false, uriEscapePath });
   }
-  return signer;
+
+  async signatureOf(
+    request: SignableRequest,
+    signing: { signingDate: Date; signableHeaders: Set<string>; payloadHash: string; scope: string; signingKey: Uint8Array },
+  ): Promise<string> {
+    const { longDate } = this.formatDate(signing.signingDate);
+    request.headers[AMZ_DATE_HEADER] = longDate;
+    const canonicalRequest = this.createCanonicalRequest(request, getCanonicalHeaders(request, undefined, signing.signableHeaders), signing.payloadHash);
+    const stringToSign = await this.createStringToSign(longDate, signing.scope, canonicalRequest, ALGORITHM_IDENTIFIER);
+    const hash = new this.sha256(signing.signingKey);
+    hash.update(Buffer.from(stringToSign, 'utf8'));
+    return Buffer.from(await hash.digest()).toString('hex');
+  }
+}
+
+const VERIFIER = new RequestVerifier(true);
+/** S3 signs the path as sent, without escaping it again. */
+const S3_VERIFIER = new RequestVerifier(false);
+
+/** Derived signing keys by secret and credential scope (a date, a region, a service): four HMACs once per scope, not per request. */
+const signingKeys = new Map<string, Promise<Uint8Array>>();
+const MAX_SIGNING_KEYS = 64;
+
+function signingKey(credentials: CloudCredentials, parts: SignatureParts): Promise<Uint8Array> {
+  // Newlines cannot occur in a key or a scope part, so the cache key is unambiguous.
+  const key = `${credentials.secretAccessKey}\n${parts.date}\n${parts.region}\n${parts.service}`;
+  let derived = signingKeys.get(key);
+  if (derived === undefined) {
+    if (signingKeys.size >= MAX_SIGNING_KEYS) signingKeys.clear();
+    derived = getSigningKey(Sha256, credentials, parts.date, parts.region, parts.service);
+    derived.catch(() => signingKeys.delete(key));
+    signingKeys.set(key, derived);
+  }
+  return derived;
 }
 
 /** One header's value; repeated headers are joined as Node.js joins them. */

@@ -38,7 +38,7 @@ export type CachedBundleOutcome = 'reused' | 'built' | 'failed';
 export function bundleThroughCache(request: CachedBundleRequest): CachedBundleOutcome {
   const entryDir = join(request.cacheDir, request.recipe);
   const manifest = readManifest(join(entryDir, 'manifest.json'));
-  if (manifest !== undefined && inputsUnchanged(manifest, request.root)) {
+  if (manifest !== undefined && inputsUnchanged(manifest.inputs, request.root)) {
     mkdirSync(request.outputDir, { recursive: true });
     cpSync(join(entryDir, 'bundle'), request.outputDir, { recursive: true });
     return 'reused';
@@ -109,12 +109,13 @@ function readManifest(path: string): Manifest | undefined {
   }
 }
 
-function inputsUnchanged(manifest: Manifest, root: string): boolean {
-  const entries = Object.entries(manifest.inputs);
+/** Whether every input file (project-relative or absolute path -> sha256) still has that content. */
+export function inputsUnchanged(inputs: Readonly<Record<string, string>>, root: string): boolean {
+  const entries = Object.entries(inputs);
   return entries.length > 0 && entries.every(([path, hash]) => contentHash(isAbsolute(path) ? path : join(root, path)) === hash);
 }
 
-function contentHash(path: string): string | undefined {
+export function contentHash(path: string): string | undefined {
   try {
     return createHash('sha256').update(readFileSync(path)).digest('hex');
   } catch {

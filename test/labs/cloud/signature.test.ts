@@ -17,6 +17,29 @@ describe('verifySignature', () => {
     expect(verdict).toMatchObject({ ok: false, code: 'SignatureDoesNotMatch' });
   });
 
+  test('fails with SignatureDoesNotMatch for another secret key once the scope was verified with the cloud key', async () => {
+    // GIVEN the signing key of this scope derived (and kept) for the cloud key
+    const request = await SAMPLES.sqs();
+    expect(await verifySignature(request, KEY)).toMatchObject({ ok: true });
+    // WHEN
+    const verdict = await verifySignature(request, { ...KEY, secretAccessKey: 'another-secret' });
+    // THEN
+    expect(verdict).toMatchObject({ ok: false, code: 'SignatureDoesNotMatch' });
+  });
+
+  test('fails with SignatureDoesNotMatch if the signature was made with a key for another day', async () => {
+    // GIVEN a request whose credential scope names the day before its X-Amz-Date
+    const request = await SAMPLES.sqs();
+    const authorization = String(request.headers.authorization);
+    const date = /\/(\d{8})\//.exec(authorization)?.[1] as string;
+    const dayBefore = new Date(Date.UTC(+date.slice(0, 4), +date.slice(4, 6) - 1, +date.slice(6, 8) - 1)).toISOString().slice(0, 10).replace(/-/g, '');
+    const headers = { ...request.headers, authorization: authorization.replace(`/${date}/`, `/${dayBefore}/`) };
+    // WHEN
+    const verdict = await verifySignature({ ...request, headers }, KEY);
+    // THEN
+    expect(verdict).toMatchObject({ ok: false, code: 'SignatureDoesNotMatch' });
+  });
+
   test.each(['sqs', 'kinesis'] as const)('fails with SignatureDoesNotMatch if the body of a %s request was changed after signing', async (name) => {
     const request = await SAMPLES[name]();
     const verdict = await verifySignature({ ...request, body: Buffer.from('{"QueueUrl":"x","MessageBody":"changed"}') }, KEY);
