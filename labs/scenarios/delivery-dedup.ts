@@ -33,6 +33,15 @@ export interface DedupObservations {
 type Kind = 'standard' | 'fifo';
 const KINDS: readonly Kind[] = ['standard', 'fifo'];
 
+interface ArrivalEntry {
+  readonly sqsMessageId?: string;
+}
+
+/** The SQS messages a group's arrival list holds, each once however often it was redelivered. */
+export function distinctDeliveries(arrivals: readonly ArrivalEntry[]): number {
+  return new Set(arrivals.map((arrival, index) => arrival.sqsMessageId ?? `entry-${index}`)).size;
+}
+
 /**
  * Sends N messages to both queues, then sends every one of them again, as a producer does whose first
  * answer was lost: the FIFO resend carries the same deduplication id, so within SQS's 5-minute window it
@@ -60,9 +69,11 @@ export async function runDedup(session: TargetSession<DeliveryOutput>, options: 
       }
     }
   }
+  // Copies delivered: distinct SQS messages processed. A batch cut short by its timeout comes back
+  // whole, and its records processed before the cut are processed again under the same SQS message id.
   const received = async (kind: Kind): Promise<number> => {
     const items = await getItems(dynamodb, tableName, messages.map((message) => arrivalsKey(runId, kind, message.group)));
-    return items.reduce((total, item) => total + ((item['arrivals'] as unknown[] | undefined)?.length ?? 0), 0);
+    return items.reduce((total, item) => total + distinctDeliveries((item['arrivals'] as ArrivalEntry[] | undefined) ?? []), 0);
   };
   const result = await pollUntil({
     timeoutMs: 60_000,

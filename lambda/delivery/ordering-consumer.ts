@@ -21,7 +21,8 @@ const recordFor = (kind: 'standard' | 'fifo') => {
   return async (record: SQSRecord): Promise<Arrival> => {
     const message = parseJsonMessage(record.body, sequencedMessageSchema, 'body');
     try {
-      return await receiveSequenced(message, { now: () => Date.now(), work: () => sleep(WORK_MS), recordArrival: (a) => arrivals.recordArrival(a) });
+      // The SQS message id tells a redelivery of one message (the same id) from a second copy of it (another id).
+      return await receiveSequenced(message, { now: () => Date.now(), work: () => sleep(WORK_MS), recordArrival: (a) => arrivals.recordArrival(a, record.messageId) });
     } catch (error) {
       logger.error('message failed, it returns to the queue', { messageId: record.messageId, group: message.group, seq: message.seq, error });
       throw error;

@@ -104,17 +104,17 @@ export function arrivalsKey(runId: string, kind: 'standard' | 'fifo', group: str
 
 /**
  * Appends each processed message to its group's list, in one atomic update per message, so the list
- * is the order the consumers processed the group in.
+ * is the order the consumers processed the group in; each entry names the SQS message it came from.
  */
 export function dynamoArrivals(client: DynamoDBDocumentClient, tableName: string, kind: 'standard' | 'fifo') {
   return {
-    async recordArrival(arrival: Arrival): Promise<void> {
+    async recordArrival(arrival: Arrival, sqsMessageId: string): Promise<void> {
       await client.send(
         new UpdateCommand({
           TableName: tableName,
           Key: arrivalsKey(arrival.runId, kind, arrival.group),
           UpdateExpression: 'SET arrivals = list_append(if_not_exists(arrivals, :none), :arrival)',
-          ExpressionAttributeValues: { ':none': [], ':arrival': [{ seq: arrival.seq, startedAt: arrival.startedAt, endedAt: arrival.endedAt }] },
+          ExpressionAttributeValues: { ':none': [], ':arrival': [{ seq: arrival.seq, startedAt: arrival.startedAt, endedAt: arrival.endedAt, sqsMessageId }] },
         }),
       );
     },

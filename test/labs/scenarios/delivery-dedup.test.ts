@@ -1,4 +1,4 @@
-import { dedupVerdict, type DedupObservations } from '../../../labs/scenarios/delivery-dedup';
+import { dedupVerdict, distinctDeliveries, type DedupObservations } from '../../../labs/scenarios/delivery-dedup';
 
 const observed = (standard: number, fifo: number, timedOut = false): DedupObservations => ({
   runId: 'r',
@@ -22,5 +22,16 @@ describe('dedupVerdict', () => {
     const verdict = dedupVerdict(observations);
     expect(verdict.ok).toBe(false);
     expect(verdict.failures.join('\n')).toMatch(message);
+  });
+});
+
+describe('distinctDeliveries', () => {
+  it.each([
+    ['no arrival', [], 0],
+    ['two copies of a message (two SQS messages)', [{ sqsMessageId: 'a' }, { sqsMessageId: 'b' }], 2],
+    ['one copy processed again after its batch was cut short (the same SQS message)', [{ sqsMessageId: 'a' }, { sqsMessageId: 'b' }, { sqsMessageId: 'a' }], 2],
+    ['entries recorded before message ids were, each its own', [{}, {}], 2],
+  ])('counts %s', (_name, arrivals, expected) => {
+    expect(distinctDeliveries(arrivals)).toBe(expected);
   });
 });

@@ -118,14 +118,14 @@ describe('dynamoEffects', () => {
 });
 
 describe('dynamoArrivals', () => {
-  test('appends the arrival to its group\'s list, keyed by run, queue kind and group', async () => {
+  test('appends the arrival to its group\'s list with the SQS message it came from, keyed by run, queue kind and group', async () => {
     dynamo.on(UpdateCommand).resolves({});
-    await dynamoArrivals(createDocumentClient(), 'arrivals', 'fifo').recordArrival({ runId: 'r', group: 'g1', seq: 3, startedAt: 5, endedAt: 9 });
+    await dynamoArrivals(createDocumentClient(), 'arrivals', 'fifo').recordArrival({ runId: 'r', group: 'g1', seq: 3, startedAt: 5, endedAt: 9 }, 'sqs-1');
     expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, {
       TableName: 'arrivals',
       Key: { groupKey: 'r#fifo#g1' },
       UpdateExpression: 'SET arrivals = list_append(if_not_exists(arrivals, :none), :arrival)',
-      ExpressionAttributeValues: { ':none': [], ':arrival': [{ seq: 3, startedAt: 5, endedAt: 9 }] },
+      ExpressionAttributeValues: { ':none': [], ':arrival': [{ seq: 3, startedAt: 5, endedAt: 9, sqsMessageId: 'sqs-1' }] },
     });
   });
 });
