@@ -1,14 +1,14 @@
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DeliveryOutput } from '../../lib/stacks/delivery-stack';
 import type { DownstreamMessage } from '../../lambda/delivery/schema';
-import { completionKey, leaseHeld, permitKey, REFUSALS_KEY } from '../../lambda/delivery/stores';
+import { completionKey } from '../../lambda/delivery/stores';
 import type { TargetSession } from '../targets/target';
 import type { Ui } from '../report/ui';
 import { publishBatches, sendMessageBatches, SQS_BATCH_ENTRIES } from './batching';
 import { percentile } from './cdc';
-import { bodyOfRun, getItems, takeOwnMessages } from './delivery-reads';
+import { bodyOfRun, deadLetteredMessageId, getItems, takeOwnMessages } from './delivery-reads';
+import { completionReader, readDownstream, waitForIdleDownstream } from './delivery-downstream';
 import { integerOutput, textOutput } from './outputs';
 import { newRunId, pollUntil } from './polling';
 import { verdictOf, type Verdict } from './scenario';
@@ -85,59 +85,6 @@ export const highWaterMarkFor = (capacity: number): number => 2 * capacity;
 
 const SAMPLE_INTERVAL_MS = 100;
 const PRODUCER_POLL_MS = 50;
-
-export interface DownstreamState {
-  /** Permits leased at the instant of the read (at most K). */
-  readonly taken: number;
-  /** When the last of those leases runs out (epoch ms; 0 when none is held). */
-  readonly heldUntil: number;
-  readonly refused: number;
-}
-
-/** The downstream's permits and refusals, in one read of K + 1 items (BatchGetItem). */
-async function readDownstream(dynamodb: DynamoDBDocumentClient, tableName: string, capacity: number): Promise<DownstreamState> {
-  const slots = Array.from({ length: capacity }, (_, slot) => permitKey(slot));
-  const items = await getItems(dynamodb, tableName, [REFUSALS_KEY, ...slots]);
-  const byName = new Map(items.map((item) => [String(item['name']), item]));
-  const now = Date.now();
-  const held = slots.map((key) => byName.get(key.name)).filter((item) => leaseHeld(item, now));
-  return {
-    taken: held.length,
-    heldUntil: Math.max(0, ...held.map((item) => Number(item!['leaseUntil']))),
-    refused: Number(byName.get(REFUSALS_KEY.name)?.['refused'] ?? 0),
-  };
-}
-
-/**
- * The given messages the downstream completed so far, each once however often it was called: a
- * completion item never goes away, so each read asks only for the ids not seen completed yet.
- */
-function completionReader(dynamodb: DynamoDBDocumentClient, tableName: string, runId: string, messageIds: readonly string[]): () => Promise<ReadonlySet<string>> {
-  const pending = new Map(messageIds.map((id) => [completionKey(runId, id).name, id]));
-  const completed = new Set<string>();
-  return async () => {
-    const items = await getItems(dynamodb, tableName, [...pending.keys()].map((name) => ({ name })));
-    for (const item of items) {
-      const name = String(item['name']);
-      const id = pending.get(name);
-      if (id !== undefined) completed.add(id);
-      pending.delete(name);
-    }
-    return completed;
-  };
-}
-
-/** The business message id of a dead-lettered body: the message itself (buffer) or the SNS event that carried it (push). */
-export function deadLetteredMessageId(body: string): string | undefined {
-  try {
-    const parsed = JSON.parse(body) as { messageId?: unknown; Records?: Array<{ Sns?: { Message?: string } }> };
-    const inner = parsed.Records?.[0]?.Sns?.Message;
-    const message = inner === undefined ? parsed : (JSON.parse(inner) as { messageId?: unknown });
-    return typeof message.messageId === 'string' ? message.messageId : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 async function queueCounts(sqs: SQSClient, queueUrl: string): Promise<{ depth: number; inFlight: number }> {
   const { Attributes } = await sqs.send(
@@ -288,21 +235,6 @@ async function runStrategy(c: Context, name: Strategy): Promise<StrategyObservat
     sampling = false;
     await sampler;
   }
-}
-
-/**
- * Waits until no permit of the downstream is leased, so a strategy starts from an idle downstream: a
- * lease left by a call that was cut short (its invocation killed at its timeout) runs out at that
- * invocation's deadline. Nothing else of this module runs meanwhile: labs of one module take turns.
- */
-export async function waitForIdleDownstream(read: () => Promise<DownstreamState>, log: (line: string) => void): Promise<DownstreamState> {
-  const state = await read();
-  if (state.taken === 0) return state;
-  const waitMs = Math.max(0, state.heldUntil - Date.now());
-  log(`the downstream has ${state.taken} permit(s) leased with nothing of this run calling it (a call cut short): waiting ${(waitMs / 1000).toFixed(1)} s for the lease(s) to run out`);
-  const result = await pollUntil({ timeoutMs: waitMs + 10_000, intervalMs: 250, poll: read, done: (s) => s.taken === 0 });
-  if (result.timedOut) throw new Error(`the downstream's permits are still leased after their leases ran out: another run of \`labs delivery backpressure\` is calling it; wait for it to end, then run again`);
-  return result.state;
 }
 
 /** `labs delivery backpressure`: the same burst through push, buffer, back-pressure and drop, one after the other. */

@@ -54,16 +54,27 @@ export async function takeOwnMessages(sqs: SQSClient, queueUrl: string, ours: (b
   }
 }
 
+/**
+ * The message a dead-letter queue body carries: the body itself (a queue's message), or the first
+ * record's SNS message (the event Lambda gave up on, as a push dead-letter queue holds it).
+ */
+function messageOfBody(body: string): { runId?: unknown; messageId?: unknown } | undefined {
+  try {
+    const parsed = JSON.parse(body) as { runId?: unknown; messageId?: unknown; Records?: Array<{ Sns?: { Message?: string } }> };
+    const inner = parsed.Records?.[0]?.Sns?.Message;
+    return inner === undefined ? parsed : (JSON.parse(inner) as { runId?: unknown; messageId?: unknown });
+  } catch {
+    return undefined;
+  }
+}
+
 /** Whether a JSON body (or an SNS event's first message, as a push dead-letter queue holds it) carries `runId`. */
 export function bodyOfRun(runId: string): (body: string) => boolean {
-  return (body) => {
-    try {
-      const parsed = JSON.parse(body) as { runId?: unknown; Records?: Array<{ Sns?: { Message?: string } }> };
-      if (parsed.runId === runId) return true;
-      const inner = parsed.Records?.[0]?.Sns?.Message;
-      return inner !== undefined && (JSON.parse(inner) as { runId?: unknown }).runId === runId;
-    } catch {
-      return false;
-    }
-  };
+  return (body) => messageOfBody(body)?.runId === runId;
+}
+
+/** The business message id of a dead-lettered body (a queue's message, or the SNS event that carried it). */
+export function deadLetteredMessageId(body: string): string | undefined {
+  const messageId = messageOfBody(body)?.messageId;
+  return typeof messageId === 'string' ? messageId : undefined;
 }

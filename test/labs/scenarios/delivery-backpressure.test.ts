@@ -1,4 +1,4 @@
-import { backPressureRoom, backpressureVerdict, deadLetteredMessageId, dropAdmits, STRATEGIES, waitForIdleDownstream, type DownstreamState, type StrategyObservation } from '../../../labs/scenarios/delivery-backpressure';
+import { backPressureRoom, backpressureVerdict, dropAdmits, STRATEGIES, type StrategyObservation } from '../../../labs/scenarios/delivery-backpressure';
 
 describe('the producer decisions', () => {
   it.each([
@@ -89,39 +89,5 @@ describe('backpressureVerdict', () => {
   it('expects no drop and no wait when the burst fits under the mark', () => {
     const small = [strategy('back-pressure', { sent: 5, processed: 5, producerWaitMs: 0, maxDepth: 5 }), strategy('drop', { sent: 5, processed: 5, maxDepth: 5 })];
     expect(backpressureVerdict({ capacity: 3, highWaterMark: 6, planned: ['back-pressure', 'drop'], strategies: small })).toEqual({ ok: true, failures: [] });
-  });
-});
-
-describe('waitForIdleDownstream', () => {
-  const state = (taken: number, heldUntil: number): DownstreamState => ({ taken, heldUntil, refused: 4 });
-
-  it('starts at once from an idle downstream, saying nothing', async () => {
-    const lines: string[] = [];
-    await expect(waitForIdleDownstream(async () => state(0, 0), (line) => lines.push(line))).resolves.toEqual(state(0, 0));
-    expect(lines).toEqual([]);
-  });
-
-  it("waits out a lease left by a call cut short, and says how long", async () => {
-    // GIVEN a permit leased for 300 ms more, free on the third read
-    const reads = [state(1, Date.now() + 300), state(1, Date.now() + 300), state(0, 0)];
-    const lines: string[] = [];
-    // WHEN
-    const idle = await waitForIdleDownstream(async () => reads.shift() ?? state(0, 0), (line) => lines.push(line));
-    // THEN
-    expect(idle).toEqual(state(0, 0));
-    expect(reads).toEqual([]);
-    expect(lines).toEqual([expect.stringMatching(/^the downstream has 1 permit\(s\) leased .* waiting 0\.[0-3] s for the lease\(s\) to run out$/)]);
-  });
-});
-
-describe('deadLetteredMessageId', () => {
-  const message = JSON.stringify({ runId: 'r', messageId: 'push-7', sentAt: 1 });
-  it.each([
-    ['a buffer message', message, 'push-7'],
-    ['a push event (the SNS event Lambda gave up on)', JSON.stringify({ Records: [{ Sns: { Message: message } }] }), 'push-7'],
-    ['a body of another shape', JSON.stringify({ hello: 1 }), undefined],
-    ['a body that is not JSON', 'not json', undefined],
-  ])('reads %s', (_name, body, id) => {
-    expect(deadLetteredMessageId(body)).toBe(id);
   });
 });
