@@ -213,6 +213,9 @@ async function runStrategy(c: Context, name: Strategy): Promise<StrategyObservat
     await sampler;
     deadLettered += await takeDeadLettered();
     const items = await getItems(dynamodb, table, messages.slice(0, sent).map((m) => completionKey(c.runId, m.messageId)));
+    // Processed and both counted from the same read: a completion landing after the last poll counts in each.
+    const itemNames = new Set(items.map((item) => String(item['name'])));
+    completedIds = new Set(messageIds.filter((id) => itemNames.has(completionKey(c.runId, id).name)));
     const completedAt = items.map((item) => Number(item['completedAt']));
     const latencies = completedAt.map((at) => at - arrivedAt);
     return {
