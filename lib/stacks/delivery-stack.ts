@@ -9,7 +9,6 @@ import { LabFunction } from '../constructs/lab-function';
 import { LabTable } from '../constructs/lab-table';
 import { DeadEndQueue, QueueWithDeadLetterQueue } from '../constructs/queue-with-dlq';
 import { validateRange } from '../validation';
-import { VISIBILITY_TIMEOUT_FACTOR } from '../constructs/worker-pool';
 import { LabStack, type LabStackProps } from './lab-stack';
 
 export interface DeliveryStackProps extends LabStackProps {
@@ -50,8 +49,19 @@ export const DELIVERY_OUTPUTS = [
 export type DeliveryOutput = (typeof DELIVERY_OUTPUTS)[number];
 
 const LAMBDA_DIR = join(__dirname, '..', '..', 'lambda', 'delivery');
-// Short, so a crashed delivery comes back after a visibility timeout (6x this) a lab can wait for.
-const FUNCTION_TIMEOUT = Duration.seconds(2);
+/**
+ * The consumers' timeout: 25x their work, so a cold environment's first batch (its SDK clients' first
+ * calls included) ends well inside it on a busy machine; a batch cut short would come back whole and
+ * show as a duplicate or a reordering the lab did not inject.
+ */
+const FUNCTION_TIMEOUT = Duration.seconds(5);
+/**
+ * Short, so a crashed delivery comes back within a wait the labs can afford (a poisoned FIFO message
+ * blocks its group for MAX_RECEIVE_COUNT of these). Below the 6x-the-timeout AWS suggests for SQS event
+ * sources: that margin is for retries of throttled invocations, and every mapping here caps its
+ * concurrency (MaximumConcurrency), so an invocation is never started only to be throttled.
+ */
+const VISIBILITY_TIMEOUT = Duration.seconds(12);
 /** Deliveries before a message is dead-lettered: a poisoned message blocks its group for two visibility timeouts. */
 const MAX_RECEIVE_COUNT = 2;
 
@@ -72,7 +82,7 @@ export class DeliveryStack extends LabStack<DeliveryOutput> {
     validateRange('downstreamCapacity', capacity, 2, 10);
     validateRange('workMs', workMs, 0, 1_000);
     this.downstreamCapacity = capacity;
-    const visibilityTimeout = Duration.seconds(FUNCTION_TIMEOUT.toSeconds() * VISIBILITY_TIMEOUT_FACTOR);
+    const visibilityTimeout = VISIBILITY_TIMEOUT;
     const queueProps = { maxReceiveCount: MAX_RECEIVE_COUNT, visibilityTimeout };
     const fn = (name: string, file: string, handler: string, environment: Record<string, string>) =>
       new LabFunction(this, name, { entry: join(LAMBDA_DIR, file), handler, timeout: FUNCTION_TIMEOUT, serviceName: 'delivery', environment });

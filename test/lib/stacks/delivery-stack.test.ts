@@ -54,9 +54,15 @@ describe('LabDelivery', () => {
     });
   });
 
-  test('makes every visibility timeout six times the 2 s function timeout', () => {
-    template.allResourcesProperties('AWS::Lambda::Function', { Timeout: 2 });
-    template.hasResourceProperties('AWS::SQS::Queue', { VisibilityTimeout: 12, RedrivePolicy: Match.anyValue() });
+  test('gives every consumer 5 s and every source queue a 12 s visibility timeout, its mappings capped in concurrency', () => {
+    template.allResourcesProperties('AWS::Lambda::Function', { Timeout: 5 });
+    const sources = Object.values(template.findResources('AWS::SQS::Queue', { Properties: { RedrivePolicy: Match.anyValue() } }));
+    expect(sources).toHaveLength(4);
+    expect(sources.map((queue) => (queue as { Properties: { VisibilityTimeout: number } }).Properties.VisibilityTimeout)).toEqual(sources.map(() => 12));
+    // Below AWS's 6x only because no mapping can start more invocations than its cap: none is throttled and retried.
+    const mappings = Object.values(template.findResources('AWS::Lambda::EventSourceMapping'));
+    expect(mappings).toHaveLength(4);
+    for (const mapping of mappings) expect((mapping as { Properties: { ScalingConfig?: { MaximumConcurrency?: number } } }).Properties.ScalingConfig?.MaximumConcurrency).toBeGreaterThanOrEqual(2);
   });
 
   test('pushes SNS messages to the downstream function, retried twice, then into its dead-letter queue', () => {
