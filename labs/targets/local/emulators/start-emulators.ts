@@ -93,9 +93,13 @@ export async function startEmulators(
     throw failure.reason;
   }
 
+  // An emulator serves every service it can, asked for or not: fauxqs started for SQS is also the SNS
+  // of this set. A second fauxqs for SNS alone would hold topics whose SQS subscriptions name queues
+  // it does not have, and every delivery to them would be dropped.
+  const served = (Object.keys(EMULATOR_OF) as ServiceName[]).filter((service) => names.includes(EMULATOR_OF[service])).sort();
   const endpoints: Endpoints = {};
   const servedInProcess: RunningEmulators['servedInProcess'] = {};
-  for (const service of wanted) {
+  for (const service of served) {
     const emulator = running.find((candidate) => candidate.name === EMULATOR_OF[service]);
     endpoints[service] = emulator?.endpoint;
     if (emulator?.serve) servedInProcess[service] = emulator.serve;
@@ -119,20 +123,20 @@ export async function startEmulators(
   log?.(`emulators ready in ${(startMillis / 1000).toFixed(1)} s: ${describeEndpoints(endpoints)}`);
 
   return {
-    services: wanted,
+    services: served,
     endpoints,
     startMillis,
     servedInProcess,
     processes: running.map((emulator) => ({
       name: emulator.name,
-      services: wanted.filter((service) => EMULATOR_OF[service] === emulator.name),
+      services: served.filter((service) => EMULATOR_OF[service] === emulator.name),
       endpoint: emulator.endpoint,
       pid: emulator.process.pid,
       emulatorPid: emulator.process.emulatorPid,
     })),
     environment: () => ({
       ...Object.fromEntries(
-        wanted.map((service) => [`AWS_ENDPOINT_URL_${ENV_SUFFIX[service]}`, endpoints[service] ?? '']),
+        served.map((service) => [`AWS_ENDPOINT_URL_${ENV_SUFFIX[service]}`, endpoints[service] ?? '']),
       ),
       AWS_REGION: LOCAL_REGION,
       AWS_DEFAULT_REGION: LOCAL_REGION,

@@ -112,11 +112,15 @@ describe('startEmulators', () => {
     await expect(first.stop()).resolves.toBeUndefined();
   });
 
-  test('starts only the emulators the services need', async () => {
+  test('starts only the emulators the services need, each serving every service it can', async () => {
     const emulators = await startEmulators(['sqs']);
     try {
-      expect(emulators.processes.map((p) => p.name)).toEqual(['fauxqs']);
+      expect(emulators.processes.map((p) => ({ name: p.name, services: p.services }))).toEqual([{ name: 'fauxqs', services: ['sns', 'sqs'] }]);
+      // fauxqs started for SQS is also the SNS of the set: a later `sns` need must not start a second one.
+      expect(emulators.services).toEqual(['sns', 'sqs']);
+      expect(emulators.endpoints.sns).toBe(emulators.endpoints.sqs);
       expect(Object.keys(emulators.environment()).filter((k) => k.startsWith('AWS_ENDPOINT_URL'))).toEqual([
+        'AWS_ENDPOINT_URL_SNS',
         'AWS_ENDPOINT_URL_SQS',
       ]);
     } finally {
