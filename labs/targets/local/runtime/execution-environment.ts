@@ -4,7 +4,6 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import type { FunctionSpec } from '../model';
-import { MACHINE_INIT_LANES, type InitLanes } from './init-lanes';
 
 /** How a failed invocation looks to its caller, as Lambda reports it (X-Amz-Function-Error: Unhandled). */
 export interface FunctionErrorPayload {
@@ -28,8 +27,6 @@ export interface EnvironmentOptions {
   readonly onOutput: (logStreamName: string, stream: OutputStream, line: string) => void;
   /** Lambda gives the init phase 10 s, separately from the function timeout. */
   readonly initTimeoutMs?: number;
-  /** Where the INIT phase waits for a core of its own (default: the machine's lanes). */
-  readonly initLanes?: InitLanes;
   /** One HTTP request the function started (an SDK call or a retry of it): `dynamodb:UpdateItem`, `sns`. */
   readonly onSdkCall?: (operation: string) => void;
 }
@@ -112,15 +109,9 @@ export class ExecutionEnvironment {
 
   constructor(private readonly options: EnvironmentOptions) {
     this.logStreamName = newLogStreamName();
-    this.ready = (options.initLanes ?? MACHINE_INIT_LANES).run(() => this.firstInit());
-  }
-
-  /** The INIT phase in its lane: the worker starts here, unless the environment was ended while it waited. */
-  private async firstInit(): Promise<FunctionErrorPayload | undefined> {
-    if (this.dead) return this.deathReason;
     const worker = this.spawn();
     this.worker = worker;
-    return this.initPhase(worker, this.initTimeoutMs()).then((result) => {
+    this.ready = this.initPhase(worker, this.initTimeoutMs()).then((result) => {
       if (result === 'timeout') {
         this.emit('stdout', `INIT_REPORT Init Duration: ${this.initTimeoutMs().toFixed(2)} ms\tPhase: init\tStatus: timeout`);
         this.initSuppressed = true;
