@@ -29,6 +29,15 @@ export function labs(...args: string[]): Promise<CliRun> {
   });
 }
 
+/**
+ * The run's exit code, with its stderr only when it failed (its last `lastLines`, when given): compared
+ * with `{ code: 0, stderr: '' }`, a failed run shows why it failed.
+ */
+export function exitWithStory(run: CliRun, lastLines?: number): { code: number | null; stderr: string } {
+  if (run.code === 0) return { code: 0, stderr: '' };
+  return { code: run.code, stderr: lastLines === undefined ? run.stderr : run.stderr.split('\n').slice(-lastLines).join('\n') };
+}
+
 /** Exactly one JSON object on stdout. */
 export function json<T = Record<string, unknown>>(run: CliRun): T {
   const lines = run.stdout.trim().split('\n');

@@ -1,4 +1,4 @@
-import { json, labs, type CliRun } from './cli-process';
+import { exitWithStory, json, labs, type CliRun } from './cli-process';
 
 /**
  * `labs delivery ordering` and `labs delivery backpressure` end to end on the local cloud, each with
@@ -29,7 +29,6 @@ interface Strategy {
 }
 
 const pick = (o: Record<string, unknown>, keys: readonly string[]) => Object.fromEntries(keys.map((k) => [k, o[k]]));
-const ok = (run: CliRun) => ({ code: run.code, stderr: run.code === 0 ? '' : run.stderr });
 
 describe('labs delivery ordering', () => {
   let run: CliRun;
@@ -38,7 +37,7 @@ describe('labs delivery ordering', () => {
   }, 400_000);
 
   test('exits 0 with FIFO in order, only the poisoned group blocked, and the standard queue overtaken in every group', () => {
-    expect(ok(run)).toEqual({ code: 0, stderr: '' });
+    expect(exitWithStory(run)).toEqual({ code: 0, stderr: '' });
     const result = json<{ ok: boolean; poison: unknown; timedOut: boolean; queues: Queue[] }>(run);
     expect(pick(result, ['ok', 'poison', 'timedOut'])).toEqual({ ok: true, poison: { group: 'g0', seq: 1 }, timedOut: false });
     const [standard, fifo] = result.queues as [Queue, Queue];
@@ -70,7 +69,7 @@ describe('labs delivery backpressure', () => {
   }, 400_000);
 
   test('exits 0 with the numbers each strategy must show', () => {
-    expect(ok(run)).toEqual({ code: 0, stderr: '' });
+    expect(exitWithStory(run)).toEqual({ code: 0, stderr: '' });
     const result = json<{ ok: boolean; burst: number; capacity: number; highWaterMark: number; strategies: Strategy[] }>(run);
     expect(pick(result, ['ok', 'burst', 'capacity', 'highWaterMark'])).toEqual({ ok: true, burst: 60, capacity: 3, highWaterMark: 6 });
     const exact = ['name', 'sent', 'processed', 'deadLettered', 'dropped', 'refused'];

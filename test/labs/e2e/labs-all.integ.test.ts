@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { MODULES } from '../../../lib/modules';
-import { json, labs, labsUp, type CliRun, type RunningCloud } from './cli-process';
+import { exitWithStory, json, labs, labsUp, type CliRun, type RunningCloud } from './cli-process';
 
 /**
  * The README's first command as a whole: `labs all --json` as a subprocess on the local cloud runs
@@ -187,7 +187,7 @@ afterAll(async () => {
 
 test('exits 0 with one summary object: every module, in registry order, each holding on the local cloud', () => {
   // On a failure, the story's last lines say which lab failed and why.
-  expect({ code: run.code, stderr: run.code === 0 ? '' : run.stderr.split('\n').slice(-60).join('\n') }).toEqual({ code: 0, stderr: '' });
+  expect(exitWithStory(run, 60)).toEqual({ code: 0, stderr: '' });
   expect(Object.keys(summary)).toEqual(['module', 'target', 'ok', 'modules']);
   expect(pick(summary as unknown as ModuleResult, ['module', 'target', 'ok'])).toEqual({ module: 'all', target: 'local', ok: true });
   expect(summary.modules.map((m) => pick(m, ['module', 'target', 'ok', 'failures']))).toEqual(
