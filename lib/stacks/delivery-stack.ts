@@ -50,9 +50,10 @@ export type DeliveryOutput = (typeof DELIVERY_OUTPUTS)[number];
 
 const LAMBDA_DIR = join(__dirname, '..', '..', 'lambda', 'delivery');
 /**
- * The consumers' timeout: 25x their work, so a cold environment's first batch (its SDK clients' first
- * calls included) ends well inside it on a busy machine; a batch cut short would come back whole and
- * show as a duplicate or a reordering the lab did not inject.
+ * The consumers' timeout: 25x their default work (5x the longest `-c deliveryWorkMs`), so a cold
+ * environment's first batch (its SDK clients' first calls included) ends well inside it on a busy
+ * machine; a batch cut short would come back whole and show as a duplicate or a reordering the lab
+ * did not inject.
  */
 const FUNCTION_TIMEOUT = Duration.seconds(5);
 /**
@@ -82,8 +83,7 @@ export class DeliveryStack extends LabStack<DeliveryOutput> {
     validateRange('downstreamCapacity', capacity, 2, 10);
     validateRange('workMs', workMs, 0, 1_000);
     this.downstreamCapacity = capacity;
-    const visibilityTimeout = VISIBILITY_TIMEOUT;
-    const queueProps = { maxReceiveCount: MAX_RECEIVE_COUNT, visibilityTimeout };
+    const queueProps = { maxReceiveCount: MAX_RECEIVE_COUNT, visibilityTimeout: VISIBILITY_TIMEOUT };
     const fn = (name: string, file: string, handler: string, environment: Record<string, string>) =>
       new LabFunction(this, name, { entry: join(LAMBDA_DIR, file), handler, timeout: FUNCTION_TIMEOUT, serviceName: 'delivery', environment });
 
@@ -153,7 +153,7 @@ export class DeliveryStack extends LabStack<DeliveryOutput> {
     this.output('BufferDeadLetterQueueUrl', bufferQueue.deadLetterQueue.queueUrl, 'Buffered messages refused 10 times');
     this.output('DownstreamCapacity', String(capacity), 'K: calls the downstream admits at once');
     this.output('WorkMs', String(workMs), 'How long one downstream call works');
-    this.output('VisibilityTimeoutSeconds', String(visibilityTimeout.toSeconds()), 'Wait before an unacknowledged message is redelivered');
+    this.output('VisibilityTimeoutSeconds', String(VISIBILITY_TIMEOUT.toSeconds()), 'Wait before an unacknowledged message is redelivered');
     this.output('MaxReceiveCount', String(MAX_RECEIVE_COUNT), 'Receives of an ordering-lab message before its queue dead-letters it');
   }
 }
