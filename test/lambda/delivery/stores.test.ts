@@ -80,6 +80,57 @@ describe('dynamoSemaphore', () => {
     await expect(semaphore().release({ slot: 1, holder: 'me' })).resolves.toBeUndefined();
   });
 
+  test('tries first the slot this caller gave back last: a caller that keeps calling leases in one write', async () => {
+    // GIVEN a caller that held slot 0 and gave it back (a random start would be slot 2)
+    dynamo.on(UpdateCommand).resolves({});
+    const caller = semaphore();
+    await caller.release({ slot: 0, holder: 'me' });
+    dynamo.resetHistory();
+    // WHEN
+    const permit = await caller.tryAcquire(4, 3_000);
+    // THEN
+    expect(permit?.slot).toBe(0);
+    expect(dynamo).toHaveReceivedCommandTimes(UpdateCommand, 1);
+  });
+
+  test('goes on from its own slot in turn when another caller leased it meanwhile', async () => {
+    // GIVEN slot 1 was given back by this caller and then leased by another
+    dynamo.on(UpdateCommand).resolves({});
+    const caller = semaphore();
+    await caller.release({ slot: 1, holder: 'me' });
+    dynamo.reset();
+    dynamo.on(UpdateCommand, { Key: permitKey(1) }).rejects(conditionFailed());
+    dynamo.on(UpdateCommand, { Key: permitKey(2) }).resolves({});
+    // WHEN
+    const permit = await caller.tryAcquire(4, 3_000);
+    // THEN
+    expect(permit?.slot).toBe(2);
+    expect(dynamo.commandCalls(UpdateCommand).map((call) => call.args[0].input.Key)).toEqual([permitKey(1), permitKey(2)]);
+  });
+
+  test('does not prefer a slot whose return found it leased by another caller', async () => {
+    // GIVEN this caller's lease on slot 1 ran out and another caller holds it
+    dynamo.on(UpdateCommand).rejects(conditionFailed());
+    const caller = semaphore();
+    await caller.release({ slot: 1, holder: 'me' });
+    dynamo.reset();
+    dynamo.on(UpdateCommand).resolves({});
+    // WHEN
+    const permit = await caller.tryAcquire(4, 3_000);
+    // THEN the random start (slot 2), not slot 1
+    expect(permit?.slot).toBe(2);
+  });
+
+  test('a slot given back beyond a smaller capacity is not tried', async () => {
+    dynamo.on(UpdateCommand).resolves({});
+    const caller = semaphore();
+    await caller.release({ slot: 3, holder: 'me' });
+    dynamo.resetHistory();
+    const permit = await caller.tryAcquire(2, 3_000);
+    // random() = 0.5 with 2 slots starts at slot 1
+    expect(permit?.slot).toBe(1);
+  });
+
   test('fails a return on any other error', async () => {
     dynamo.on(UpdateCommand).rejects(new Error('network down'));
     await expect(semaphore().release({ slot: 1, holder: 'me' })).rejects.toThrow(/network down/);
