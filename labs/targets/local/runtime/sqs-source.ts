@@ -62,6 +62,9 @@ export class SqsSource {
     const signal = AbortSignal.any([this.context.signal]);
     const context: RuntimeContext = { ...this.context, signal };
     const pool = this.context.pool(this.spec.functionName);
+    // A batch's delete runs while the poller receives the next one (at most one delete outstanding per
+    // poller, in order): the processed messages stay invisible until it lands, so nothing is received twice.
+    let deleting: Promise<void> = Promise.resolve();
     while (!signal.aborted) {
       let messages: Message[];
       try {
@@ -85,12 +88,18 @@ export class SqsSource {
       const failedIds = this.spec.reportBatchItemFailures ? failedMessageIds(outcome.payload, messages) : new Set<string>();
       if (failedIds === undefined) continue;
       const kept = isFifoQueueArn(this.spec.queueArn) ? withRestOfTheirGroups(messages, failedIds) : failedIds;
-      try {
-        await deleteMessages(this.context, this.spec.queueUrl, messages.filter((message) => !kept.has(message.MessageId ?? '')));
-      } catch (error) {
-        this.context.report(this.spec.logicalId, error);
-      }
+      const processed = messages.filter((message) => !kept.has(message.MessageId ?? ''));
+      const previous = deleting;
+      deleting = (async () => {
+        await previous;
+        try {
+          await deleteMessages(this.context, this.spec.queueUrl, processed);
+        } catch (error) {
+          this.context.report(this.spec.logicalId, error);
+        }
+      })();
     }
+    await deleting;
   }
 
   /** One batch: the first receive long-polls; with a batching window, more receives fill it until full or the window ends. */

@@ -1,5 +1,7 @@
-import type { Message } from '@aws-sdk/client-sqs';
-import { failedMessageIds, toSqsRecord } from '../../../../../labs/targets/local/runtime/sqs-source';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
+import type { SqsEventSourceSpec } from '../../../../../labs/targets/local/model';
+import type { RuntimeContext } from '../../../../../labs/targets/local/runtime/runtime-context';
+import { failedMessageIds, SqsSource, toSqsRecord } from '../../../../../labs/targets/local/runtime/sqs-source';
 
 const batch: Message[] = [
   { MessageId: 'a', ReceiptHandle: 'ra', Body: '{}' },
@@ -55,5 +57,68 @@ describe('toSqsRecord', () => {
       eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:q',
       awsRegion: 'us-east-1',
     });
+  });
+});
+
+describe('SqsSource deletes', () => {
+  const spec: SqsEventSourceSpec = {
+    kind: 'sqs',
+    logicalId: 'Mapping',
+    functionName: 'Consumer',
+    queueArn: 'arn:aws:sqs:us-east-1:000000000000:q',
+    queueUrl: 'http://127.0.0.1/000000000000/q',
+    batchSize: 1,
+    maximumBatchingWindowSeconds: 0,
+    maximumConcurrency: 1,
+    reportBatchItemFailures: false,
+    enabled: true,
+  };
+  const until = async (condition: () => boolean) => {
+    const deadline = Date.now() + 2_000;
+    while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 2));
+  };
+
+  it('receives the next batch while the last one is being deleted, and stops only once every delete landed', async () => {
+    // GIVEN a queue of m1, m2, m3 whose first delete is slow to answer
+    const abort = new AbortController();
+    const queue = ['m1', 'm2', 'm3'];
+    const events: string[] = [];
+    let releaseFirstDelete: () => void = () => undefined;
+    const sqs = {
+      async send(command: unknown) {
+        if (command instanceof ReceiveMessageCommand) {
+          const id = queue.shift();
+          if (id === undefined) {
+            await new Promise((resolve) => setTimeout(resolve, 5));
+            return { Messages: [] };
+          }
+          events.push(`receive ${id}`);
+          return { Messages: [{ MessageId: id, ReceiptHandle: `r-${id}`, Body: '{}' }] };
+        }
+        if (command instanceof DeleteMessageBatchCommand) {
+          const handle = command.input.Entries?.[0]?.ReceiptHandle ?? '';
+          if (handle === 'r-m1') await new Promise<void>((resolve) => (releaseFirstDelete = resolve));
+          events.push(`deleted ${handle.slice(2)}`);
+          return {};
+        }
+        return { Attributes: { QueueArn: spec.queueArn } };
+      },
+    };
+    const pool = { invoke: async (event: { Records: { messageId: string }[] }) => (events.push(`invoke ${event.Records[0]?.messageId}`), { ok: true, requestId: 'r', payload: null }) };
+    const context = { region: 'us-east-1', signal: abort.signal, sqs: () => sqs, pool: () => pool, report: () => undefined } as unknown as RuntimeContext;
+    const source = new SqsSource(context, spec);
+    // WHEN
+    await source.start();
+    await until(() => events.includes('invoke m3'));
+    abort.abort();
+    let stopped = false;
+    const stopping = source.stop().then(() => (stopped = true));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // THEN m2 and m3 ran before m1's delete answered, and the deletes land in order before stop() ends
+    expect(events).toEqual(['receive m1', 'invoke m1', 'receive m2', 'invoke m2', 'receive m3', 'invoke m3']);
+    expect(stopped).toBe(false);
+    releaseFirstDelete();
+    await stopping;
+    expect(events.slice(6)).toEqual(['deleted m1', 'deleted m2', 'deleted m3']);
   });
 });
