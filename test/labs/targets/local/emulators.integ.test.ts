@@ -64,6 +64,7 @@ describe('startEmulators', () => {
       const kinesisClient = new KinesisClient(localClientConfig(kinesis!));
       const dynamodbClient = new DynamoDBClient(localClientConfig(dynamodb!));
       await expect(kinesisClient.send(new ListStreamsCommand({}))).resolves.toHaveProperty('StreamNames', []);
+      // No table, not even the warm-up's: DynamoDB Local's first writes were served on a table deleted since.
       await expect(dynamodbClient.send(new ListTablesCommand({}))).resolves.toHaveProperty('TableNames', []);
       kinesisClient.destroy();
       dynamodbClient.destroy();
