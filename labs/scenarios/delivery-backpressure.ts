@@ -204,8 +204,11 @@ async function runStrategy(c: Context, name: Strategy): Promise<StrategyObservat
       intervalMs: 250,
       poll: async () => {
         deadLettered += await takeDeadLettered();
-        completedIds = await readCompleted();
-        return { settled: settled(), depth: name === 'push' ? 0 : (await queueCounts(sqs, bufferQueue)).depth };
+        // While the buffer queue still holds messages the burst has not settled: the completions (a
+        // read of every pending one) are read once it is empty, not beside the consumers' own calls.
+        const depth = name === 'push' ? 0 : (await queueCounts(sqs, bufferQueue)).depth;
+        if (depth === 0) completedIds = await readCompleted();
+        return { settled: settled(), depth };
       },
       done: (s) => s.depth === 0 && s.settled >= expected,
     });
