@@ -171,9 +171,9 @@ export function renderBench(result: BenchResult, colors: Colors): string {
         'skipped' in f
           ? `  not measured: ${f.skipped}`
           : renderTable(
-              ['burst', 'K', 'work', 'ideal', 'measured', 'measured/ideal', 'verdict', 'ok'],
-              [[f.burst, f.capacity, `${f.workMs} ms`, `${f.idealSeconds} s`, `${f.measuredSeconds} s`, f.ratio.toFixed(2), f.verdictOk ? 'ok' : 'failed', mark(colors, f.meets)]],
-            ),
+              ['burst', 'K', 'work', 'ideal', 'runs', 'measured (median)', 'every run', 'measured/ideal', 'verdict', 'ok'],
+              [[f.burst, f.capacity, `${f.workMs} ms`, `${f.idealSeconds} s`, f.runs, `${f.measuredSeconds} s`, f.runSeconds.map((x) => `${x} s`).join(', '), f.ratio.toFixed(2), f.verdictOk ? 'ok' : 'failed', mark(colors, f.meets)]],
+            ) + f.failures.map((failure) => `\n  verdict failed: ${failure}`).join(''),
       ),
     );
   }
