@@ -6,7 +6,7 @@ import type { RunningEmulators } from '../targets/local/emulators';
 import type { Endpoints, ServiceName } from '../targets/local/model';
 import { BROWSER_REQUEST_REFUSED } from '../targets/local/runtime/http-api';
 import { awsError, CONTROL_PREFIX, invokedFunction, route, type Destination, type ErrorAnswer, type Protocol } from './router';
-import { verifySignature, type CloudCredentials, type IncomingRequest } from './signature';
+import { checkSignature, headerValue, parseAuthorization, verifySignature, type CloudCredentials, type IncomingRequest, type SignatureVerdict } from './signature';
 
 /** The outcome of a Lambda invocation, as the Invoke API reports it. */
 export type InvokeOutcome =
@@ -131,13 +131,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 function handOver(options: GatewayOptions, request: IncomingMessage, response: ServerResponse): boolean {
   if (request.headers.origin !== undefined) return false;
   const headersOnly: IncomingRequest = { method: request.method ?? 'GET', url: request.url ?? '/', headers: request.headers };
-  const routed = route(headersOnly);
+  // The Authorization header is parsed once, for the route and for the signature check.
+  const authorization = parseAuthorization(headerValue(request.headers, 'authorization'));
+  const routed = route(headersOnly, authorization?.service);
   if (!routed.ok || (routed.destination !== 'sqs' && routed.destination !== 'sns')) return false;
   const serve = options.servedInProcess?.()[routed.destination];
   if (serve === undefined) return false;
-  serve(request, response, async (body) => {
-    const verdict = await verifySignature({ ...headersOnly, body }, options.credentials);
-    return verdict.ok ? undefined : awsError(routed.protocol, 403, verdict.code, verdict.message, randomUUID());
+  const refusalOf = (verdict: SignatureVerdict): ErrorAnswer | undefined =>
+    verdict.ok ? undefined : awsError(routed.protocol, 403, verdict.code, verdict.message, randomUUID());
+  serve(request, response, (body) => {
+    const verdict = checkSignature({ method: headersOnly.method, url: headersOnly.url, headers: headersOnly.headers, body }, options.credentials, Date.now(), authorization);
+    return verdict instanceof Promise ? verdict.then(refusalOf) : refusalOf(verdict);
   });
   return true;
 }

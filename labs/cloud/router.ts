@@ -29,46 +29,62 @@ const TARGET_PREFIXES: readonly (readonly [string, Destination])[] = [
  * scope, then X-Amz-Target (DynamoDB Streams signs as `dynamodb`), then Content-Type (SQS speaks JSON,
  * SNS the query protocol, on one emulator), then the path.
  */
-export function route(request: Pick<IncomingRequest, 'method' | 'url' | 'headers' | 'body'>): Route {
-  const service = signingName(request.headers);
+export function route(
+  request: Pick<IncomingRequest, 'method' | 'url' | 'headers' | 'body'>,
+  /** The signing name, when the caller parsed the Authorization header already. */
+  service: string | undefined = signingName(request.headers),
+): Route {
   const target = headerValue(request.headers, 'x-amz-target') ?? '';
   const contentType = (headerValue(request.headers, 'content-type') ?? '').toLowerCase();
   const isQuery = contentType.startsWith('application/x-www-form-urlencoded');
   const protocol: Protocol = isQuery ? 'query' : target !== '' ? 'json' : 'rest-json';
   const operation = operationOf(request, target, isQuery);
-  const ok = (destination: Destination, as: Protocol = protocol): Route => ({ ok: true, destination, protocol: as, operation });
-  const unserved = (message: string): Route => ({ ok: false, protocol, operation, message });
 
   if (request.url.startsWith(CONTROL_PREFIX)) {
-    return service === CONTROL_SERVICE ? ok('control', 'rest-json') : unserved(`${request.url.split('?')[0]} is the local cloud's control API`);
+    return service === CONTROL_SERVICE
+      ? { ok: true, destination: 'control', protocol: 'rest-json', operation }
+      : { ok: false, protocol, operation, message: `${request.url.split('?')[0]} is the local cloud's control API` };
   }
-  const byTarget = TARGET_PREFIXES.find(([prefix]) => target.startsWith(prefix))?.[1];
+  const byTarget = destinationOfTarget(target);
   switch (service) {
     case 'sqs':
       if (isQuery) {
-        return unserved(
-          `SQS ${operation} in the query protocol: the local cloud serves SQS in the JSON protocol only; use boto3 >= 1.28, AWS CLI >= 1.29 / 2.13 or SDK v3`,
-        );
+        return {
+          ok: false,
+          protocol,
+          operation,
+          message: `SQS ${operation} in the query protocol: the local cloud serves SQS in the JSON protocol only; use boto3 >= 1.28, AWS CLI >= 1.29 / 2.13 or SDK v3`,
+        };
       }
-      return ok('sqs');
+      return { ok: true, destination: 'sqs', protocol, operation };
     case 'sns':
-      return ok('sns');
+      return { ok: true, destination: 'sns', protocol, operation };
     case 'kinesis':
-      return ok('kinesis');
+      return { ok: true, destination: 'kinesis', protocol, operation };
     case 'dynamodb':
-      return ok(byTarget === 'dynamodb-streams' ? 'dynamodb-streams' : 'dynamodb');
+      return { ok: true, destination: byTarget === 'dynamodb-streams' ? 'dynamodb-streams' : 'dynamodb', protocol, operation };
     case 'lambda':
       return LAMBDA_INVOKE_PATH.test(request.url) && request.method === 'POST'
-        ? ok('lambda-invoke', 'rest-json')
-        : unserved(`Lambda ${operation}: the local cloud serves Lambda Invoke only (list the functions with \`labs outputs <module>\`)`);
+        ? { ok: true, destination: 'lambda-invoke', protocol: 'rest-json', operation }
+        : { ok: false, protocol, operation, message: `Lambda ${operation}: the local cloud serves Lambda Invoke only (list the functions with \`labs outputs <module>\`)` };
     case undefined:
       // Unsigned (the signature check refuses it): the target still tells the protocol of the answer.
-      if (byTarget !== undefined) return ok(byTarget);
+      if (byTarget !== undefined) return { ok: true, destination: byTarget, protocol, operation };
       break;
     default:
       break;
   }
-  return unserved(`${service ?? 'an unsigned request'} ${operation}: no emulator of the local cloud serves it (SQS, SNS, Kinesis, DynamoDB, DynamoDB Streams and Lambda Invoke are served)`);
+  return {
+    ok: false,
+    protocol,
+    operation,
+    message: `${service ?? 'an unsigned request'} ${operation}: no emulator of the local cloud serves it (SQS, SNS, Kinesis, DynamoDB, DynamoDB Streams and Lambda Invoke are served)`,
+  };
+}
+
+function destinationOfTarget(target: string): Destination | undefined {
+  for (const [prefix, destination] of TARGET_PREFIXES) if (target.startsWith(prefix)) return destination;
+  return undefined;
 }
 
 /** The function name of a Lambda Invoke request path. */

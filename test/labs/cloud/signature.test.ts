@@ -1,4 +1,4 @@
-import { MAX_CLOCK_SKEW_MS, parseAuthorization, verifySignature } from '../../../labs/cloud/signature';
+import { checkSignature, MAX_CLOCK_SKEW_MS, parseAuthorization, verifySignature } from '../../../labs/cloud/signature';
 import { KEY, SAMPLES, signRaw } from './signed-requests';
 
 describe('verifySignature', () => {
@@ -72,6 +72,37 @@ describe('verifySignature', () => {
   test('accepts a request that carries a session token, signed with it', async () => {
     const request = await signRaw('sqs', { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'AmazonSQS.ListQueues', 'x-amz-security-token': 'local' }, '{}');
     expect(await verifySignature(request, KEY)).toMatchObject({ ok: true });
+  });
+});
+
+describe('checkSignature', () => {
+  test('answers with no await once the scope\'s key is derived, and with a promise for a scope not seen yet', async () => {
+    // GIVEN a secret no request was checked with yet
+    const request = await SAMPLES.dynamodb();
+    const fresh = { ...KEY, secretAccessKey: `${KEY.secretAccessKey}-fresh` };
+    // WHEN the first check derives the key, the second finds it
+    const first = checkSignature(request, fresh);
+    const second = checkSignature(request, fresh);
+    // THEN
+    expect(first).toBeInstanceOf(Promise);
+    expect(await first).toMatchObject({ ok: false, code: 'SignatureDoesNotMatch' });
+    const third = checkSignature(request, fresh);
+    expect(third).not.toBeInstanceOf(Promise);
+    expect(third).toMatchObject({ ok: false, code: 'SignatureDoesNotMatch' });
+    expect(await second).toMatchObject({ ok: false, code: 'SignatureDoesNotMatch' });
+    // AND the cloud key's own check, synchronous once derived, admits the request
+    await verifySignature(request, KEY);
+    expect(checkSignature(request, KEY)).toMatchObject({ ok: true });
+  });
+
+  test('uses the Authorization header its caller parsed', async () => {
+    // GIVEN a request signed with the cloud key, and parts naming another access key
+    const request = await SAMPLES.sqs();
+    const parts = parseAuthorization(String(request.headers.authorization));
+    // WHEN
+    const verdict = await checkSignature(request, KEY, Date.now(), { ...parts!, accessKeyId: 'AKIAOTHEROTHEROTHER' });
+    // THEN
+    expect(verdict).toMatchObject({ ok: false, code: 'InvalidClientTokenId' });
   });
 });
 

@@ -13,8 +13,11 @@ const START_TIMEOUT_MS = 15_000;
 /** What the emulator set needs of an emulator's process: a child process, or the server inside this one. */
 export type EmulatorProcess = Pick<SupervisedProcess, 'pid' | 'emulatorPid' | 'exited' | 'isStopping' | 'output' | 'stop'>;
 
-/** What the front of an endpoint checks once a handed-over request's body is in (its signature): a refusal, or nothing. */
-export type RequestGuard = (body: Buffer) => Promise<GuardRefusal | undefined>;
+/**
+ * What the front of an endpoint checks once a handed-over request's body is in (its signature): a
+ * refusal, or nothing; synchronously when it can (no await between the body and the route).
+ */
+export type RequestGuard = (body: Buffer) => GuardRefusal | undefined | Promise<GuardRefusal | undefined>;
 
 export interface GuardRefusal {
   readonly status: number;
@@ -77,7 +80,7 @@ interface FauxqsApp {
     name: 'preParsing',
     hook: (request: { raw: IncomingMessage }, reply: FauxqsReply, payload: Readable, done: (error: Error | null, payload: Readable) => void) => void,
   ): void;
-  addHook(name: 'preValidation', hook: (request: { raw: IncomingMessage }, reply: FauxqsReply) => Promise<FauxqsReply | undefined>): void;
+  addHook(name: 'preValidation', hook: (request: { raw: IncomingMessage }, reply: FauxqsReply, done: (error?: Error) => void) => void): void;
 }
 
 interface FauxqsReply {
@@ -112,12 +115,23 @@ export async function startFauxqsInProcess(queueUrlHost?: string): Promise<Start
     if (entry !== undefined) payload.on('data', (chunk: Buffer) => entry.chunks.push(chunk));
     done(null, payload);
   });
-  app.addHook('preValidation', async (request, reply) => {
+  // A callback hook, not an async one: a request the guard admits synchronously goes on to its route
+  // at once, and every other request passes with no promise made.
+  app.addHook('preValidation', (request, reply, done) => {
     const entry = guards.get(request.raw);
-    if (entry === undefined) return undefined;
-    const refusal = await entry.guard(entry.chunks.length === 1 ? (entry.chunks[0] as Buffer) : Buffer.concat(entry.chunks));
-    if (refusal === undefined) return undefined;
-    return reply.code(refusal.status).headers(refusal.headers).send(refusal.body);
+    if (entry === undefined) return done();
+    const answer = (refusal: GuardRefusal | undefined): void => {
+      if (refusal === undefined) done();
+      else reply.code(refusal.status).headers(refusal.headers).send(refusal.body);
+    };
+    let verdict: GuardRefusal | undefined | Promise<GuardRefusal | undefined>;
+    try {
+      verdict = entry.guard(entry.chunks.length === 1 ? (entry.chunks[0] as Buffer) : Buffer.concat(entry.chunks));
+    } catch (error) {
+      return done(error as Error);
+    }
+    if (verdict instanceof Promise) verdict.then(answer, (error: unknown) => done(error as Error));
+    else answer(verdict);
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address() as { port: number };
