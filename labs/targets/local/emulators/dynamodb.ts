@@ -135,7 +135,13 @@ export function startDynamoDbLocal(log?: (line: string) => void): Promise<Starte
       ...(log ? { log } : {}),
     });
     const started = await waitUntilServing(child, `http://127.0.0.1:${port}`, (config) => new DynamoDBClient(config), (client) => client.send(new ListTablesCommand({})), HEALTH_TIMEOUT_MS);
-    await warmUpDynamoDbLocal(started.endpoint);
+    try {
+      await warmUpDynamoDbLocal(started.endpoint);
+    } catch (error) {
+      // The set only stops the emulators that started: one whose warm-up failed is stopped here.
+      await child.stop();
+      throw error;
+    }
     return started;
   });
 }
