@@ -68,8 +68,9 @@ export function drainFigure(options: BackpressureDrainOptions, runs: readonly Dr
   if (first === undefined) throw new Error('no run of the buffer strategy to report');
   const idealSeconds = drainIdealSeconds(options.burst, first.workMs, first.capacity);
   const runSeconds = runs.map((run) => round(run.drainMs / 1000, 1));
-  const measuredSeconds = round(median(runs.map((run) => run.drainMs)) / 1000, 1);
-  const ratio = round(median(runs.map((run) => run.drainMs)) / 1000 / idealSeconds);
+  const medianSeconds = median(runs.map((run) => run.drainMs)) / 1000;
+  const measuredSeconds = round(medianSeconds, 1);
+  const ratio = round(medianSeconds / idealSeconds);
   const failures = runs.flatMap((run, index) => run.failures.map((failure) => `run ${index + 1}: ${failure}`));
   return {
     burst: options.burst,

@@ -140,7 +140,7 @@ function handOver(options: GatewayOptions, request: IncomingMessage, response: S
   const refusalOf = (verdict: SignatureVerdict): ErrorAnswer | undefined =>
     verdict.ok ? undefined : awsError(routed.protocol, 403, verdict.code, verdict.message, randomUUID());
   serve(request, response, (body) => {
-    const verdict = checkSignature({ method: headersOnly.method, url: headersOnly.url, headers: headersOnly.headers, body }, options.credentials, Date.now(), authorization);
+    const verdict = checkSignature({ ...headersOnly, body }, options.credentials, Date.now(), authorization);
     return verdict instanceof Promise ? verdict.then(refusalOf) : refusalOf(verdict);
   });
   return true;

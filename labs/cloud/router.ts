@@ -39,52 +39,39 @@ export function route(
   const isQuery = contentType.startsWith('application/x-www-form-urlencoded');
   const protocol: Protocol = isQuery ? 'query' : target !== '' ? 'json' : 'rest-json';
   const operation = operationOf(request, target, isQuery);
+  const ok = (destination: Destination, as: Protocol = protocol): Route => ({ ok: true, destination, protocol: as, operation });
+  const unserved = (message: string): Route => ({ ok: false, protocol, operation, message });
 
   if (request.url.startsWith(CONTROL_PREFIX)) {
-    return service === CONTROL_SERVICE
-      ? { ok: true, destination: 'control', protocol: 'rest-json', operation }
-      : { ok: false, protocol, operation, message: `${request.url.split('?')[0]} is the local cloud's control API` };
+    return service === CONTROL_SERVICE ? ok('control', 'rest-json') : unserved(`${request.url.split('?')[0]} is the local cloud's control API`);
   }
-  const byTarget = destinationOfTarget(target);
+  const byTarget = TARGET_PREFIXES.find(([prefix]) => target.startsWith(prefix))?.[1];
   switch (service) {
     case 'sqs':
       if (isQuery) {
-        return {
-          ok: false,
-          protocol,
-          operation,
-          message: `SQS ${operation} in the query protocol: the local cloud serves SQS in the JSON protocol only; use boto3 >= 1.28, AWS CLI >= 1.29 / 2.13 or SDK v3`,
-        };
+        return unserved(
+          `SQS ${operation} in the query protocol: the local cloud serves SQS in the JSON protocol only; use boto3 >= 1.28, AWS CLI >= 1.29 / 2.13 or SDK v3`,
+        );
       }
-      return { ok: true, destination: 'sqs', protocol, operation };
+      return ok('sqs');
     case 'sns':
-      return { ok: true, destination: 'sns', protocol, operation };
+      return ok('sns');
     case 'kinesis':
-      return { ok: true, destination: 'kinesis', protocol, operation };
+      return ok('kinesis');
     case 'dynamodb':
-      return { ok: true, destination: byTarget === 'dynamodb-streams' ? 'dynamodb-streams' : 'dynamodb', protocol, operation };
+      return ok(byTarget === 'dynamodb-streams' ? 'dynamodb-streams' : 'dynamodb');
     case 'lambda':
       return LAMBDA_INVOKE_PATH.test(request.url) && request.method === 'POST'
-        ? { ok: true, destination: 'lambda-invoke', protocol: 'rest-json', operation }
-        : { ok: false, protocol, operation, message: `Lambda ${operation}: the local cloud serves Lambda Invoke only (list the functions with \`labs outputs <module>\`)` };
+        ? ok('lambda-invoke', 'rest-json')
+        : unserved(`Lambda ${operation}: the local cloud serves Lambda Invoke only (list the functions with \`labs outputs <module>\`)`);
     case undefined:
       // Unsigned (the signature check refuses it): the target still tells the protocol of the answer.
-      if (byTarget !== undefined) return { ok: true, destination: byTarget, protocol, operation };
+      if (byTarget !== undefined) return ok(byTarget);
       break;
     default:
       break;
   }
-  return {
-    ok: false,
-    protocol,
-    operation,
-    message: `${service ?? 'an unsigned request'} ${operation}: no emulator of the local cloud serves it (SQS, SNS, Kinesis, DynamoDB, DynamoDB Streams and Lambda Invoke are served)`,
-  };
-}
-
-function destinationOfTarget(target: string): Destination | undefined {
-  for (const [prefix, destination] of TARGET_PREFIXES) if (target.startsWith(prefix)) return destination;
-  return undefined;
+  return unserved(`${service ?? 'an unsigned request'} ${operation}: no emulator of the local cloud serves it (SQS, SNS, Kinesis, DynamoDB, DynamoDB Streams and Lambda Invoke are served)`);
 }
 
 /** The function name of a Lambda Invoke request path. */

@@ -24,8 +24,9 @@ export function leaseHeld(item: Record<string, unknown> | undefined, now: number
  * the returner still holds it. A caller tries first the slot it gave back last, then the others in turn:
  * K callers that each keep calling (K consumers draining a queue) then find their own slot free and
  * lease it in one write, where a random start would cost (K - 1) / 2 refused writes a call on average.
- * A caller with no slot of its own yet starts from a random one, so concurrent callers rarely race. DynamoDB checks each condition atomically with its write, so at most K callers hold
- * a lease at any instant, and a lease whose holder was killed frees itself at the holder's deadline.
+ * A caller with no slot of its own yet starts from a random one, so concurrent callers rarely race.
+ * DynamoDB checks each condition atomically with its write, so at most K callers hold a lease at any
+ * instant, and a lease whose holder was killed frees itself at the holder's deadline.
  */
 export function dynamoSemaphore(client: DynamoDBDocumentClient, tableName: string, random: () => number = Math.random, now: () => number = Date.now): SemaphorePorts {
   let lastReturned: number | undefined;
