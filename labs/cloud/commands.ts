@@ -77,7 +77,7 @@ export function cloudCommands(io: CloudCommandsIo, modules: readonly LabModule[]
     });
 
   const env = new Command('env')
-    .description('print the `export` lines that point AWS clients (boto3, the AWS CLI, SDKs) at the running local cloud: eval "$(npx labs env)"')
+    .description('print the `export` lines (and an `aws` function for the AWS CLI v1) that point AWS clients (boto3, the AWS CLI, SDKs) at the running local cloud: eval "$(npx labs env)"')
     .action(() => out(envLines(requireState(path()))));
 
   const outputs = new Command('outputs')
@@ -158,11 +158,26 @@ export function cloudCommands(io: CloudCommandsIo, modules: readonly LabModule[]
   return [up, env, outputs, logs, status, down];
 }
 
-/** `export` lines for a shell, and `unset` for anything that could reach a real account or another endpoint. */
+/**
+ * The AWS CLI v1 sends `aws sqs` to SQS's legacy endpoint (`queue.amazonaws.com`) unless
+ * `--endpoint-url` is on its command line: no variable or config setting changes that
+ * (aws/aws-cli#8737). In the shell that evals `labs env`, this function gives an `aws sqs` command
+ * that names no endpoint the cloud's; it changes nothing else (any other command already reads
+ * AWS_ENDPOINT_URL). POSIX sh, so bash, zsh and dash read it alike.
+ */
+const AWS_CLI_SQS_ENDPOINT = [
+  '# the AWS CLI v1 ignores AWS_ENDPOINT_URL for `aws sqs` (aws/aws-cli#8737): in this shell, `aws sqs` gets --endpoint-url',
+  'aws() { case " $* " in *" --endpoint-url"*) ;; *" sqs "*) set -- --endpoint-url "$AWS_ENDPOINT_URL" "$@" ;; esac; command aws "$@"; }',
+];
+
+/**
+ * `export` lines for a shell, `unset` for anything that could reach a real account or another
+ * endpoint, and the `aws` function above.
+ */
 export function envLines(state: CloudState): string {
   const exports = Object.entries(endpointEnvironment(state.url, state)).filter(([name]) => !/^AWS_ENDPOINT_URL_/.test(name));
   const unset = ['AWS_PROFILE', 'AWS_DEFAULT_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_SECURITY_TOKEN', 'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS', ...['SQS', 'SNS', 'KINESIS', 'DYNAMODB', 'DYNAMODB_STREAMS', 'LAMBDA'].map((s) => `AWS_ENDPOINT_URL_${s}`)];
-  return [...exports.map(([name, value]) => `export ${name}='${value}'`), `unset ${unset.join(' ')}`].join('\n');
+  return [...exports.map(([name, value]) => `export ${name}='${value}'`), `unset ${unset.join(' ')}`, ...AWS_CLI_SQS_ENDPOINT].join('\n');
 }
 
 /** A function's short name: its logical id without CDK's 8-character hash. */

@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NO_CLOUD_MESSAGE, readState, removeState, requireState, writeState, type CloudState } from '../../../labs/cloud/state';
@@ -85,7 +86,36 @@ describe('labs env', () => {
       "export AWS_ACCESS_KEY_ID='AKIAEXAMPLEEXAMPLE00'",
       "export AWS_SECRET_ACCESS_KEY='secret/with+base64='",
       expect.stringMatching(/^unset AWS_PROFILE .*AWS_SESSION_TOKEN .*AWS_ENDPOINT_URL_SQS /),
+      expect.stringMatching(/^# the AWS CLI v1 ignores AWS_ENDPOINT_URL for `aws sqs`/),
+      expect.stringMatching(/^aws\(\) \{ /),
     ]);
+  });
+
+  // An `aws` on PATH that prints the arguments it was given, one per line, then a blank line.
+  const bin = join(dir, 'bin');
+  mkdirSync(bin, { recursive: true });
+  writeFileSync(join(bin, 'aws'), '#!/bin/sh\nfor a in "$@"; do printf "%s\\n" "$a"; done\necho\n');
+  chmodSync(join(bin, 'aws'), 0o755);
+  const commands = [
+    'aws sqs list-queues',
+    'aws --output json sqs get-queue-attributes --queue-url "http://127.0.0.1:4566/000000000000/q 1" --attribute-names All',
+    'aws kinesis list-streams',
+    'aws sqs list-queues --endpoint-url http://127.0.0.1:9',
+    'aws --endpoint-url=http://127.0.0.1:9 sqs list-queues',
+  ];
+  const expected = [
+    ['--endpoint-url', 'http://127.0.0.1:4566', 'sqs', 'list-queues'],
+    ['--endpoint-url', 'http://127.0.0.1:4566', '--output', 'json', 'sqs', 'get-queue-attributes', '--queue-url', 'http://127.0.0.1:4566/000000000000/q 1', '--attribute-names', 'All'],
+    ['kinesis', 'list-streams'],
+    ['sqs', 'list-queues', '--endpoint-url', 'http://127.0.0.1:9'],
+    ['--endpoint-url=http://127.0.0.1:9', 'sqs', 'list-queues'],
+  ];
+
+  test.each(['bash', 'sh'])('in %s, `aws sqs` gets the endpoint unless it names one, and every other command runs as typed', (shell) => {
+    const script = `eval "$(cat)"\n${commands.join('\n')}\n`;
+    const printed = execFileSync(shell, ['-c', script], { input: envLines(state()), env: { PATH: `${bin}:/usr/bin:/bin` }, encoding: 'utf8' });
+    const calls = printed.split('\n\n').filter((call) => call !== '').map((call) => call.split('\n').filter((arg) => arg !== ''));
+    expect(calls).toEqual(expected);
   });
 });
 
