@@ -86,6 +86,9 @@ export async function startRuntime(deployment: LocalDeployment, options: Runtime
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     AWS_SESSION_TOKEN: 'local',
+    // The SDK warns, in every environment's log, that its releases after January 2027 need Node.js 22:
+    // a notice about the Node.js this runtime runs on, which Lambda's nodejs24.x would not print.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     ...options.emulators.environment(),
   };
 

@@ -46,6 +46,7 @@ describe('local Lambda runtime', () => {
         fixtureFunction('exits'),
         fixtureFunction('no-export'),
         fixtureFunction('calls-aws'),
+        fixtureFunction('sdk-client'),
       ),
       { emulators: EMULATORS, verbose: true, log: (line) => verboseLines.push(line) },
     );
@@ -196,6 +197,17 @@ describe('local Lambda runtime', () => {
     expect(text).toContainEqual(expect.stringMatching(new RegExp(`^REPORT RequestId: ${result.context.awsRequestId}\\tDuration: `)));
     expect(runtime.logs('EchoA').every((entry) => entry.functionName === 'EchoA')).toBe(true);
     expect(verboseLines).toContainEqual(expect.stringMatching(/^\[EchoB [0-9a-f]{8}\] .*log-me/));
+  });
+
+  it("keeps the SDK's notice about this machine's Node.js version out of the function's log", async () => {
+    // WHEN: a handler makes an SDK client at init (the SDK checks the Node.js version there)
+    const result = await runtime.invoke('Lab-sdk-client-ABC123', {});
+
+    // THEN
+    expect(result).toEqual({ region: 'us-east-1' });
+    const lines = runtime.logs('Lab-sdk-client-ABC123').map((entry) => entry.line);
+    expect(lines.some((line) => line.startsWith('START RequestId:'))).toBe(true);
+    expect(lines.filter((line) => /NodeVersionSupportWarning|require node >=/.test(line))).toEqual([]);
   });
 
   it('emits JSON console lines when the function logs in JSON', async () => {
