@@ -109,8 +109,13 @@ async function launchArgs(dir: string, log?: (line: string) => void): Promise<st
   return ['-jar', join(dir, 'DynamoDBLocal.jar')];
 }
 
-/** DynamoDB Local on a free loopback port (see LOOPBACK_LAUNCHER). */
+/** DynamoDB Local on a free loopback port (see LOOPBACK_LAUNCHER), warmed up before it is reported ready. */
 export function startDynamoDbLocal(log?: (line: string) => void): Promise<StartedEmulator> {
+  return launchDynamoDbLocal(warmUpDynamoDbLocal, log);
+}
+
+/** `startDynamoDbLocal` with the warm-up given: an emulator whose warm-up fails is stopped, and the start fails. */
+export function launchDynamoDbLocal(warmUp: (endpoint: string) => Promise<void>, log?: (line: string) => void): Promise<StartedEmulator> {
   const java = findJava();
   return startWithRetry(async () => {
     const dir = await ensureDynamoDbLocal(log);
@@ -136,7 +141,7 @@ export function startDynamoDbLocal(log?: (line: string) => void): Promise<Starte
     });
     const started = await waitUntilServing(child, `http://127.0.0.1:${port}`, (config) => new DynamoDBClient(config), (client) => client.send(new ListTablesCommand({})), HEALTH_TIMEOUT_MS);
     try {
-      await warmUpDynamoDbLocal(started.endpoint);
+      await warmUp(started.endpoint);
     } catch (error) {
       // The set only stops the emulators that started: one whose warm-up failed is stopped here.
       await child.stop();

@@ -2,7 +2,7 @@ import { CreateQueueCommand, ListQueuesCommand, SQSClient } from '@aws-sdk/clien
 import { KinesisClient, ListStreamsCommand } from '@aws-sdk/client-kinesis';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -11,6 +11,7 @@ import {
   startEmulators,
   type RunningEmulators,
 } from '../../../../labs/targets/local/emulators';
+import { launchDynamoDbLocal } from '../../../../labs/targets/local/emulators/dynamodb';
 import { isAlive, waitUntilGone } from '../../../helpers/processes';
 
 jest.setTimeout(120_000);
@@ -22,6 +23,21 @@ function pidsOf(emulators: RunningEmulators): number[] {
   return [...new Set(emulators.processes.flatMap((p) => [p.pid, p.emulatorPid]))].filter(
     (pid): pid is number => pid !== undefined,
   );
+}
+
+/** The processes whose command line has `-port <port>` (DynamoDB Local's JVM names its port so). */
+function processesOnPort(port: number): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+        return args.some((arg, i) => arg === '-port' && args[i + 1] === String(port));
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }
 
 /** Runs the fixture in its own node process and resolves with the emulator pids it reports. */
@@ -146,6 +162,26 @@ describe('startEmulators', () => {
     } finally {
       await emulators.stop();
     }
+  });
+
+  test("stops a DynamoDB Local whose warm-up fails, and fails the start with the warm-up's error", async () => {
+    // GIVEN a warm-up that finds the emulator serving, then fails
+    let endpoint = '';
+    // The JVM and the watchdog that would kill it with this process.
+    let processes: number[] = [];
+    const start = launchDynamoDbLocal(async (url) => {
+      endpoint = url;
+      processes = processesOnPort(Number(new URL(url).port));
+      throw new Error('the warm-up write was refused');
+    });
+
+    // THEN the start fails with that error, and the emulator it started is gone
+    await expect(start).rejects.toThrow('the warm-up write was refused');
+    expect(processes.length).toBeGreaterThan(0);
+    expect(processes.filter(isAlive)).toEqual([]);
+    const client = new DynamoDBClient({ ...localClientConfig(endpoint), maxAttempts: 1 });
+    await expect(client.send(new ListTablesCommand({}))).rejects.toThrow(/ECONNREFUSED/);
+    client.destroy();
   });
 
   test('fails fast with one line saying what to install if java is missing', async () => {
