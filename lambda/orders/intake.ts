@@ -58,6 +58,11 @@ const placeOnce = makeIdempotent(
   { persistenceStore: new DynamoDBPersistenceLayer({ tableName: IDEMPOTENCY_TABLE_NAME }), config: idempotencyConfig },
 );
 
+function isHttpApiRequest(event: unknown): event is APIGatewayProxyEventV2 {
+  const candidate = event as Partial<APIGatewayProxyEventV2> | null | undefined;
+  return typeof candidate?.headers === 'object' && candidate.headers !== null && typeof candidate.requestContext === 'object' && candidate.requestContext !== null;
+}
+
 function json(statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 {
   return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
 }
@@ -69,6 +74,11 @@ function json(statusCode: number, body: unknown): APIGatewayProxyStructuredResul
  */
 export const handler = async (event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyStructuredResultV2> => {
   logger.addContext(context);
+  if (!isHttpApiRequest(event)) {
+    // A direct invoke (`aws lambda invoke` with any payload) is not a request of the API.
+    logger.warn('not an HTTP API request', { keys: Object.keys(event ?? {}) });
+    return json(400, { message: 'this function serves POST /orders of the HTTP API (payload format 2.0): send the order to the API URL that `labs outputs orders` lists, not as a direct invoke' });
+  }
   const correlationId = event.headers['x-correlation-id'] ?? event.requestContext.requestId;
   logger.setCorrelationId(correlationId);
   const idempotencyKey = event.headers['idempotency-key'];

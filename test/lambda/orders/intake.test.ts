@@ -124,6 +124,15 @@ describe('intake handler', () => {
     expect(String(bodyOf(response)['message'])).toMatch(/Idempotency-Key header is required/);
     expect(orders.size).toBe(0);
   });
+
+  test.each([[{}], [{ orderId: 'o-1' }], [null]])('answers 400 saying where orders go when invoked directly with %p, and stores and publishes nothing', async (payload) => {
+    const response = (await handler(payload as unknown as APIGatewayProxyEventV2, context)) as APIGatewayProxyStructuredResultV2;
+    expect(response.statusCode).toBe(400);
+    expect(String(bodyOf(response)['message'])).toMatch(/serves POST \/orders of the HTTP API .*labs outputs orders/);
+    expect(orders.size).toBe(0);
+    expect(documents).not.toHaveReceivedAnyCommand();
+    expect(sns).not.toHaveReceivedCommand(PublishCommand);
+  });
 });
 
 test('orderIdFor gives each key one GUID', () => {
