@@ -151,6 +151,8 @@ function send(reply: FastifyReply, answer: ErrorAnswer): FastifyReply {
 }
 
 function unknownOperation(protocol: Protocol, message: string, requestId: string): ErrorAnswer {
+  // Each protocol's own code for an operation it does not serve (S3 answers NotImplemented with 501).
+  if (protocol === 'rest-xml') return awsError(protocol, 501, 'NotImplemented', message, requestId);
   return awsError(protocol, 400, protocol === 'query' ? 'InvalidAction' : 'UnknownOperationException', message, requestId);
 }
 

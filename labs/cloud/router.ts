@@ -5,7 +5,7 @@ import { headerValue, signingName, type IncomingRequest } from './signature';
 export type Destination = ServiceName | 'dynamodb-streams' | 'lambda-invoke' | 'control';
 
 /** The wire protocol a request speaks, which decides the shape of an error answer. */
-export type Protocol = 'json' | 'query' | 'rest-json';
+export type Protocol = 'json' | 'query' | 'rest-json' | 'rest-xml';
 
 export type Route =
   | { readonly ok: true; readonly destination: Destination; readonly protocol: Protocol; readonly operation: string }
@@ -37,7 +37,8 @@ export function route(
   const target = headerValue(request.headers, 'x-amz-target') ?? '';
   const contentType = (headerValue(request.headers, 'content-type') ?? '').toLowerCase();
   const isQuery = contentType.startsWith('application/x-www-form-urlencoded');
-  const protocol: Protocol = isQuery ? 'query' : target !== '' ? 'json' : 'rest-json';
+  // S3 is served by no emulator here; its clients read errors only in its own XML shape.
+  const protocol: Protocol = isQuery ? 'query' : target !== '' ? 'json' : service === 's3' ? 'rest-xml' : 'rest-json';
   const operation = operationOf(request, target, isQuery);
   const ok = (destination: Destination, as: Protocol = protocol): Route => ({ ok: true, destination, protocol: as, operation });
   const unserved = (message: string): Route => ({ ok: false, protocol, operation, message });
@@ -99,8 +100,15 @@ export interface ErrorAnswer {
 }
 
 export function awsError(protocol: Protocol, status: number, code: string, message: string, requestId: string): ErrorAnswer {
+  const escape = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  if (protocol === 'rest-xml') {
+    return {
+      status,
+      headers: { 'content-type': 'application/xml', 'x-amz-request-id': requestId },
+      body: `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${escape(code)}</Code><Message>${escape(message)}</Message><RequestId>${requestId}</RequestId></Error>`,
+    };
+  }
   if (protocol === 'query') {
-    const escape = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
     return {
       status,
       headers: { 'content-type': 'text/xml', 'x-amzn-requestid': requestId },

@@ -168,6 +168,10 @@ describe('a running local cloud', () => {
     const signed = await signRaw('cloudformation', { 'content-type': 'application/x-www-form-urlencoded' }, 'Action=DescribeStacks&Version=2010-05-15', clientConfig(state).credentials, state.url);
     const answer = await fetch(state.url, { method: 'POST', headers: headersOf(signed.headers), body: 'Action=DescribeStacks&Version=2010-05-15' });
     expect([answer.status, await answer.text()]).toEqual([400, expect.stringMatching(/<Code>InvalidAction<\/Code><Message>cloudformation DescribeStacks: no emulator/)]);
+    // S3's clients read only its own XML error document.
+    const listBuckets = await signRaw('s3', {}, '', clientConfig(state).credentials, state.url);
+    const s3 = await fetch(state.url, { method: 'POST', headers: headersOf(listBuckets.headers), body: '' });
+    expect([s3.status, await s3.text()]).toEqual([501, expect.stringMatching(/^<\?xml .*\n<Error><Code>NotImplemented<\/Code><Message>s3 \w+ \/: no emulator/)]);
   });
 
   test('keeps every emulator off the other network interfaces', async () => {

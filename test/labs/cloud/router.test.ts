@@ -38,6 +38,10 @@ describe('route', () => {
     expect(routed).toMatchObject({ ok: false, message: expect.stringMatching(message) });
   });
 
+  test('answers S3, which no emulator serves, in the XML error shape its clients read', async () => {
+    expect(route(await signRaw('s3', {}, ''))).toMatchObject({ ok: false, protocol: 'rest-xml' });
+  });
+
   test('routes the control API only when signed for it', async () => {
     const request = { ...(await signRaw('labs', {}, '')), url: '/_labs/logs?since=0' };
     const forged = { ...(await signRaw('sqs', {}, '')), url: '/_labs/deploy' };
@@ -57,6 +61,15 @@ describe('awsError', () => {
     expect(answer.body).toBe(
       '<ErrorResponse xmlns="https://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>Sender</Type><Code>InvalidClientTokenId</Code><Message>bad &lt;key&gt;</Message></Error><RequestId>req-1</RequestId></ErrorResponse>',
     );
+  });
+
+  test("shapes a REST-XML (S3) error as S3's Error document", () => {
+    const answer = awsError('rest-xml', 501, 'NotImplemented', 's3 GET /: no <emulator>', 'req-3');
+    expect([answer.status, answer.headers['content-type'], answer.body]).toEqual([
+      501,
+      'application/xml',
+      '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>NotImplemented</Code><Message>s3 GET /: no &lt;emulator&gt;</Message><RequestId>req-3</RequestId></Error>',
+    ]);
   });
 
   test('shapes a JSON-protocol error with __type and the error-type headers', () => {
