@@ -3,7 +3,8 @@ import { exitWithStory, json, labs, type CliRun } from './cli-process';
 /**
  * `labs delivery ordering` and `labs delivery backpressure` end to end on the local cloud, each with
  * its defaults (4 groups of 5 with one poison; a burst of 60 over K = 3), as a student runs them. The
- * expected numbers are written out here, not read from the run.
+ * expected numbers are written out here, not read from the run. The two runs go side by side, each with
+ * a local cloud of its own: both mostly wait on visibility timeouts and polls.
  */
 
 jest.setTimeout(400_000);
@@ -28,12 +29,17 @@ interface Strategy {
   readonly series: ReadonlyArray<{ readonly t: number; readonly depth: number; readonly inFlight: number; readonly downstreamBusy: number }>;
 }
 
+let runs: { readonly ordering: Promise<CliRun>; readonly backpressure: Promise<CliRun> };
+beforeAll(() => {
+  runs = { ordering: labs('delivery', 'ordering', '--json'), backpressure: labs('delivery', 'backpressure', '--json') };
+});
+
 const pick = (o: Record<string, unknown>, keys: readonly string[]) => Object.fromEntries(keys.map((k) => [k, o[k]]));
 
 describe('labs delivery ordering', () => {
   let run: CliRun;
   beforeAll(async () => {
-    run = await labs('delivery', 'ordering', '--json');
+    run = await runs.ordering;
   }, 400_000);
 
   test('exits 0 with FIFO in order, only the poisoned group blocked, and the standard queue overtaken in every group', () => {
@@ -65,7 +71,7 @@ describe('labs delivery ordering', () => {
 describe('labs delivery backpressure', () => {
   let run: CliRun;
   beforeAll(async () => {
-    run = await labs('delivery', 'backpressure', '--json');
+    run = await runs.backpressure;
   }, 400_000);
 
   test('exits 0 with the numbers each strategy must show', () => {

@@ -1,9 +1,20 @@
-import { json, labs } from './cli-process';
+import { json, labs, type CliRun } from './cli-process';
 
 /**
  * The fault labs of LabOrders end to end on the local cloud, each run once with few orders, short
  * outages and a 10 s alarm period (`-c ordersAlarmSeconds=10`), its observations asserted exactly.
+ * The three runs go side by side, each with a local cloud of its own: they mostly wait (outages, alarm
+ * periods), and the file takes as long as its longest run instead of the sum of the three.
  */
+let runs: { readonly inventory: Promise<CliRun>; readonly payment: Promise<CliRun>; readonly redrive: Promise<CliRun> };
+beforeAll(() => {
+  runs = {
+    inventory: labs('orders', 'outage', 'inventory', '--orders', '10', '--seconds', '15', '-c', 'ordersAlarmSeconds=10', '--json'),
+    payment: labs('orders', 'outage', 'payment', '--orders', '5', '--seconds', '1', '-c', 'ordersBreakerCoolDownSeconds=2', '-c', 'ordersAlarmSeconds=10', '--json'),
+    redrive: labs('orders', 'redrive', '--queue', 'payment', '--orders', '10', '-c', 'ordersBreakerCoolDownSeconds=2', '--json'),
+  };
+});
+
 interface Depths {
   readonly name: string;
   readonly maxDepth: number;
@@ -36,7 +47,7 @@ interface Outage {
 
 describe('labs orders outage inventory', () => {
   test('inventory backs up and its age alarm fires while payment and notification keep pace; then every order completes once', async () => {
-    const run = await labs('orders', 'outage', 'inventory', '--orders', '10', '--seconds', '15', '-c', 'ordersAlarmSeconds=10', '--json');
+    const run = await runs.inventory;
     const result = json<Outage>(run);
     expect({ code: run.code, failures: result.failures }).toEqual({ code: 0, failures: [] });
     // 10 orders: the 10th is declined, the other 9 find stock.
@@ -82,7 +93,7 @@ interface PaymentOutage {
 
 describe('labs orders outage payment', () => {
   test('the shared breaker opens after 5 failed deliveries, no call goes through while it is open, every outage order ends in the payment DLQ, a probe closes it on recovery', async () => {
-    const run = await labs('orders', 'outage', 'payment', '--orders', '5', '--seconds', '1', '-c', 'ordersBreakerCoolDownSeconds=2', '-c', 'ordersAlarmSeconds=10', '--json');
+    const run = await runs.payment;
     const result = json<PaymentOutage>(run);
     expect({ code: run.code, failures: result.failures }).toEqual({ code: 0, failures: [] });
     // 5 orders during the outage, all dead-lettered by payment and waiting; 3 after it, confirmed.
@@ -121,7 +132,7 @@ interface Redrive {
 
 describe('labs orders redrive', () => {
   test('fills the empty payment DLQ with a payment outage, moves its 10 orders back, and each completes once', async () => {
-    const run = await labs('orders', 'redrive', '--queue', 'payment', '--orders', '10', '-c', 'ordersBreakerCoolDownSeconds=2', '--json');
+    const run = await runs.redrive;
     const result = json<Redrive>(run);
     expect({ code: run.code, failures: result.failures }).toEqual({ code: 0, failures: [] });
     expect([result.filled.orders, result.filled.ok]).toEqual([10, true]);
