@@ -1,18 +1,50 @@
-import { json, labs } from './cli-process';
+import { json, labs, labsUp, type CliRun, type RunningCloud } from './cli-process';
 
 /**
  * The lab tool end to end: `labs <module> --json` as a subprocess against the local cloud (synth with
  * bundling, emulators, provisioner, Lambda runtime), asserting the JSON contract and the verdict.
  * Each module's run with its default options is asserted in labs-all.integ.test.ts (`labs all` runs
- * exactly those); this file runs the options and subcommands.
+ * exactly those); this file runs the options and subcommands. The runs go side by side: the worker
+ * pool's and the pipeline's each with a local cloud of their own, the two stream runs one after the
+ * other attached to one `labs up stream`, as a student runs them from a second terminal.
  */
 
 jest.setTimeout(300_000);
 
-// A worker of one task per batch may time out after 1 s: a 6 s visibility timeout, so the poison's three
-// receives take 18 s, not 90 s.
+let cloud: RunningCloud | undefined;
+let runs: {
+  readonly workerPool: Promise<CliRun>;
+  readonly pipeline: Promise<CliRun>;
+  readonly refused: Promise<CliRun>;
+  readonly stream: Promise<{ readonly replay: CliRun; readonly group: CliRun }>;
+};
+
+beforeAll(() => {
+  const stream = (async () => {
+    cloud = await labsUp(['stream']);
+    const replay = await labs('stream', 'replay', '--json');
+    const group = await labs('stream', 'group', '--consumers', '6', '--json');
+    return { replay, group };
+  })();
+  runs = {
+    // A worker of one task per batch may time out after 1 s: a 6 s visibility timeout, so the poison's three
+    // receives take 18 s, not 90 s.
+    workerPool: labs('worker-pool', '--tasks', '12', '--workers', '4', '--work-ms', '50', '--poison', '1', '--crash', '-c', 'workerTimeoutSeconds=1', '-c', 'workerBatchSize=1', '--json'),
+    pipeline: labs('pipeline', '--subtasks', '5', '--range-end', '10000', '--json'),
+    refused: labs('worker-pool', '--work-ms', '600000'),
+    stream,
+  };
+  // Each is awaited by its test; a failure is that test's, not an unhandled rejection before it.
+  for (const run of Object.values(runs)) (run as Promise<unknown>).catch(() => undefined);
+});
+
+afterAll(async () => {
+  await runs.stream.catch(() => undefined);
+  await cloud?.stop();
+});
+
 test('worker-pool --workers 4 --poison 1 --crash, 1 s timeout: once each, poison dead-lettered, the crashed task redelivered', async () => {
-  const run = await labs('worker-pool', '--tasks', '12', '--workers', '4', '--work-ms', '50', '--poison', '1', '--crash', '-c', 'workerTimeoutSeconds=1', '-c', 'workerBatchSize=1', '--json');
+  const run = await runs.workerPool;
   const result = json<{
     ok: boolean;
     tasks: number;
@@ -31,7 +63,7 @@ test('worker-pool --workers 4 --poison 1 --crash, 1 s timeout: once each, poison
 });
 
 test('stream replay: re-reads a shard from a sequence number in the middle of the run', async () => {
-  const run = await labs('stream', 'replay', '--json');
+  const run = (await runs.stream).replay;
   const result = json<{ ok: boolean; scenario: string; from: string; replayed: { sequenceNumber: string }[]; expectedEventIds: number[] }>(run);
   expect(result).toMatchObject({ ok: true, scenario: 'replay' });
   expect(result.replayed[0]?.sequenceNumber).toBe(result.from);
@@ -40,7 +72,7 @@ test('stream replay: re-reads a shard from a sequence number in the middle of th
 });
 
 test('stream group --consumers 6: each shard leased once, the surplus consumers idle', async () => {
-  const run = await labs('stream', 'group', '--consumers', '6', '--json');
+  const run = (await runs.stream).group;
   const result = json<{ ok: boolean; shardCount: number; idle: string[]; members: { shards: unknown[] }[] }>(run);
   expect(result.ok).toBe(true);
   expect(result.idle).toHaveLength(6 - result.shardCount);
@@ -49,7 +81,7 @@ test('stream group --consumers 6: each shard leased once, the surplus consumers 
 });
 
 test('pipeline: the job completes once with the independently computed aggregate', async () => {
-  const run = await labs('pipeline', '--subtasks', '5', '--range-end', '10000', '--json');
+  const run = await runs.pipeline;
   const result = json<Record<string, unknown>>(run);
   expect(result).toMatchObject({ ok: true, subtasks: 5, completed: 5, result: 1229, expectedResult: 1229 });
   expect(typeof result.jobId).toBe('string');
@@ -57,7 +89,7 @@ test('pipeline: the job completes once with the independently computed aggregate
 });
 
 test('a scenario the stack refuses ends with one line on stderr and exit code 1', async () => {
-  const run = await labs('worker-pool', '--work-ms', '600000');
+  const run = await runs.refused;
   expect(run.code).toBe(1);
   expect(run.stderr.trim().split('\n').pop()).toMatch(/^labs: --work-ms 600000 is more than a task of LabWorkerPool may take \(\d+ ms/);
   expect(run.stdout).toBe('');

@@ -1,12 +1,23 @@
-import { json, labs } from './cli-process';
+import { json, labs, type CliRun } from './cli-process';
 import { hashKeyOf } from '../../../labs/scenarios/stream-routing';
 
 /**
  * The stream labs about scaling, end to end on the local cloud: `labs stream parallel | scale | reshard`
  * as a subprocess, each once, on a small stream with short runs; exact counts, timing only reported.
+ * The three go side by side, each with a local cloud of its own (their stream sizes differ).
  */
 
 jest.setTimeout(300_000);
+
+let runs: { readonly parallel: Promise<CliRun>; readonly scale: Promise<CliRun>; readonly reshard: Promise<CliRun> };
+beforeAll(() => {
+  runs = {
+    // One shard and factor 2: four execution environments in all, so cold starts stay few.
+    parallel: labs('stream', 'parallel', '--factor', '2', '--records', '40', '--users', '6', '--work-ms', '20', '-c', 'shardCount=1', '--json'),
+    scale: labs('stream', 'scale', '--consumers', '2,3', '--work-ms', '10', '--records', '100', '--rate', '200', '--kill', '1', '-c', 'shardCount=2', '--json'),
+    reshard: labs('stream', 'reshard', '--to', '2', '--records', '12', '--users', '4', '-c', 'shardCount=1', '--json'),
+  };
+});
 
 interface ParallelJson {
   ok: boolean;
@@ -17,9 +28,8 @@ interface ParallelJson {
   speedUp: number;
 }
 
-// One shard and factor 2: four execution environments in all, so cold starts stay few.
 test('stream parallel --factor 2: every record once, each key in order, factor-1 consumers in shard order', async () => {
-  const run = await labs('stream', 'parallel', '--factor', '2', '--records', '40', '--users', '6', '--work-ms', '20', '-c', 'shardCount=1', '--json');
+  const run = await runs.parallel;
   const result = json<ParallelJson>(run);
   expect(result).toMatchObject({ ok: true, factor: 2, deployedFactor: 2, records: 40 });
   expect(result.consumers.map((c) => [c.name, c.factor, c.records, c.expected, c.orderViolations])).toEqual([
@@ -40,7 +50,7 @@ interface ScaleJson {
 }
 
 test('stream scale --consumers 2,3 --kill 1 on 2 shards: the surplus idle, every record once, the dead shard taken over after expiry', async () => {
-  const run = await labs('stream', 'scale', '--consumers', '2,3', '--work-ms', '10', '--records', '100', '--rate', '200', '--kill', '1', '-c', 'shardCount=2', '--json');
+  const run = await runs.scale;
   const result = json<ScaleJson>(run);
   expect(result).toMatchObject({ ok: true, shardCount: 2, leaseMs: 2000 });
   expect(result.runs.map((r) => [r.consumers, r.idle, r.processed, r.duplicates, r.leasesOfKilled])).toEqual([
@@ -72,7 +82,7 @@ interface ReshardJson {
 }
 
 test('stream reshard --to 2 on 1 shard: split by the stack update, every record once in every consumer, each key in order, parents first', async () => {
-  const run = await labs('stream', 'reshard', '--to', '2', '--records', '12', '--users', '4', '-c', 'shardCount=1', '--json');
+  const run = await runs.reshard;
   const result = json<ReshardJson>(run);
   expect(result).toMatchObject({ ok: true, appliedBy: 'local update', command: 'npx cdk deploy LabStream -c shardCount=2', from: 1, to: 2, openAfter: 2, records: 12, timedOut: false });
   // users cycle alice, bob, charlie, diana: three records each before and after; after, each goes to the half of the key space its MD5 falls in
