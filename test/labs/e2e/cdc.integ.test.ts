@@ -1,13 +1,25 @@
-import { json, labs } from './cli-process';
+import { json, labs, type CliRun } from './cli-process';
 
-/** The cdc labs as a student runs them, one local cloud each, exact figures for their defaults. */
+/**
+ * The cdc labs as a student runs them, one local cloud each, exact figures for their defaults. The three
+ * runs go side by side: each mostly waits on its stream's polls.
+ */
 jest.setTimeout(240_000);
+
+let runs: { readonly dualWrite: Promise<CliRun>; readonly rebuild: Promise<CliRun>; readonly outage: Promise<CliRun> };
+beforeAll(() => {
+  runs = {
+    dualWrite: labs('cdc', 'dual-write', '--items', '3', '--json'),
+    rebuild: labs('cdc', 'rebuild', '--items', '8', '--writes', '6', '--json'),
+    outage: labs('cdc', 'outage', '--items', '6', '--refusals', '3', '--json'),
+  };
+});
 
 type Projector = { name: string; divergentKeys: number; changesApplied: number; changesWritten: number; maxBehind?: number };
 
 describe('labs cdc', () => {
   test('dual-write: the dual-written views diverge exactly as the race predicts, the stream converges', async () => {
-    const run = await labs('cdc', 'dual-write', '--items', '3', '--json');
+    const run = await runs.dualWrite;
     const result = json<{ ok: boolean; dualWrite: { divergentKeys: number; projectors: Array<{ name: string; divergentKeys: number }> }; cdc: { divergentKeys: number; projectors: Projector[] } }>(run);
 
     expect(run.code).toBe(0);
@@ -25,7 +37,7 @@ describe('labs cdc', () => {
   });
 
   test('rebuild: a snapshot plus the stream, with writes going on, equals the source', async () => {
-    const run = await labs('cdc', 'rebuild', '--items', '8', '--writes', '6', '--json');
+    const run = await runs.rebuild;
     const result = json<{ ok: boolean; snapshotProducts: number; streamChanges: number; divergentKeys: number; emptiedItems: number; streamRetentionHours: number }>(run);
 
     expect(run.code).toBe(0);
@@ -36,7 +48,7 @@ describe('labs cdc', () => {
   });
 
   test('outage: the refused batches are retried, the control keeps up, the poison alone reaches the failure queue', async () => {
-    const run = await labs('cdc', 'outage', '--items', '6', '--refusals', '3', '--json');
+    const run = await runs.outage;
     const result = json<{
       ok: boolean;
       changes: number;

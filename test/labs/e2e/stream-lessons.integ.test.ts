@@ -15,17 +15,21 @@ function expectAttached(run: CliRun): void {
  * The seed lessons of the stream and worker-pool modules end to end, each as one `labs ... --json`
  * subprocess against the local cloud, with small counts and exact expectations. The stream labs
  * attach to one `labs up stream` (each counts only its own run's records and messages); worker-pool
- * --skew changes the stack's batch size, so it starts its own cloud.
+ * --skew changes the stack's batch size, so it starts its own cloud, side by side with the others.
  */
 
 // A run that starts its own local cloud can take minutes on a loaded machine.
 jest.setTimeout(600_000);
 
 let cloud: RunningCloud | undefined;
+let skew: Promise<CliRun>;
 beforeAll(async () => {
+  skew = labs('worker-pool', '--skew', '--json');
+  skew.catch(() => undefined); // awaited by its test
   cloud = await labsUp(['stream']);
 }, 300_000);
 afterAll(async () => {
+  await skew.catch(() => undefined);
   await cloud?.stop();
 }, 60_000);
 
@@ -86,7 +90,7 @@ test('stream recompute: v1\'s wrong page views, v2\'s right ones from the replay
 });
 
 test('worker-pool --skew: pulling beats the round-robin makespan of the same task times; long-task workers take fewer tasks', async () => {
-  const run = await labs('worker-pool', '--skew', '--json');
+  const run = await skew;
   const result = json<{
     ok: boolean;
     processed: number;
