@@ -8,18 +8,21 @@ const Sequencer = require('@jest/test-sequencer').default;
  * below. Any other integration file goes before the unit files, which are short.
  */
 const EXPECTED_SECONDS = {
-  'test/labs/e2e/orders-faults.integ.test.ts': 145,
-  'test/labs/e2e/delivery.integ.test.ts': 110,
-  'test/labs/e2e/stream-lessons.integ.test.ts': 95,
-  'test/bench/smoke.integ.test.ts': 90,
-  'test/labs/e2e/labs-all.integ.test.ts': 70,
-  'test/labs/targets/local/emulators.integ.test.ts': 75,
-  'test/labs/e2e/stream-scaling.integ.test.ts': 65,
-  'test/labs/e2e/labs-cli.integ.test.ts': 60,
-  'test/labs/cloud/local-cloud.integ.test.ts': 55,
-  'test/labs/e2e/orders.integ.test.ts': 40,
-  'test/labs/e2e/cdc.integ.test.ts': 40,
+  'test/labs/e2e/orders-faults.integ.test.ts': 85,
+  'test/labs/e2e/stream-lessons.integ.test.ts': 70,
+  'test/bench/smoke.integ.test.ts': 70,
+  'test/labs/e2e/labs-all.integ.test.ts': 65,
+  'test/labs/targets/local/emulators.integ.test.ts': 65,
+  'test/labs/e2e/labs-cli.integ.test.ts': 55,
+  'test/labs/e2e/orders.integ.test.ts': 45,
+  'test/labs/e2e/delivery.integ.test.ts': 40,
   'test/integration/worker-pool.integ.test.ts': 40,
+  'test/labs/cloud/local-cloud.integ.test.ts': 35,
+  'test/labs/e2e/stream-scaling.integ.test.ts': 25,
+  'test/labs/e2e/cdc.integ.test.ts': 25,
+  'test/labs/e2e/orders-duplicates.integ.test.ts': 25,
+  'test/integration/stream.integ.test.ts': 25,
+  'test/labs/targets/local/provisioner.integ.test.ts': 20,
 };
 const OTHER_INTEGRATION_SECONDS = 15;
 const OTHER_UNIT_SECONDS = 5;
