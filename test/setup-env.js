@@ -2,12 +2,6 @@ const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 
 /**
- * The AWS SDK is pinned by the lockfile; its notice that releases after January 2027 need Node.js 22
- * would otherwise repeat in every test file's output (and in every `labs` subprocess the tests start).
- */
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
-/**
  * A lab attaches to the cloud `labs up` announces in .cache/cloud.json. Tests run side by side (and
  * next to a student's own `labs up`): each test process looks for its cloud in a state file of its own,
  * so a lab under test never attaches to a cloud it did not ask for. Tests of `labs up` set their own.

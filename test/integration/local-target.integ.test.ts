@@ -90,12 +90,7 @@ const HOLD_SESSION = join(PROJECT_ROOT, 'test', 'labs', 'targets', 'local', 'fix
 
 test.each(['SIGINT', 'SIGTERM'] as const)('a command holding an open session that gets %s leaves no emulator and no assembly behind', async (signal) => {
   // GIVEN a command holding an open fan-out session
-  const child = spawn(process.execPath, ['--import', 'tsx', HOLD_SESSION, 'fanout'], {
-    cwd: PROJECT_ROOT,
-    // The test's environment (test/setup-env.js), which a child does not get by default.
-    env: { ...process.env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(process.execPath, ['--import', 'tsx', HOLD_SESSION, 'fanout'], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
     child.once('exit', (code, exitSignal) => done({ code, signal: exitSignal })),
   );

@@ -44,8 +44,6 @@ function processesOnPort(port: number): number[] {
 function holdEmulators(services: readonly string[]) {
   const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, ...services], {
     cwd: PROJECT_ROOT,
-    // The test's environment (test/setup-env.js), which a child does not get by default.
-    env: { ...process.env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
