@@ -1,4 +1,4 @@
-import { json, labs, type CliRun } from './cli-process';
+import { json, labsSideBySide, type CliRun } from './cli-process';
 
 /**
  * The cdc labs as a student runs them, one local cloud each, exact figures for their defaults. The three
@@ -6,13 +6,13 @@ import { json, labs, type CliRun } from './cli-process';
  */
 jest.setTimeout(240_000);
 
-let runs: { readonly dualWrite: Promise<CliRun>; readonly rebuild: Promise<CliRun>; readonly outage: Promise<CliRun> };
+let runs: Readonly<Record<'dualWrite' | 'rebuild' | 'outage', Promise<CliRun>>>;
 beforeAll(() => {
-  runs = {
-    dualWrite: labs('cdc', 'dual-write', '--items', '3', '--json'),
-    rebuild: labs('cdc', 'rebuild', '--items', '8', '--writes', '6', '--json'),
-    outage: labs('cdc', 'outage', '--items', '6', '--refusals', '3', '--json'),
-  };
+  runs = labsSideBySide({
+    dualWrite: ['cdc', 'dual-write', '--items', '3', '--json'],
+    rebuild: ['cdc', 'rebuild', '--items', '8', '--writes', '6', '--json'],
+    outage: ['cdc', 'outage', '--items', '6', '--refusals', '3', '--json'],
+  });
 });
 
 type Projector = { name: string; divergentKeys: number; changesApplied: number; changesWritten: number; maxBehind?: number };

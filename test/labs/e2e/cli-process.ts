@@ -30,6 +30,21 @@ export function labs(...args: string[]): Promise<CliRun> {
 }
 
 /**
+ * Starts the given work now, for a test to await later: a file's lab runs go side by side, each
+ * awaited by its own test. A rejection before that test awaits it is that test's failure, not an
+ * unhandled rejection of the file.
+ */
+export function started<T>(work: Promise<T>): Promise<T> {
+  work.catch(() => undefined);
+  return work;
+}
+
+/** `labs(...args)` for each entry, all started at once (see `started`). */
+export function labsSideBySide<K extends string>(runs: Readonly<Record<K, readonly string[]>>): Readonly<Record<K, Promise<CliRun>>> {
+  return Object.fromEntries(Object.entries<readonly string[]>(runs).map(([name, args]) => [name, started(labs(...args))])) as Record<K, Promise<CliRun>>;
+}
+
+/**
  * The run's exit code, with its stderr only when it failed (its last `lastLines`, when given): compared
  * with `{ code: 0, stderr: '' }`, a failed run shows why it failed.
  */

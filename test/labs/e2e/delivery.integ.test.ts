@@ -1,4 +1,4 @@
-import { exitWithStory, json, labs, type CliRun } from './cli-process';
+import { exitWithStory, json, labsSideBySide, type CliRun } from './cli-process';
 
 /**
  * `labs delivery ordering` and `labs delivery backpressure` end to end on the local cloud, each with
@@ -29,9 +29,9 @@ interface Strategy {
   readonly series: ReadonlyArray<{ readonly t: number; readonly depth: number; readonly inFlight: number; readonly downstreamBusy: number }>;
 }
 
-let runs: { readonly ordering: Promise<CliRun>; readonly backpressure: Promise<CliRun> };
+let runs: Readonly<Record<'ordering' | 'backpressure', Promise<CliRun>>>;
 beforeAll(() => {
-  runs = { ordering: labs('delivery', 'ordering', '--json'), backpressure: labs('delivery', 'backpressure', '--json') };
+  runs = labsSideBySide({ ordering: ['delivery', 'ordering', '--json'], backpressure: ['delivery', 'backpressure', '--json'] });
 });
 
 const pick = (o: Record<string, unknown>, keys: readonly string[]) => Object.fromEntries(keys.map((k) => [k, o[k]]));

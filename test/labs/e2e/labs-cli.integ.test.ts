@@ -1,4 +1,4 @@
-import { json, labs, labsUp, type CliRun, type RunningCloud } from './cli-process';
+import { json, labs, labsSideBySide, labsUp, started, type CliRun, type RunningCloud } from './cli-process';
 
 /**
  * The lab tool end to end: `labs <module> --json` as a subprocess against the local cloud (synth with
@@ -12,34 +12,29 @@ import { json, labs, labsUp, type CliRun, type RunningCloud } from './cli-proces
 jest.setTimeout(300_000);
 
 let cloud: RunningCloud | undefined;
-let runs: {
-  readonly workerPool: Promise<CliRun>;
-  readonly pipeline: Promise<CliRun>;
-  readonly refused: Promise<CliRun>;
-  readonly stream: Promise<{ readonly replay: CliRun; readonly group: CliRun }>;
-};
+let runs: Readonly<Record<'workerPool' | 'pipeline' | 'refused', Promise<CliRun>>>;
+let stream: Promise<{ readonly replay: CliRun; readonly group: CliRun }>;
 
 beforeAll(() => {
-  const stream = (async () => {
-    cloud = await labsUp(['stream']);
-    const replay = await labs('stream', 'replay', '--json');
-    const group = await labs('stream', 'group', '--consumers', '6', '--json');
-    return { replay, group };
-  })();
-  runs = {
+  stream = started(
+    (async () => {
+      cloud = await labsUp(['stream']);
+      const replay = await labs('stream', 'replay', '--json');
+      const group = await labs('stream', 'group', '--consumers', '6', '--json');
+      return { replay, group };
+    })(),
+  );
+  runs = labsSideBySide({
     // A worker of one task per batch may time out after 1 s: a 6 s visibility timeout, so the poison's three
     // receives take 18 s, not 90 s.
-    workerPool: labs('worker-pool', '--tasks', '12', '--workers', '4', '--work-ms', '50', '--poison', '1', '--crash', '-c', 'workerTimeoutSeconds=1', '-c', 'workerBatchSize=1', '--json'),
-    pipeline: labs('pipeline', '--subtasks', '5', '--range-end', '10000', '--json'),
-    refused: labs('worker-pool', '--work-ms', '600000'),
-    stream,
-  };
-  // Each is awaited by its test; a failure is that test's, not an unhandled rejection before it.
-  for (const run of Object.values(runs)) (run as Promise<unknown>).catch(() => undefined);
+    workerPool: ['worker-pool', '--tasks', '12', '--workers', '4', '--work-ms', '50', '--poison', '1', '--crash', '-c', 'workerTimeoutSeconds=1', '-c', 'workerBatchSize=1', '--json'],
+    pipeline: ['pipeline', '--subtasks', '5', '--range-end', '10000', '--json'],
+    refused: ['worker-pool', '--work-ms', '600000'],
+  });
 });
 
 afterAll(async () => {
-  await runs.stream.catch(() => undefined);
+  await stream.catch(() => undefined);
   await cloud?.stop();
 });
 
@@ -63,7 +58,7 @@ test('worker-pool --workers 4 --poison 1 --crash, 1 s timeout: once each, poison
 });
 
 test('stream replay: re-reads a shard from a sequence number in the middle of the run', async () => {
-  const run = (await runs.stream).replay;
+  const run = (await stream).replay;
   const result = json<{ ok: boolean; scenario: string; from: string; replayed: { sequenceNumber: string }[]; expectedEventIds: number[] }>(run);
   expect(result).toMatchObject({ ok: true, scenario: 'replay' });
   expect(result.replayed[0]?.sequenceNumber).toBe(result.from);
@@ -72,7 +67,7 @@ test('stream replay: re-reads a shard from a sequence number in the middle of th
 });
 
 test('stream group --consumers 6: each shard leased once, the surplus consumers idle', async () => {
-  const run = (await runs.stream).group;
+  const run = (await stream).group;
   const result = json<{ ok: boolean; shardCount: number; idle: string[]; members: { shards: unknown[] }[] }>(run);
   expect(result.ok).toBe(true);
   expect(result.idle).toHaveLength(6 - result.shardCount);

@@ -1,4 +1,4 @@
-import { json, labs, type CliRun } from './cli-process';
+import { json, labsSideBySide, type CliRun } from './cli-process';
 
 /**
  * The fault labs of LabOrders end to end on the local cloud, each run once with few orders, short
@@ -6,13 +6,13 @@ import { json, labs, type CliRun } from './cli-process';
  * The three runs go side by side, each with a local cloud of its own: they mostly wait (outages, alarm
  * periods), and the file takes as long as its longest run instead of the sum of the three.
  */
-let runs: { readonly inventory: Promise<CliRun>; readonly payment: Promise<CliRun>; readonly redrive: Promise<CliRun> };
+let runs: Readonly<Record<'inventory' | 'payment' | 'redrive', Promise<CliRun>>>;
 beforeAll(() => {
-  runs = {
-    inventory: labs('orders', 'outage', 'inventory', '--orders', '10', '--seconds', '15', '-c', 'ordersAlarmSeconds=10', '--json'),
-    payment: labs('orders', 'outage', 'payment', '--orders', '5', '--seconds', '1', '-c', 'ordersBreakerCoolDownSeconds=2', '-c', 'ordersAlarmSeconds=10', '--json'),
-    redrive: labs('orders', 'redrive', '--queue', 'payment', '--orders', '10', '-c', 'ordersBreakerCoolDownSeconds=2', '--json'),
-  };
+  runs = labsSideBySide({
+    inventory: ['orders', 'outage', 'inventory', '--orders', '10', '--seconds', '15', '-c', 'ordersAlarmSeconds=10', '--json'],
+    payment: ['orders', 'outage', 'payment', '--orders', '5', '--seconds', '1', '-c', 'ordersBreakerCoolDownSeconds=2', '-c', 'ordersAlarmSeconds=10', '--json'],
+    redrive: ['orders', 'redrive', '--queue', 'payment', '--orders', '10', '-c', 'ordersBreakerCoolDownSeconds=2', '--json'],
+  });
 });
 
 interface Depths {

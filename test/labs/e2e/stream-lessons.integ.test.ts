@@ -1,4 +1,4 @@
-import { json, labs, labsUp, type CliRun, type RunningCloud } from './cli-process';
+import { json, labs, labsUp, started, type CliRun, type RunningCloud } from './cli-process';
 
 /** A failed verdict or error shows its reasons (stderr) in the test's failure. */
 function expectOk(run: CliRun, result: { ok: boolean }): void {
@@ -24,8 +24,7 @@ jest.setTimeout(600_000);
 let cloud: RunningCloud | undefined;
 let skew: Promise<CliRun>;
 beforeAll(async () => {
-  skew = labs('worker-pool', '--skew', '--json');
-  skew.catch(() => undefined); // awaited by its test
+  skew = started(labs('worker-pool', '--skew', '--json'));
   cloud = await labsUp(['stream']);
 }, 300_000);
 afterAll(async () => {

@@ -1,4 +1,4 @@
-import { json, labs, type CliRun } from './cli-process';
+import { json, labsSideBySide, type CliRun } from './cli-process';
 import { hashKeyOf } from '../../../labs/scenarios/stream-routing';
 
 /**
@@ -9,14 +9,14 @@ import { hashKeyOf } from '../../../labs/scenarios/stream-routing';
 
 jest.setTimeout(300_000);
 
-let runs: { readonly parallel: Promise<CliRun>; readonly scale: Promise<CliRun>; readonly reshard: Promise<CliRun> };
+let runs: Readonly<Record<'parallel' | 'scale' | 'reshard', Promise<CliRun>>>;
 beforeAll(() => {
-  runs = {
+  runs = labsSideBySide({
     // One shard and factor 2: four execution environments in all, so cold starts stay few.
-    parallel: labs('stream', 'parallel', '--factor', '2', '--records', '40', '--users', '6', '--work-ms', '20', '-c', 'shardCount=1', '--json'),
-    scale: labs('stream', 'scale', '--consumers', '2,3', '--work-ms', '10', '--records', '100', '--rate', '200', '--kill', '1', '-c', 'shardCount=2', '--json'),
-    reshard: labs('stream', 'reshard', '--to', '2', '--records', '12', '--users', '4', '-c', 'shardCount=1', '--json'),
-  };
+    parallel: ['stream', 'parallel', '--factor', '2', '--records', '40', '--users', '6', '--work-ms', '20', '-c', 'shardCount=1', '--json'],
+    scale: ['stream', 'scale', '--consumers', '2,3', '--work-ms', '10', '--records', '100', '--rate', '200', '--kill', '1', '-c', 'shardCount=2', '--json'],
+    reshard: ['stream', 'reshard', '--to', '2', '--records', '12', '--users', '4', '-c', 'shardCount=1', '--json'],
+  });
 });
 
 interface ParallelJson {
